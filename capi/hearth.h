@@ -1,0 +1,301 @@
+/* hearth — local LLM inference on CPUs. The stable C ABI (C11).
+ *
+ * Conventions (they hold for every function below unless its comment says otherwise):
+ *  - Every fallible call returns a hearth_status; HEARTH_OK is 0. Results go to out-pointers,
+ *    which are written only on success. On failure, hearth_last_error() returns a message
+ *    for the calling thread, valid until that thread's next hearth call.
+ *  - No C++ exception and no abort crosses this boundary; NULL handles and pointers are
+ *    reported as HEARTH_ERR_INVALID_ARGUMENT.
+ *  - Parameter structs begin with `struct_size`; fill them with hearth_<x>_params_init() and
+ *    then change fields. A library newer than the caller accepts older (smaller) structs.
+ *  - Objects are opaque handles; each creator has a matching _free that accepts NULL.
+ *  - Strings are UTF-8. Text results are written to caller buffers (buf, capacity, *out_len):
+ *    *out_len receives the full length without the terminating NUL; if capacity is too small,
+ *    HEARTH_ERR_BUFFER_TOO_SMALL is returned and nothing but *out_len is written.
+ *  - Threads: a hearth_model is immutable after loading and may be shared by any number of
+ *    threads and contexts. A hearth_context or hearth_session must be used by one thread at a
+ *    time, except the _cancel functions, which any thread may call at any time.
+ */
+#ifndef HEARTH_H
+#define HEARTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(HEARTH_STATIC)
+#define HEARTH_API
+#elif defined(HEARTH_BUILDING_LIBRARY)
+#define HEARTH_API __attribute__((visibility("default")))
+#else
+#define HEARTH_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- version, errors, system */
+
+#define HEARTH_VERSION_MAJOR 0
+#define HEARTH_VERSION_MINOR 1
+#define HEARTH_VERSION_PATCH 0
+#define HEARTH_VERSION_NUMBER \
+  (HEARTH_VERSION_MAJOR * 10000 + HEARTH_VERSION_MINOR * 100 + HEARTH_VERSION_PATCH)
+
+typedef enum hearth_status {
+  HEARTH_OK = 0,
+  HEARTH_ERR_INVALID_ARGUMENT = 1, /* NULL handle, out-of-range or inconsistent parameter */
+  HEARTH_ERR_IO = 2,               /* a file could not be opened, read or written */
+  HEARTH_ERR_INVALID_MODEL = 3,    /* corrupt, truncated or inconsistent model/session file */
+  HEARTH_ERR_UNSUPPORTED = 4,      /* valid input hearth does not implement */
+  HEARTH_ERR_OUT_OF_MEMORY = 5,
+  HEARTH_ERR_CONTEXT_FULL = 6, /* the KV cache has no room for the tokens */
+  HEARTH_ERR_CANCELLED = 7,    /* stopped by a callback or hearth_*_cancel() */
+  HEARTH_ERR_INTERNAL = 8,     /* a bug in hearth: please report it */
+  HEARTH_ERR_TEMPLATE = 9,     /* a chat template failed to parse or raised an error */
+  HEARTH_ERR_BUFFER_TOO_SMALL = 10
+} hearth_status;
+
+/* "0.1.0". Static storage; thread-safe. */
+HEARTH_API const char* hearth_version(void);
+/* The last error message of the calling thread ("" if none). Thread-local storage. */
+HEARTH_API const char* hearth_last_error(void);
+/* A short English name of a status code. Static storage; thread-safe. */
+HEARTH_API const char* hearth_status_string(hearth_status status);
+/* One line describing the CPU features hearth detected and the kernels it uses.
+ * Static storage; thread-safe. */
+HEARTH_API const char* hearth_system_info(void);
+
+typedef struct hearth_cpu_info {
+  size_t struct_size;
+  int avx2, fma, f16c, avx512f, avx512bw, avx512vl, avx512_vnni, avx512_bf16, avx_vnni, amx_int8;
+  int logical_cores;
+  int isa_level; /* kernels in use: 0 scalar, 1 avx2, 2 avx512 (after HEARTH_FORCE_ISA) */
+} hearth_cpu_info;
+/* Fills *out (set out->struct_size first, or use sizeof). Thread-safe. */
+HEARTH_API hearth_status hearth_cpu_info_get(hearth_cpu_info* out);
+
+/* ---------------------------------------------------------------- models */
+
+typedef struct hearth_model hearth_model;
+
+/* Called during long work with done <= total (bytes or steps); return non-zero to cancel. */
+typedef int (*hearth_progress_fn)(uint64_t done, uint64_t total, void* user_data);
+
+typedef struct hearth_model_params {
+  size_t struct_size;
+  hearth_progress_fn progress; /* optional */
+  void* progress_user_data;
+  int vocab_only; /* non-zero: load metadata and tokenizer only, no weights needed */
+} hearth_model_params;
+
+HEARTH_API void hearth_model_params_init(hearth_model_params* params);
+/* Maps and validates a GGUF file. params may be NULL for defaults. *out_model owns the mapping;
+ * free it with hearth_model_free() after every context/session using it is freed. */
+HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_params* params,
+                                           hearth_model** out_model);
+HEARTH_API void hearth_model_free(hearth_model* model);
+
+/* Metadata queries. Returned strings live as long as the model. Thread-safe. */
+HEARTH_API hearth_status hearth_model_architecture(const hearth_model* model, const char** out);
+HEARTH_API hearth_status hearth_model_file_type(const hearth_model* model, const char** out);
+HEARTH_API hearth_status hearth_model_n_params(const hearth_model* model, uint64_t* out);
+HEARTH_API hearth_status hearth_model_context_length(const hearth_model* model, int32_t* out);
+HEARTH_API hearth_status hearth_model_vocab_size(const hearth_model* model, int32_t* out);
+HEARTH_API hearth_status hearth_model_tensor_count(const hearth_model* model, int64_t* out);
+HEARTH_API hearth_status hearth_model_meta_count(const hearth_model* model, int64_t* out);
+/* The key of metadata entry `index` (file order). */
+HEARTH_API hearth_status hearth_model_meta_key(const hearth_model* model, int64_t index,
+                                               const char** out);
+/* Any metadata value rendered as text (arrays abbreviated); HEARTH_ERR_INVALID_ARGUMENT if the
+ * key is absent. Buffer convention above. */
+HEARTH_API hearth_status hearth_model_meta_string(const hearth_model* model, const char* key,
+                                                  char* buf, size_t capacity, size_t* out_len);
+
+/* ---------------------------------------------------------------- tokenizer */
+
+typedef int32_t hearth_token;
+
+/* Text -> ids. add_special: add BOS/EOS as the model's metadata asks. parse_special: treat
+ * special-token text such as "<|im_start|>" as those tokens. Invalid UTF-8 bytes are encoded
+ * as U+FFFD. If capacity is too small, returns HEARTH_ERR_BUFFER_TOO_SMALL and *n_tokens is the
+ * count needed. Thread-safe (the model is read-only). */
+HEARTH_API hearth_status hearth_tokenize(const hearth_model* model, const char* text,
+                                         size_t text_len, int add_special, int parse_special,
+                                         hearth_token* tokens, size_t capacity, size_t* n_tokens);
+/* Ids -> text. remove_special: drop BOS/EOS and other control tokens from the text. */
+HEARTH_API hearth_status hearth_detokenize(const hearth_model* model, const hearth_token* tokens,
+                                           size_t n_tokens, int remove_special, char* buf,
+                                           size_t capacity, size_t* out_len);
+/* The raw bytes of one token (may be part of a UTF-8 sequence). */
+HEARTH_API hearth_status hearth_token_to_piece(const hearth_model* model, hearth_token token,
+                                               char* buf, size_t capacity, size_t* out_len);
+/* Special tokens; -1 when the model has none. */
+HEARTH_API hearth_status hearth_token_bos(const hearth_model* model, hearth_token* out);
+HEARTH_API hearth_status hearth_token_eos(const hearth_model* model, hearth_token* out);
+/* *out = 1 if `token` ends generation (eos, eot, eom, template-specific end tokens). */
+HEARTH_API hearth_status hearth_token_is_eog(const hearth_model* model, hearth_token token,
+                                             int* out);
+
+/* ---------------------------------------------------------------- contexts (KV cache) */
+
+typedef struct hearth_context hearth_context;
+
+typedef struct hearth_context_params {
+  size_t struct_size;
+  int32_t n_ctx;     /* KV cache length in tokens; default 2048 (capped at the model's) */
+  int32_t n_threads; /* 0: one per core */
+  int32_t n_batch;   /* tokens evaluated per forward pass during prefill; default 512 */
+} hearth_context_params;
+
+HEARTH_API void hearth_context_params_init(hearth_context_params* params);
+/* The context keeps a reference to the model; free the context before the model. */
+HEARTH_API hearth_status hearth_context_new(const hearth_model* model,
+                                            const hearth_context_params* params,
+                                            hearth_context** out_ctx);
+HEARTH_API void hearth_context_free(hearth_context* ctx);
+HEARTH_API hearth_status hearth_context_set_threads(hearth_context* ctx, int32_t n_threads);
+/* Tokens held in the KV cache. */
+HEARTH_API hearth_status hearth_context_n_past(const hearth_context* ctx, int32_t* out);
+/* Forgets the KV cache from position n_keep on (0 clears it). */
+HEARTH_API hearth_status hearth_context_truncate(hearth_context* ctx, int32_t n_keep);
+/* Appends tokens to the sequence and evaluates them. HEARTH_ERR_CONTEXT_FULL leaves the context
+ * unchanged. */
+HEARTH_API hearth_status hearth_decode(hearth_context* ctx, const hearth_token* tokens,
+                                       size_t n_tokens);
+/* Logits after the last decoded token: *out points to n_vocab floats owned by the context,
+ * valid until the next call on it. */
+HEARTH_API hearth_status hearth_logits(hearth_context* ctx, const float** out, int32_t* n_vocab);
+
+/* ---------------------------------------------------------------- sampling and generation */
+
+typedef struct hearth_logit_bias {
+  hearth_token token;
+  float bias; /* added to the logit; -INFINITY bans the token */
+} hearth_logit_bias;
+
+/* Applied in this order: logit bias, penalties, top-k, typical-p, top-p, min-p, temperature,
+ * then a draw with the seeded generator. temperature <= 0 means greedy. */
+typedef struct hearth_sampler_params {
+  size_t struct_size;
+  float temperature;        /* default 0.8; 0 = greedy */
+  int32_t top_k;            /* default 40; 0 = off */
+  float top_p;              /* default 0.95; 1 = off */
+  float min_p;              /* default 0.05; 0 = off */
+  float typical_p;          /* default 1 = off */
+  float repeat_penalty;     /* default 1 = off */
+  float frequency_penalty;  /* default 0 */
+  float presence_penalty;   /* default 0 */
+  int32_t penalty_last_n;   /* default 64 tokens */
+  uint64_t seed;            /* default 0xFFFFFFFF... = random */
+  const hearth_logit_bias* logit_bias;
+  size_t n_logit_bias;
+} hearth_sampler_params;
+
+HEARTH_API void hearth_sampler_params_init(hearth_sampler_params* params);
+
+/* One streamed step. `text` holds complete UTF-8 only (may be empty while a multi-byte
+ * character or a possible stop string is pending). Valid during the callback only. */
+typedef struct hearth_generation_event {
+  size_t struct_size;
+  hearth_token token;
+  const char* text;
+  size_t text_len;
+} hearth_generation_event;
+
+/* Return non-zero to stop generating (the call then returns HEARTH_ERR_CANCELLED). */
+typedef int (*hearth_token_callback)(const hearth_generation_event* event, void* user_data);
+
+typedef struct hearth_generate_params {
+  size_t struct_size;
+  int32_t max_tokens; /* default 256 */
+  const hearth_sampler_params* sampler; /* NULL: greedy */
+  const char* const* stop_strings;      /* not emitted; matched across token boundaries */
+  size_t n_stop_strings;
+  hearth_token_callback on_token; /* optional */
+  void* user_data;
+} hearth_generate_params;
+
+typedef struct hearth_generation_result {
+  size_t struct_size;
+  int32_t n_prompt_tokens;    /* tokens evaluated for the prompt (after prefix reuse) */
+  int32_t n_generated;
+  int32_t stop_reason;        /* 0 end-of-generation token, 1 max tokens, 2 stop string, 3 cancel */
+  double time_to_first_token_ms;
+  double prompt_tokens_per_s;
+  double gen_tokens_per_s;
+} hearth_generation_result;
+
+HEARTH_API void hearth_generate_params_init(hearth_generate_params* params);
+/* Decodes `prompt` (appended to what the context holds) and generates. result may be NULL. */
+HEARTH_API hearth_status hearth_generate(hearth_context* ctx, const hearth_token* prompt,
+                                         size_t n_prompt, const hearth_generate_params* params,
+                                         hearth_generation_result* result);
+/* Asks a running hearth_generate/hearth_session_generate on ctx to stop. Any thread. */
+HEARTH_API hearth_status hearth_context_cancel(hearth_context* ctx);
+
+/* ---------------------------------------------------------------- chat templates and sessions */
+
+typedef struct hearth_chat_message {
+  const char* role; /* "system", "user", "assistant", "tool" */
+  const char* content;
+} hearth_chat_message;
+
+/* Renders a Jinja chat template. tmpl NULL: the model's tokenizer.chat_template (model may be NULL
+ * when tmpl is given). bos/eos NULL: the model's tokens (or ""). Template errors return
+ * HEARTH_ERR_TEMPLATE with the message in hearth_last_error(). Thread-safe. */
+HEARTH_API hearth_status hearth_chat_template_apply(const hearth_model* model, const char* tmpl,
+                                                    const hearth_chat_message* messages,
+                                                    size_t n_messages, int add_generation_prompt,
+                                                    const char* bos, const char* eos, char* buf,
+                                                    size_t capacity, size_t* out_len);
+
+typedef struct hearth_session hearth_session;
+
+typedef struct hearth_session_params {
+  size_t struct_size;
+  hearth_context_params context;
+  const char* chat_template;    /* NULL: the model's */
+  size_t prompt_cache_bytes;    /* LRU cache of other conversations' KV state; 0 = off */
+} hearth_session_params;
+
+HEARTH_API void hearth_session_params_init(hearth_session_params* params);
+HEARTH_API hearth_status hearth_session_new(const hearth_model* model,
+                                            const hearth_session_params* params,
+                                            hearth_session** out);
+HEARTH_API void hearth_session_free(hearth_session* session);
+HEARTH_API hearth_status hearth_session_add_message(hearth_session* session, const char* role,
+                                                    const char* content);
+/* Renders the conversation, evaluates only the tokens not already in the KV cache, generates
+ * the assistant's reply (appended to the conversation) and streams it to params->on_token. */
+HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
+                                                 const hearth_generate_params* params,
+                                                 hearth_generation_result* result);
+HEARTH_API hearth_status hearth_session_cancel(hearth_session* session);
+HEARTH_API hearth_status hearth_session_reset(hearth_session* session);
+HEARTH_API hearth_status hearth_session_save(const hearth_session* session, const char* path);
+HEARTH_API hearth_status hearth_session_load(hearth_session* session, const char* path);
+
+/* ---------------------------------------------------------------- conversion and quantization */
+
+typedef struct hearth_convert_params {
+  size_t struct_size;
+  const char* input;           /* Hugging Face folder, or llama2.c checkpoint */
+  const char* llama2c_tokenizer; /* non-NULL: input is a llama2.c checkpoint */
+  const char* output;          /* GGUF path; written atomically */
+  const char* type;            /* "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m" */
+  hearth_progress_fn progress;
+  void* progress_user_data;
+} hearth_convert_params;
+
+HEARTH_API void hearth_convert_params_init(hearth_convert_params* params);
+HEARTH_API hearth_status hearth_convert(const hearth_convert_params* params);
+/* Re-quantizes a GGUF file ("q8_0", "q4_0", "q4_k_m", "q6_k", ...). */
+HEARTH_API hearth_status hearth_quantize(const char* input, const char* output, const char* type,
+                                         hearth_progress_fn progress, void* user_data);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* HEARTH_H */

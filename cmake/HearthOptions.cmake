@@ -1,0 +1,19 @@
+# Compiler warnings and sanitizers, applied to every hearth target through hearth_warnings.
+add_library(hearth_warnings INTERFACE)
+if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+  target_compile_options(hearth_warnings INTERFACE -Wall -Wextra -Wno-unused-parameter
+                         $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
+  if(HEARTH_WERROR)
+    target_compile_options(hearth_warnings INTERFACE -Werror)
+  endif()
+endif()
+
+if(HEARTH_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# Flags for the per-ISA kernel files (never -march=native: the library must run on any x86-64).
+set(HEARTH_AVX2_FLAGS -mavx2 -mfma -mf16c)
+set(HEARTH_AVX512_FLAGS -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq
+    -mavx512vnni -mavx512bf16)

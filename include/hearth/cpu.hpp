@@ -1,0 +1,30 @@
+// Runtime CPU feature detection (CPUID) and the ISA level kernels dispatch on.
+#pragma once
+
+#include <string>
+
+namespace hearth {
+
+struct CpuFeatures {
+  bool sse3 = false, ssse3 = false, avx = false, avx2 = false, fma = false, f16c = false;
+  bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
+  bool avx512vnni = false, avx512bf16 = false, avx_vnni = false;
+  bool amx_tile = false, amx_int8 = false, amx_bf16 = false;
+  int logical_cores = 1;
+  int physical_cores = 1;  // best effort; equals logical_cores when unknown
+  std::string brand;
+};
+
+// Kernel families, ordered: a machine that runs a level runs every lower one.
+enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+
+const CpuFeatures& cpu_features();  // detected once, thread-safe
+const char* isa_name(Isa isa);
+Isa best_supported_isa();  // highest level the CPU (and OS) supports
+// The level kernels use: best_supported_isa(), lowered by HEARTH_FORCE_ISA=scalar|avx2|avx512
+// (a forced level above what the CPU supports is clamped down, with a warning on stderr).
+Isa active_isa();
+// Human-readable summary, e.g. "AVX2 = 1 | AVX512_VNNI = 1 | ... | ISA = avx512 | cores = 2".
+std::string system_info();
+
+}  // namespace hearth

@@ -1,0 +1,10 @@
+"""hearth: local LLM inference on CPUs, through the stable C ABI (ctypes, no compiled extension).
+
+    import hearth
+    model = hearth.Model("model.gguf")
+    print(model.architecture, model.vocab_size)
+"""
+from ._lib import HearthError, lib, version, system_info
+from .model import Model
+
+__all__ = ["HearthError", "Model", "lib", "version", "system_info"]

@@ -1,0 +1,44 @@
+import os
+import unittest
+
+import hearth
+
+DATA = os.environ.get("HEARTH_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared"))
+STORIES = os.path.join(DATA, "models", "real", "stories260K.gguf")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(path):
+    if not os.path.exists(path):
+        if IN_CI:
+            raise AssertionError(f"test data missing in CI: {path}")
+        raise unittest.SkipTest(f"test data not found: {path}")
+
+
+class ModelTest(unittest.TestCase):
+    def test_version(self):
+        self.assertEqual(hearth.version(), "0.1.0")
+        self.assertIn("ISA", hearth.system_info())
+
+    def test_metadata(self):
+        require(STORIES)
+        with hearth.Model(STORIES) as m:
+            self.assertEqual(m.architecture, "llama")
+            self.assertEqual(m.vocab_size, 512)
+            self.assertEqual(m.tensor_count, 48)
+            self.assertEqual(m.meta("llama.block_count"), "5")
+            self.assertIn("tokenizer.ggml.model", m.metadata)
+
+    def test_errors_carry_the_message(self):
+        with self.assertRaises(hearth.HearthError) as ctx:
+            hearth.Model("/nonexistent.gguf")
+        self.assertEqual(ctx.exception.status_name, "IO")
+        self.assertIn("/nonexistent.gguf", str(ctx.exception))
+        require(STORIES)
+        with hearth.Model(STORIES) as m:
+            with self.assertRaises(hearth.HearthError):
+                m.meta("no.such.key")
+
+
+if __name__ == "__main__":
+    unittest.main()

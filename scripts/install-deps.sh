@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs hearth's build and test dependencies from Debian 12 packages. Idempotent: does
+# nothing when everything is already installed.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git python3
+  libeigen3-dev libopenblas-dev libdnnl-dev libfmt-dev libpcre2-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-dev   # libFuzzer target
+  nodejs npm              # the llama.cpp peer used by benchmarks and cross-checks
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node/npm may come from elsewhere (e.g. nodesource); accept any working install.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<< "${missing[*]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all dependencies present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

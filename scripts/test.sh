@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test: a warnings-as-errors release build with ctest (C++, C, Python, install
+# consumers), then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, then the
+# GGUF/tokenizer fuzzers for a bounded time. Build folders: build-test/, build-asan/, build-fuzz/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+"$root/scripts/install-deps.sh"
+
+run_suite() {  # name, build dir, extra cmake args...
+  local name=$1 dir=$2
+  shift 2
+  echo "=== $name build"
+  cmake -S "$root" -B "$dir" -DHEARTH_WERROR=ON -DHEARTH_BUILD_BENCHMARKS=OFF "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  echo "=== $name tests"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 900)
+}
+
+run_suite release "$root/build-test" -DCMAKE_BUILD_TYPE=Release
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  run_suite sanitizers "$root/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_SANITIZE=ON
+
+if [ -x "$root/scripts/fuzz.sh" ]; then
+  "$root/scripts/fuzz.sh" "${HEARTH_FUZZ_SECONDS:-60}"
+fi
+echo "=== all test suites passed"
