@@ -144,11 +144,15 @@ TEST(Gguf, MutatedAndTruncatedCopiesNeverCrash) {
   HEARTH_REQUIRE_DATA(test::data_path("models"));
   const auto files = shared_ggufs();
   std::mt19937_64 rng(1234);
+  // Files up to 6 MB (most of the shared ones): the big synthetic models would only add copying
+  // time, not new header shapes.
   std::vector<std::vector<uint8_t>> originals;
-  for (const auto& path : files) originals.push_back(read_all(path));
+  for (const auto& path : files)
+    if (fs::file_size(path) <= (6u << 20)) originals.push_back(read_all(path));
+  ASSERT_GE(originals.size(), 10u);
   int rejected = 0, accepted = 0;
   for (int iter = 0; iter < 1000; ++iter) {
-    auto bytes = originals[iter % files.size()];
+    auto bytes = originals[iter % originals.size()];
     // Mutations concentrate on the header, where the counts and offsets are.
     const size_t header = std::min<size_t>(bytes.size(), 4096 + (rng() % 65536));
     switch (iter % 4) {
