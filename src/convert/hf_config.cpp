@@ -91,8 +91,7 @@ HfConfig read_hf_config(const std::string& dir) {
     const auto factor = rs->find("factor");
     if (type != "linear" || factor == rs->end() || !factor->is_number())
       fail(Status::kUnsupported,
-           fmt::format("{}: rope_scaling of type '{}' is not supported (only linear)", path,
-                       type));
+           fmt::format("{}: rope_scaling of type '{}' is not supported (only linear)", path, type));
     c.rope_linear_factor = factor->get<double>();
   }
   return c;

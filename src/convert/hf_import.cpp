@@ -92,8 +92,8 @@ class HfPlanner {
                        fmt::join(src.tensor->shape, ", "), fmt::join(shape, ", ")));
     if (safetensors_dtype_size(src.tensor->dtype) == 0 ||
         (src.tensor->dtype != "F32" && src.tensor->dtype != "F16" && src.tensor->dtype != "BF16"))
-      fail(Status::kUnsupported, fmt::format("tensor '{}' has dtype {} (F32, F16, BF16 only)", hf,
-                                             src.tensor->dtype));
+      fail(Status::kUnsupported,
+           fmt::format("tensor '{}' has dtype {} (F32, F16, BF16 only)", hf, src.tensor->dtype));
     PlannedTensor t;
     t.name = gguf;
     t.shape = shape;
@@ -155,8 +155,7 @@ void set_hparams(const HfConfig& c, const std::string& dir, GgufWriter& w) {
 }  // namespace
 
 ModelPlan plan_hf(const std::string& dir) {
-  if (!fs::is_directory(dir))
-    fail(Status::kIoError, fmt::format("'{}' is not a directory", dir));
+  if (!fs::is_directory(dir)) fail(Status::kIoError, fmt::format("'{}' is not a directory", dir));
   const HfConfig c = read_hf_config(dir);
   HfPlanner p(c, open_shards(dir));
   ModelPlan plan;

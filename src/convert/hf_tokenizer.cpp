@@ -17,8 +17,14 @@ namespace {
 using nlohmann::json;
 
 // llama.cpp's token types (tokenizer.ggml.token_type).
-enum TokenType : int32_t { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4,
-                           kUnused = 5, kByte = 6 };
+enum TokenType : int32_t {
+  kNormal = 1,
+  kUnknown = 2,
+  kControl = 3,
+  kUserDefined = 4,
+  kUnused = 5,
+  kByte = 6
+};
 
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
   fail(Status::kInvalidModel, fmt::format("{}: {}", path, what));
@@ -49,9 +55,9 @@ struct AddedToken {
 };
 
 struct Vocab {
-  std::map<int64_t, std::string> by_id;     // model.vocab plus added tokens
-  std::map<int64_t, AddedToken> added;      // added_tokens
-  size_t base_size = 0;                     // size of model.vocab
+  std::map<int64_t, std::string> by_id;  // model.vocab plus added tokens
+  std::map<int64_t, AddedToken> added;   // added_tokens
+  size_t base_size = 0;                  // size of model.vocab
 };
 
 Vocab read_vocab(const std::string& path, const json& tok) {
@@ -75,8 +81,8 @@ Vocab read_vocab(const std::string& path, const json& tok) {
       AddedToken t{a["content"].get<std::string>(), a.value("special", false)};
       auto it = v.by_id.find(id);
       if (it != v.by_id.end() && it->second != t.content)
-        bad(path, fmt::format("added token {} '{}' conflicts with vocab entry '{}'", id,
-                              t.content, it->second));
+        bad(path, fmt::format("added token {} '{}' conflicts with vocab entry '{}'", id, t.content,
+                              it->second));
       v.by_id[id] = t.content;
       v.added[id] = t;
     }

@@ -56,8 +56,8 @@ void read_tokenizer(const std::string& path, uint64_t n_vocab, GgufWriter& w) {
     const int32_t len = read_i32(p + 4);
     p += 8;
     if (len < 0 || len > max_len || end - p < len)
-      bad(path, fmt::format("token {} has length {} (max {}, {} bytes left)", id, len, max_len,
-                            end - p));
+      bad(path,
+          fmt::format("token {} has length {} (max {}, {} bytes left)", id, len, max_len, end - p));
     std::string text(reinterpret_cast<const char*>(p), static_cast<size_t>(len));
     p += len;
     // llama.cpp's token types: 1 normal, 2 unknown, 3 control, 6 byte. Ids 0/1/2 are
@@ -111,8 +111,8 @@ ModelPlan plan_llama2c(const std::string& checkpoint, const std::string& tokeniz
   const uint64_t vocab = static_cast<uint64_t>(shared ? h[5] : -static_cast<int64_t>(h[5]));
   const uint64_t seq = h[6];
   if (dim % n_heads != 0 || n_heads % n_kv != 0 || (dim / n_heads) % 2 != 0)
-    bad(checkpoint, fmt::format("dim {}, n_heads {}, n_kv_heads {} are inconsistent", dim,
-                                n_heads, n_kv));
+    bad(checkpoint,
+        fmt::format("dim {}, n_heads {}, n_kv_heads {} are inconsistent", dim, n_heads, n_kv));
   const uint64_t head = dim / n_heads, kv_dim = n_kv * head;
   // Float offsets of each section, then a size check before any tensor is touched.
   uint64_t off = 0;
@@ -131,8 +131,8 @@ ModelPlan plan_llama2c(const std::string& checkpoint, const std::string& tokeniz
   const uint64_t o_cls = shared ? o_emb : section(vocab * dim);
   const uint64_t expect = 28 + 4 * off;
   if (file->size() != expect)
-    bad(checkpoint, fmt::format("the header implies {} bytes but the file has {}", expect,
-                                file->size()));
+    bad(checkpoint,
+        fmt::format("the header implies {} bytes but the file has {}", expect, file->size()));
 
   ModelPlan plan;
   plan.arch = "llama";

@@ -13,8 +13,8 @@
 namespace hearth::convert {
 
 struct PlannedTensor {
-  std::string name;             // GGUF name, e.g. "blk.0.attn_q.weight"
-  std::vector<uint64_t> shape;  // PyTorch order: outermost first, shape.back() is the row
+  std::string name;                      // GGUF name, e.g. "blk.0.attn_q.weight"
+  std::vector<uint64_t> shape;           // PyTorch order: outermost first, shape.back() is the row
   std::function<void(float* out)> load;  // writes product(shape) floats
 
   uint64_t n_elements() const {
