@@ -8,6 +8,7 @@
 #include "hearth.h"
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
+#include "hearth/model.hpp"
 
 struct hearth_model {
   std::shared_ptr<const hearth::GgufFile> gguf;
@@ -16,6 +17,8 @@ struct hearth_model {
   uint64_t n_params = 0;
   int32_t context_length = 0;
   int32_t vocab_size = 0;
+  // The weights (null for vocab_only loads and files without tensors, e.g. vocabulary files).
+  std::shared_ptr<const hearth::Model> weights;
 };
 
 namespace hearth::capi {

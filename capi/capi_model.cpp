@@ -71,6 +71,9 @@ HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_
     auto model = std::make_unique<hearth_model>();
     model->gguf = hearth::GgufFile::open(path);
     fill_summary(*model);
+    // Validate the architecture and every tensor now, so a bad model fails at load time.
+    if (!p.vocab_only && !model->gguf->tensors().empty())
+      model->weights = hearth::Model::load(model->gguf);
     *out_model = model.release();
     return HEARTH_OK;
   });

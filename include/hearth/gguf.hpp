@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -142,8 +143,11 @@ class GgufWriter {
   void add_tensor_ref(const std::string& name, DType type, std::vector<uint64_t> dims,
                       const uint8_t* data, size_t n_bytes);
 
-  // Writes to `path` through a temporary file renamed at the end: no partial file on failure.
-  void write(const std::string& path) const;
+  // Called after each tensor with bytes written so far and in total; return false to cancel.
+  using WriteProgress = std::function<bool(uint64_t done, uint64_t total)>;
+  // Writes to `path` through a temporary file renamed at the end: no partial file on failure
+  // (including cancellation, which throws Error(kCancelled)). Streams tensor data.
+  void write(const std::string& path, const WriteProgress& progress = {}) const;
   std::vector<uint8_t> to_bytes() const;
 
  private:
@@ -155,6 +159,9 @@ class GgufWriter {
     const uint8_t* data;
     size_t n_bytes;
   };
+  std::vector<uint8_t> header_bytes() const;
+  uint64_t padded(uint64_t n) const { return (n + alignment_ - 1) / alignment_ * alignment_; }
+
   uint64_t alignment_;
   std::vector<std::pair<std::string, GgufValue>> kv_;
   std::vector<Tensor> tensors_;

@@ -5,6 +5,7 @@
     print(model.architecture, model.vocab_size)
 """
 from ._lib import HearthError, lib, version, system_info
+from .context import Context
 from .model import Model
 
-__all__ = ["HearthError", "Model", "lib", "version", "system_info"]
+__all__ = ["Context", "HearthError", "Model", "lib", "version", "system_info"]

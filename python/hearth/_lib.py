@@ -92,3 +92,66 @@ def version():
 
 def system_info():
     return lib.hearth_system_info().decode()
+
+
+# ---- contexts, decoding and generation (capi/capi_context.cpp)
+context_p = ctypes.c_void_p
+token_t = ctypes.c_int32
+
+
+class ContextParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("n_ctx", ctypes.c_int32),
+                ("n_threads", ctypes.c_int32), ("n_batch", ctypes.c_int32)]
+
+
+class LogitBias(ctypes.Structure):
+    _fields_ = [("token", token_t), ("bias", ctypes.c_float)]
+
+
+class SamplerParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("temperature", ctypes.c_float),
+                ("top_k", ctypes.c_int32), ("top_p", ctypes.c_float), ("min_p", ctypes.c_float),
+                ("typical_p", ctypes.c_float), ("repeat_penalty", ctypes.c_float),
+                ("frequency_penalty", ctypes.c_float), ("presence_penalty", ctypes.c_float),
+                ("penalty_last_n", ctypes.c_int32), ("seed", ctypes.c_uint64),
+                ("logit_bias", ctypes.POINTER(LogitBias)), ("n_logit_bias", ctypes.c_size_t)]
+
+
+class GenerationEvent(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("token", token_t),
+                ("text", ctypes.POINTER(ctypes.c_char)), ("text_len", ctypes.c_size_t)]
+
+
+TOKEN_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(GenerationEvent), ctypes.c_void_p)
+
+
+class GenerateParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("max_tokens", ctypes.c_int32),
+                ("sampler", ctypes.POINTER(SamplerParams)),
+                ("stop_strings", ctypes.POINTER(ctypes.c_char_p)),
+                ("n_stop_strings", ctypes.c_size_t), ("on_token", TOKEN_CALLBACK),
+                ("user_data", ctypes.c_void_p)]
+
+
+class GenerationResult(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("n_prompt_tokens", ctypes.c_int32),
+                ("n_generated", ctypes.c_int32), ("stop_reason", ctypes.c_int32),
+                ("time_to_first_token_ms", ctypes.c_double),
+                ("prompt_tokens_per_s", ctypes.c_double), ("gen_tokens_per_s", ctypes.c_double)]
+
+
+_declare("hearth_context_params_init", None, ctypes.POINTER(ContextParams))
+_declare("hearth_context_new", c_status, model_p, ctypes.POINTER(ContextParams),
+         ctypes.POINTER(context_p))
+_declare("hearth_context_free", None, context_p)
+_declare("hearth_context_set_threads", c_status, context_p, ctypes.c_int32)
+_declare("hearth_context_n_past", c_status, context_p, ctypes.POINTER(ctypes.c_int32))
+_declare("hearth_context_truncate", c_status, context_p, ctypes.c_int32)
+_declare("hearth_context_cancel", c_status, context_p)
+_declare("hearth_decode", c_status, context_p, ctypes.POINTER(token_t), ctypes.c_size_t)
+_declare("hearth_logits", c_status, context_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_float)),
+         ctypes.POINTER(ctypes.c_int32))
+_declare("hearth_sampler_params_init", None, ctypes.POINTER(SamplerParams))
+_declare("hearth_generate_params_init", None, ctypes.POINTER(GenerateParams))
+_declare("hearth_generate", c_status, context_p, ctypes.POINTER(token_t), ctypes.c_size_t,
+         ctypes.POINTER(GenerateParams), ctypes.POINTER(GenerationResult))

@@ -72,3 +72,25 @@ class Model:
 
     def meta(self, key):
         return read_text(lib.hearth_model_meta_string, self.handle, key.encode())
+
+    def context(self, n_ctx=2048, n_threads=0, n_batch=512):
+        """A new Context (KV cache) over this model."""
+        from .context import Context
+        return Context(self, n_ctx=n_ctx, n_threads=n_threads, n_batch=n_batch)
+
+    def logits(self, prompt_ids, n_threads=0):
+        """The logits (list of n_vocab floats) after evaluating prompt_ids from an empty context."""
+        ids = list(prompt_ids)
+        with self.context(n_ctx=max(1, len(ids)), n_threads=n_threads) as ctx:
+            ctx.decode(ids)
+            return ctx.logits()
+
+    def generate(self, prompt_ids, max_tokens=256, temperature=0.0, top_k=0, seed=None, stop=(),
+                 on_token=None, n_ctx=None, n_threads=0):
+        """Generates after prompt_ids in a fresh context: greedy unless temperature > 0.
+        Returns a dict: tokens, text, stop_reason, timings."""
+        ids = list(prompt_ids)
+        n_ctx = n_ctx or min(max(1, self.context_length), len(ids) + max_tokens)
+        with self.context(n_ctx=n_ctx, n_threads=n_threads) as ctx:
+            return ctx.generate(ids, max_tokens=max_tokens, temperature=temperature, top_k=top_k,
+                                seed=seed, stop=stop, on_token=on_token)

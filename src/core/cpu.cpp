@@ -52,7 +52,7 @@ CpuFeatures detect() {
     }
   }
   char brand[49] = {0};
-  if (__get_cpuid_max(0x80000000, nullptr) >= 0x80000004) {
+  if (static_cast<unsigned>(__get_cpuid_max(0x80000000, nullptr)) >= 0x80000004u) {
     for (unsigned leaf = 0; leaf < 3; ++leaf) {
       __get_cpuid(0x80000002 + leaf, &a, &b, &c, &d);
       std::memcpy(brand + leaf * 16 + 0, &a, 4);

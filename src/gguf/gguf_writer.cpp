@@ -172,7 +172,7 @@ void GgufWriter::add_tensor_ref(const std::string& name, DType type, std::vector
   tensors_.push_back(Tensor{name, type, std::move(dims), {}, data, n_bytes});
 }
 
-std::vector<uint8_t> GgufWriter::to_bytes() const {
+std::vector<uint8_t> GgufWriter::header_bytes() const {
   std::vector<uint8_t> out;
   ByteSink s(out);
   s.put<uint32_t>(0x46554747);
@@ -183,13 +183,14 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
       if (kv.first == "general.alignment") return true;
     return false;
   }();
-  s.put<uint64_t>(kv_.size() + ((alignment_ != 32 && !has_alignment_key) ? 1 : 0));
+  const bool add_alignment_key = alignment_ != 32 && !has_alignment_key;
+  s.put<uint64_t>(kv_.size() + (add_alignment_key ? 1 : 0));
   for (const auto& kv : kv_) {
     s.put_string(kv.first);
     s.put<uint32_t>(static_cast<uint32_t>(kv.second.type));
     put_value(s, kv.second);
   }
-  if (alignment_ != 32 && !has_alignment_key) {
+  if (add_alignment_key) {
     s.put_string("general.alignment");
     s.put<uint32_t>(static_cast<uint32_t>(GgufType::U32));
     s.put<uint32_t>(static_cast<uint32_t>(alignment_));
@@ -201,24 +202,46 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
     for (auto d : t.dims) s.put<uint64_t>(d);
     s.put<uint32_t>(static_cast<uint32_t>(t.type));
     s.put<uint64_t>(offset);
-    offset += (t.n_bytes + alignment_ - 1) / alignment_ * alignment_;
+    offset += padded(t.n_bytes);
   }
   s.pad_to(alignment_);
+  return out;
+}
+
+std::vector<uint8_t> GgufWriter::to_bytes() const {
+  std::vector<uint8_t> out = header_bytes();
   for (const auto& t : tensors_) {
     out.insert(out.end(), t.data, t.data + t.n_bytes);
-    s.pad_to(alignment_);
+    out.resize(out.size() + (padded(t.n_bytes) - t.n_bytes), 0);
   }
   return out;
 }
 
-void GgufWriter::write(const std::string& path) const {
-  const std::vector<uint8_t> bytes = to_bytes();
+void GgufWriter::write(const std::string& path, const WriteProgress& progress) const {
+  // Streams tensor data straight from its source: no second copy of the model in memory.
   const std::string tmp = path + ".partial";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail(Status::kIoError, fmt::format("cannot create '{}': {}", tmp, std::strerror(errno)));
-  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  const bool closed = std::fclose(f) == 0;
-  if (!ok || !closed) {
+  auto abandon = [&](Status status, const std::string& message) {
+    std::fclose(f);
+    std::remove(tmp.c_str());
+    fail(status, message);
+  };
+  const auto header = header_bytes();
+  uint64_t total = 0, done = 0;
+  for (const auto& t : tensors_) total += t.n_bytes;
+  static const uint8_t zeros[64 * 1024] = {};
+  if (std::fwrite(header.data(), 1, header.size(), f) != header.size())
+    abandon(Status::kIoError, fmt::format("cannot write '{}' (disk full?)", tmp));
+  for (const auto& t : tensors_) {
+    const size_t pad = static_cast<size_t>(padded(t.n_bytes) - t.n_bytes);
+    if (std::fwrite(t.data, 1, t.n_bytes, f) != t.n_bytes || std::fwrite(zeros, 1, pad, f) != pad)
+      abandon(Status::kIoError, fmt::format("cannot write '{}' (disk full?)", tmp));
+    done += t.n_bytes;
+    if (progress && !progress(done, total))
+      abandon(Status::kCancelled, fmt::format("writing '{}' was cancelled", path));
+  }
+  if (std::fclose(f) != 0) {
     std::remove(tmp.c_str());
     fail(Status::kIoError, fmt::format("cannot write '{}' (disk full?)", tmp));
   }

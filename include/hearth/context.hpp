@@ -1,0 +1,70 @@
+// hearth::Context — a KV cache over a Model plus the forward pass that fills it.
+//
+// Threading: a Context is used by one thread at a time; cancel() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "hearth/model.hpp"
+
+namespace hearth {
+
+class ThreadPool;
+
+struct ContextParams {
+  int n_ctx = 2048;   // KV cache length in tokens (capped at the model's training context)
+  int n_threads = 0;  // 0: one per logical core
+  int n_batch = 512;  // tokens per forward pass during prefill
+};
+
+class Context {
+ public:
+  // Throws kInvalidArgument for n_ctx <= 0 or n_ctx too large to allocate sensibly.
+  Context(std::shared_ptr<const Model> model, const ContextParams& params);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  const Model& model() const { return *model_; }
+  int n_ctx() const { return n_ctx_; }
+  int n_past() const { return n_past_; }
+  int n_vocab() const { return model_->config().n_vocab; }
+  int n_threads() const;
+  void set_threads(int n_threads);
+
+  // Appends `n` tokens at positions n_past..n_past+n-1 and evaluates them (in batches of
+  // n_batch). all_logits: keep the logits of every token, else only of the last one.
+  // Throws kInvalidArgument (token out of vocabulary, n == 0), kContextFull (no room: the
+  // context is left unchanged) or kCancelled.
+  void decode(const int32_t* tokens, size_t n, bool all_logits = false);
+
+  // Logits after the last decoded token (n_vocab floats); throws if nothing was decoded.
+  const float* logits() const;
+  // With all_logits: [n tokens of the last decode][n_vocab].
+  const std::vector<float>& all_logits() const { return all_logits_; }
+
+  void truncate(int n_keep);  // forget positions >= n_keep
+  void cancel() { cancel_.store(true); }
+  bool cancel_requested() const { return cancel_.load(); }
+  void clear_cancel() { cancel_.store(false); }
+
+ private:
+  void forward(const int32_t* tokens, int n_tok, bool want_all, float* out_logits);
+
+  std::shared_ptr<const Model> model_;
+  int n_ctx_ = 0;
+  int n_batch_ = 512;
+  int n_past_ = 0;
+  std::unique_ptr<ThreadPool> pool_;
+  // Per layer: [n_ctx][n_head_kv * head_dim] keys and values as IEEE half (llama.cpp default).
+  std::vector<std::vector<uint16_t>> k_cache_, v_cache_;
+  std::vector<float> logits_;      // last token
+  std::vector<float> all_logits_;  // every token of the last decode (when asked)
+  bool has_logits_ = false;
+  std::atomic<bool> cancel_{false};
+};
+
+}  // namespace hearth

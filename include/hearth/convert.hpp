@@ -1,0 +1,36 @@
+// Model import: Hugging Face checkpoints (config.json + safetensors + tokenizer.json) and
+// llama.cpp-style llama2.c checkpoints, written as GGUF files that follow llama.cpp's
+// conventions (tensor names, rotary row order, tokenizer metadata), so that llama.cpp and
+// hearth load them alike.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "hearth/dtype.hpp"
+
+namespace hearth {
+
+// Output types of `hearth convert`. kQ4_K_M is a mix (Q4_K with some tensors in Q6_K).
+enum class ConvertType { kF32, kF16, kBF16, kQ8_0, kQ4_0, kQ4_K_M };
+
+// "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m" (case-insensitive); throws kInvalidArgument.
+ConvertType convert_type_from_name(const std::string& name);
+
+struct ConvertOptions {
+  std::string input;              // Hugging Face folder, or llama2.c checkpoint (.bin)
+  std::string llama2c_tokenizer;  // non-empty: `input` is a llama2.c checkpoint
+  std::string output;             // GGUF path, written atomically
+  ConvertType type = ConvertType::kF16;
+  // Called as work proceeds (done <= total, total fixed); return false to cancel, which throws
+  // Error(kCancelled) and leaves no output file.
+  std::function<bool(uint64_t done, uint64_t total)> progress;
+};
+
+// Converts a model. Throws hearth::Error: kIoError (missing files), kInvalidModel (corrupt or
+// inconsistent input), kUnsupported (unknown architecture or dtype), kCancelled.
+// On any failure no file exists at `output` (an existing file there is left untouched).
+void convert_model(const ConvertOptions& options);
+
+}  // namespace hearth

@@ -1,0 +1,169 @@
+// convert_model(): runs an importer, picks each tensor's output type, converts the tensors one
+// at a time and writes the GGUF file atomically.
+#include "hearth/convert.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "convert/importers.hpp"
+#include "hearth/error.hpp"
+#include "hearth/quant.hpp"
+
+namespace hearth {
+
+namespace {
+
+using convert::ModelPlan;
+using convert::PlannedTensor;
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// llama.cpp's converter keeps vectors (norms, biases) in F32 and falls back to F16 for
+// matrices whose rows do not fill whole Q8_0 blocks.
+DType tensor_type(ConvertType target, const PlannedTensor& t) {
+  if (t.shape.size() <= 1 || ends_with(t.name, "_norm.weight")) return DType::F32;
+  switch (target) {
+    case ConvertType::kF32:
+      return DType::F32;
+    case ConvertType::kF16:
+      return DType::F16;
+    case ConvertType::kBF16:
+      return DType::BF16;
+    case ConvertType::kQ8_0:
+      return t.shape.back() % kQK == 0 ? DType::Q8_0 : DType::F16;
+    case ConvertType::kQ4_0:
+    case ConvertType::kQ4_K_M:
+      break;
+  }
+  fail(Status::kUnsupported,
+       "q4_0 and q4_k_m output is not implemented yet; convert to f16 or "
+       "q8_0 and use `hearth quantize`");
+}
+
+uint32_t file_type_id(ConvertType t) {  // llama.cpp's llama_ftype
+  switch (t) {
+    case ConvertType::kF32:
+      return 0;
+    case ConvertType::kF16:
+      return 1;
+    case ConvertType::kBF16:
+      return 32;
+    case ConvertType::kQ8_0:
+      return 7;
+    case ConvertType::kQ4_0:
+      return 2;
+    case ConvertType::kQ4_K_M:
+      return 15;
+  }
+  return 0;
+}
+
+// Converts one row of n floats to `type` (n is a whole number of blocks for quantized types).
+void encode_row(DType type, const float* src, uint8_t* dst, size_t n) {
+  switch (type) {
+    case DType::F32:
+      std::memcpy(dst, src, n * 4);
+      return;
+    case DType::F16:
+      for (size_t i = 0; i < n; ++i) {
+        const fp16_t h = fp32_to_fp16(src[i]);
+        std::memcpy(dst + 2 * i, &h, 2);
+      }
+      return;
+    case DType::BF16:
+      for (size_t i = 0; i < n; ++i) {
+        const bf16_t h = fp32_to_bf16(src[i]);
+        std::memcpy(dst + 2 * i, &h, 2);
+      }
+      return;
+    case DType::Q8_0:
+      quantize_row_q8_0(src, reinterpret_cast<BlockQ8_0*>(dst), n);
+      return;
+    default:
+      break;
+  }
+  fail(Status::kInternal, fmt::format("no encoder for {}", dtype_name(type)));
+}
+
+// GGUF dims are innermost first: the reverse of the PyTorch shape.
+std::vector<uint64_t> gguf_dims(const std::vector<uint64_t>& shape) {
+  return std::vector<uint64_t>(shape.rbegin(), shape.rend());
+}
+
+void write_plan(ModelPlan& plan, const ConvertOptions& o) {
+  GgufWriter& w = plan.writer;
+  w.set_u32("general.file_type", file_type_id(o.type));
+  const bool quantized =
+      o.type != ConvertType::kF32 && o.type != ConvertType::kF16 && o.type != ConvertType::kBF16;
+  if (quantized) w.set_u32("general.quantization_version", 2);
+
+  std::vector<DType> types;
+  uint64_t total = 0;
+  for (const auto& t : plan.tensors) {
+    types.push_back(tensor_type(o.type, t));
+    total += t.n_elements();
+  }
+  const uint64_t grand_total = 2 * std::max<uint64_t>(total, 1);
+  uint64_t done = 0;
+  auto report = [&](uint64_t d) {
+    if (o.progress && !o.progress(d, grand_total))
+      fail(Status::kCancelled, fmt::format("conversion to '{}' was cancelled", o.output));
+  };
+  report(0);
+  std::vector<float> buf;
+  for (size_t i = 0; i < plan.tensors.size(); ++i) {
+    const PlannedTensor& t = plan.tensors[i];
+    const uint64_t n = t.n_elements();
+    const uint64_t row = t.shape.empty() ? 1 : t.shape.back();
+    const uint64_t rows = row == 0 ? 0 : n / row;
+    const auto rb = row_bytes(types[i], row);
+    if (!rb) fail(Status::kInternal, fmt::format("'{}': bad row size", t.name));
+    buf.resize(n);
+    t.load(buf.data());
+    std::vector<uint8_t> out(*rb * rows);
+    for (uint64_t r = 0; r < rows; ++r)
+      encode_row(types[i], buf.data() + r * row, out.data() + r * *rb, row);
+    w.add_tensor(t.name, types[i], gguf_dims(t.shape), std::move(out));
+    done += n;
+    report(done);
+  }
+  buf = {};
+  w.write(o.output, [&](uint64_t wdone, uint64_t wtotal) {
+    const uint64_t half = grand_total / 2;
+    const uint64_t d =
+        half + (wtotal ? static_cast<uint64_t>(static_cast<double>(wdone) / wtotal * half) : half);
+    return !o.progress || o.progress(std::min(d, grand_total), grand_total);
+  });
+}
+
+}  // namespace
+
+ConvertType convert_type_from_name(const std::string& name) {
+  std::string s = name;
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (s == "f32") return ConvertType::kF32;
+  if (s == "f16") return ConvertType::kF16;
+  if (s == "bf16") return ConvertType::kBF16;
+  if (s == "q8_0") return ConvertType::kQ8_0;
+  if (s == "q4_0") return ConvertType::kQ4_0;
+  if (s == "q4_k_m") return ConvertType::kQ4_K_M;
+  fail(Status::kInvalidArgument,
+       fmt::format("unknown output type '{}' (f32, f16, bf16, q8_0, q4_0, q4_k_m)", name));
+}
+
+void convert_model(const ConvertOptions& o) {
+  if (o.input.empty()) fail(Status::kInvalidArgument, "no input given");
+  if (o.output.empty()) fail(Status::kInvalidArgument, "no output path given");
+  ModelPlan plan = o.llama2c_tokenizer.empty()
+                       ? convert::plan_hf(o.input)
+                       : convert::plan_llama2c(o.input, o.llama2c_tokenizer);
+  write_plan(plan, o);
+}
+
+}  // namespace hearth

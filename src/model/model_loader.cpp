@@ -1,0 +1,203 @@
+// Model::load — hyper-parameters from metadata and weight views into the mapping, validated.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "hearth/error.hpp"
+#include "hearth/model.hpp"
+#include "model/arch.hpp"
+
+namespace hearth {
+namespace model {
+
+const ArchSpec* find_arch(std::string_view name) {
+  for (const ArchSpec* spec : {&arch_llama(), &arch_qwen2(), &arch_qwen3()})
+    if (spec->name == name) return spec;
+  return nullptr;
+}
+
+}  // namespace model
+
+namespace {
+
+[[noreturn]] void bad_model(const std::string& msg) {
+  fail(Status::kInvalidModel, msg);
+}
+
+int get_dim(const GgufFile& f, const std::string& key, std::optional<int64_t> fallback = {}) {
+  auto v = f.get_int(key);
+  if (!v) v = fallback;
+  if (!v) bad_model(fmt::format("the model lacks the metadata key '{}'", key));
+  if (*v <= 0 || *v > (int64_t{1} << 30))
+    bad_model(fmt::format("metadata '{}' = {} is out of range", key, *v));
+  return static_cast<int>(*v);
+}
+
+// Looks up a tensor and checks its shape: dims[0] == n_in, dims[1] == n_out (n_out 0: 1-D).
+TensorView tensor(const GgufFile& f, const std::string& name, int64_t n_in, int64_t n_out,
+                  bool required = true) {
+  TensorView v;
+  const GgufTensorInfo* t = f.find_tensor(name);
+  if (!t) {
+    if (required) bad_model(fmt::format("the model lacks the tensor '{}'", name));
+    return v;
+  }
+  const bool shape_ok = n_out == 0 ? (t->dims.size() == 1 && t->dims[0] == uint64_t(n_in))
+                                   : (t->dims.size() == 2 && t->dims[0] == uint64_t(n_in) &&
+                                      t->dims[1] == uint64_t(n_out));
+  if (!shape_ok) {
+    std::string dims;
+    for (auto d : t->dims) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+    bad_model(fmt::format("tensor '{}' has shape [{}], expected [{}{}]", name, dims, n_in,
+                          n_out ? fmt::format(", {}", n_out) : ""));
+  }
+  switch (t->type) {
+    case DType::F32:
+    case DType::F16:
+    case DType::BF16:
+    case DType::Q8_0:
+    case DType::Q4_0:
+    case DType::Q4_1:
+    case DType::Q5_0:
+    case DType::Q5_1:
+    case DType::Q4_K:
+    case DType::Q5_K:
+    case DType::Q6_K:
+      break;
+    default:
+      fail(Status::kUnsupported, fmt::format("tensor '{}' has type {}, which hearth cannot "
+                                             "compute with yet",
+                                             name, dtype_name(t->type)));
+  }
+  v.info = t;
+  v.type = t->type;
+  v.n_in = n_in;
+  v.n_out = n_out ? n_out : 1;
+  auto rb = row_bytes(t->type, static_cast<uint64_t>(n_in));
+  if (!rb)
+    bad_model(fmt::format("tensor '{}': rows of {} elements do not fit type {}", name, n_in,
+                          dtype_name(t->type)));
+  v.row_bytes = *rb;
+  v.data = t->data;
+  return v;
+}
+
+// Norm weights and biases are added/multiplied as floats: require F32 (as every converter
+// writes them) so the forward pass can read them directly.
+TensorView f32_vector(const GgufFile& f, const std::string& name, int64_t n, bool required = true) {
+  TensorView v = tensor(f, name, n, 0, required);
+  if (v && v.type != DType::F32)
+    fail(Status::kUnsupported,
+         fmt::format("tensor '{}' has type {}; hearth expects F32 norms and biases", name,
+                     dtype_name(v.type)));
+  return v;
+}
+
+}  // namespace
+
+bool Model::is_eog(int token) const {
+  return std::find(config_.eog_tokens.begin(), config_.eog_tokens.end(), token) !=
+         config_.eog_tokens.end();
+}
+
+std::shared_ptr<const Model> Model::load(std::shared_ptr<const GgufFile> file) {
+  if (!file) fail(Status::kInvalidArgument, "Model::load: no file");
+  const GgufFile& f = *file;
+  const std::string arch = f.get_string("general.architecture").value_or("");
+  if (arch.empty()) bad_model("the model has no general.architecture");
+  const model::ArchSpec* spec = model::find_arch(arch);
+  if (!spec)
+    fail(Status::kUnsupported,
+         fmt::format("architecture '{}' is not supported (hearth runs llama, qwen2, qwen3)", arch));
+
+  std::shared_ptr<Model> m(new Model());
+  m->file_ = file;
+  ModelConfig& c = m->config_;
+  c.architecture = arch;
+  c.rope_style = spec->rope_style;
+  c.qkv_bias = spec->qkv_bias;
+  c.qk_norm = spec->qk_norm;
+  const std::string p = arch + ".";
+  c.n_embd = get_dim(f, p + "embedding_length");
+  c.n_layer = get_dim(f, p + "block_count");
+  c.n_head = get_dim(f, p + "attention.head_count");
+  c.n_head_kv = get_dim(f, p + "attention.head_count_kv", c.n_head);
+  c.n_ff = get_dim(f, p + "feed_forward_length");
+  c.n_ctx_train = get_dim(f, p + "context_length", 2048);
+  if (c.n_head % c.n_head_kv != 0)
+    bad_model(
+        fmt::format("head_count {} is not a multiple of head_count_kv {}", c.n_head, c.n_head_kv));
+  c.head_dim = get_dim(
+      f, p + "attention.key_length",
+      c.n_embd % c.n_head == 0 ? std::optional<int64_t>(c.n_embd / c.n_head) : std::nullopt);
+  c.head_dim_v = get_dim(f, p + "attention.value_length", c.head_dim);
+  if (c.head_dim_v != c.head_dim)
+    fail(Status::kUnsupported, "attention.value_length != key_length is not supported");
+  c.n_rot = get_dim(f, p + "rope.dimension_count", c.head_dim);
+  if (c.n_rot > c.head_dim || c.n_rot % 2)
+    bad_model(
+        fmt::format("rope.dimension_count {} does not fit head size {}", c.n_rot, c.head_dim));
+  c.rms_eps =
+      static_cast<float>(f.get_float(p + "attention.layer_norm_rms_epsilon").value_or(1e-5));
+  c.rope_base = static_cast<float>(f.get_float(p + "rope.freq_base").value_or(10000.0));
+  if (auto type = f.get_string(p + "rope.scaling.type"); type && *type != "none") {
+    if (*type != "linear")
+      fail(Status::kUnsupported, fmt::format("rope scaling '{}' is not supported", *type));
+    const double factor = f.get_float(p + "rope.scaling.factor").value_or(1.0);
+    if (factor > 0) c.rope_freq_scale = static_cast<float>(1.0 / factor);
+  } else if (auto factor = f.get_float(p + "rope.scale_linear"); factor && *factor > 0) {
+    c.rope_freq_scale = static_cast<float>(1.0 / *factor);
+  }
+
+  // Vocabulary size: the embedding matrix is authoritative.
+  const GgufTensorInfo* embd = f.find_tensor("token_embd.weight");
+  if (!embd) bad_model("the model lacks the tensor 'token_embd.weight'");
+  if (embd->dims.size() != 2) bad_model("token_embd.weight is not 2-D");
+  c.n_vocab = static_cast<int>(embd->dims[1]);
+  if (c.n_vocab <= 0) bad_model("token_embd.weight has no rows");
+
+  auto token_id = [&](const char* key) {
+    auto v = f.get_int(key);
+    return v && *v >= 0 && *v < c.n_vocab ? static_cast<int>(*v) : -1;
+  };
+  c.bos_token = token_id("tokenizer.ggml.bos_token_id");
+  c.eos_token = token_id("tokenizer.ggml.eos_token_id");
+  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
+                          "tokenizer.ggml.eom_token_id"})
+    if (int t = token_id(key);
+        t >= 0 && std::find(c.eog_tokens.begin(), c.eog_tokens.end(), t) == c.eog_tokens.end())
+      c.eog_tokens.push_back(t);
+
+  const int q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;
+  m->token_embd = tensor(f, "token_embd.weight", c.n_embd, c.n_vocab);
+  m->output_norm = f32_vector(f, "output_norm.weight", c.n_embd);
+  m->output = tensor(f, "output.weight", c.n_embd, c.n_vocab, false);
+  if (!m->output) m->output = m->token_embd;  // tied embeddings
+  m->rope_freqs = f32_vector(f, "rope_freqs.weight", c.n_rot / 2, false);
+  for (int i = 0; i < c.n_layer; ++i) {
+    const std::string b = fmt::format("blk.{}.", i);
+    LayerWeights l;
+    l.attn_norm = f32_vector(f, b + "attn_norm.weight", c.n_embd);
+    l.wq = tensor(f, b + "attn_q.weight", c.n_embd, q_dim);
+    l.wk = tensor(f, b + "attn_k.weight", c.n_embd, kv_dim);
+    l.wv = tensor(f, b + "attn_v.weight", c.n_embd, kv_dim);
+    l.wo = tensor(f, b + "attn_output.weight", q_dim, c.n_embd);
+    // Biases are optional in llama files too (some fine-tunes carry them).
+    l.bq = f32_vector(f, b + "attn_q.bias", q_dim, spec->qkv_bias);
+    l.bk = f32_vector(f, b + "attn_k.bias", kv_dim, spec->qkv_bias);
+    l.bv = f32_vector(f, b + "attn_v.bias", kv_dim, spec->qkv_bias);
+    if (spec->qk_norm) {
+      l.q_norm = f32_vector(f, b + "attn_q_norm.weight", c.head_dim);
+      l.k_norm = f32_vector(f, b + "attn_k_norm.weight", c.head_dim);
+    }
+    l.ffn_norm = f32_vector(f, b + "ffn_norm.weight", c.n_embd);
+    l.ffn_gate = tensor(f, b + "ffn_gate.weight", c.n_embd, c.n_ff);
+    l.ffn_up = tensor(f, b + "ffn_up.weight", c.n_embd, c.n_ff);
+    l.ffn_down = tensor(f, b + "ffn_down.weight", c.n_ff, c.n_embd);
+    m->layers.push_back(l);
+  }
+  return m;
+}
+
+}  // namespace hearth

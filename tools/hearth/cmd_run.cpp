@@ -1,0 +1,152 @@
+// hearth run -m MODEL.gguf (-p "text" | --ids 1,2,3) [-n N] [-t threads] [-c ctx]
+//            [--temp T] [--top-k K] [--seed S] [--logits-out FILE]
+// Streams the generated text to stdout; timings and diagnostics go to stderr.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "generate/generate.hpp"
+#include "hearth/context.hpp"
+#include "hearth/error.hpp"
+#include "hearth/model.hpp"
+
+namespace {
+
+const char* kUsage =
+    "usage: hearth run -m MODEL.gguf (-p TEXT | --ids 1,2,3) [options]\n"
+    "  -n N               tokens to generate (default 128)\n"
+    "  -t N               threads (default: one per core)\n"
+    "  -c N               context size in tokens (default 2048, capped at the model's)\n"
+    "  --temp T           sampling temperature (default 0: greedy)\n"
+    "  --top-k K          sample among the K most likely tokens (default 0: all)\n"
+    "  --seed S           random seed for sampling (default: random)\n"
+    "  --logits-out FILE  write the float32 logits after the last prompt token\n"
+    "  --no-bos           with -p: do not add the BOS token\n";
+
+std::vector<int32_t> parse_ids(const std::string& s) {
+  std::vector<int32_t> ids;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    const size_t comma = s.find(',', pos);
+    const std::string item =
+        s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    try {
+      size_t used = 0;
+      const long v = std::stol(item, &used);
+      if (used != item.size() || v < INT32_MIN || v > INT32_MAX) throw std::invalid_argument(item);
+      ids.push_back(static_cast<int32_t>(v));
+    } catch (const std::exception&) {
+      hearth::fail(hearth::Status::kInvalidArgument,
+                   fmt::format("--ids: '{}' is not a token id", item));
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return ids;
+}
+
+int to_int(const std::string& flag, const std::string& v) {
+  try {
+    size_t used = 0;
+    const int n = std::stoi(v, &used);
+    if (used == v.size()) return n;
+  } catch (const std::exception&) {
+  }
+  hearth::fail(hearth::Status::kInvalidArgument,
+               fmt::format("{}: '{}' is not an integer", flag, v));
+}
+
+int run_run(const std::vector<std::string>& args) {
+  std::string model_path, prompt, ids, logits_out;
+  bool have_prompt = false;
+  hearth::ContextParams cparams;
+  hearth::GenerateOptions opt;
+  opt.max_tokens = 128;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stderr);
+      return 0;
+    }
+    if (a == "--no-bos") continue;
+    if (i + 1 >= args.size()) {
+      std::fprintf(stderr, "hearth run: %s needs a value\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+    const std::string& v = args[++i];
+    if (a == "-m" || a == "--model")
+      model_path = v;
+    else if (a == "-p" || a == "--prompt")
+      prompt = v, have_prompt = true;
+    else if (a == "--ids")
+      ids = v;
+    else if (a == "-n")
+      opt.max_tokens = to_int(a, v);
+    else if (a == "-t" || a == "--threads")
+      cparams.n_threads = to_int(a, v);
+    else if (a == "-c" || a == "--ctx-size")
+      cparams.n_ctx = to_int(a, v);
+    else if (a == "--temp")
+      opt.sampler.temperature = std::stof(v);
+    else if (a == "--top-k")
+      opt.sampler.top_k = to_int(a, v);
+    else if (a == "--seed")
+      opt.sampler.seed = std::stoull(v);
+    else if (a == "--logits-out")
+      logits_out = v;
+    else {
+      std::fprintf(stderr, "hearth run: unknown option '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (model_path.empty() || (have_prompt == !ids.empty())) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  auto model = hearth::Model::load(hearth::GgufFile::open(model_path));
+  std::vector<int32_t> tokens;
+  if (!ids.empty()) {
+    tokens = parse_ids(ids);
+  } else {
+    // Text prompts need the tokenizer (src/tokenizer), which is not wired in yet.
+    hearth::fail(hearth::Status::kUnsupported,
+                 "-p needs the tokenizer, which this build lacks; pass token ids with --ids");
+  }
+  hearth::Context ctx(model, cparams);
+  std::fprintf(stderr, "hearth run: %s (%s), %zu prompt tokens, n_ctx %d, %d threads\n",
+               model_path.c_str(), model->config().architecture.c_str(), tokens.size(), ctx.n_ctx(),
+               ctx.n_threads());
+  if (!logits_out.empty()) {
+    // Evaluate the prompt first so its logits can be saved; generation then continues from it.
+    ctx.decode(tokens.data(), tokens.size());
+    std::ofstream out(logits_out, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(ctx.logits()),
+              static_cast<std::streamsize>(sizeof(float) * ctx.n_vocab()));
+    if (!out) hearth::fail(hearth::Status::kIoError, fmt::format("cannot write '{}'", logits_out));
+    tokens.clear();
+  }
+  std::vector<int> generated;
+  opt.on_token = [&](int token, const std::string& text) {
+    generated.push_back(token);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return true;
+  };
+  const auto r = hearth::generate(ctx, tokens.data(), tokens.size(), opt);
+  std::fputc('\n', stdout);
+  std::string list;
+  for (int t : generated) list += (list.empty() ? "" : ",") + std::to_string(t);
+  static const char* reasons[] = {"end of generation", "max tokens", "stop string", "cancelled"};
+  std::fprintf(stderr, "generated ids: %s\n", list.c_str());
+  std::fprintf(stderr, "stop: %s; prompt %.1f tok/s, generation %.1f tok/s\n",
+               reasons[static_cast<int>(r.stop_reason)], r.prompt_tokens_per_s, r.gen_tokens_per_s);
+  return 0;
+}
+
+const hearth::cli::Register reg{"run", "generate text from a prompt", &run_run};
+
+}  // namespace
