@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "hearth/context.hpp"
@@ -191,6 +193,72 @@ TEST(ForwardContext, AllLogitsAndIncrementalDecodeAgree) {
   params.n_ctx = 100000;
   Context capped(model, params);
   EXPECT_EQ(capped.n_ctx(), 2048);
+}
+
+}  // namespace
+}  // namespace hearth
+
+namespace hearth {
+namespace {
+
+// Rebuilds stories260K with extra metadata / tensors (kept alive by the returned bytes).
+struct Rebuilt {
+  std::vector<uint8_t> bytes;
+  std::shared_ptr<const Model> model;
+};
+
+Rebuilt rebuild(const std::function<void(GgufWriter&)>& edit) {
+  auto file = GgufFile::open(test::data_path("models/real/stories260K.gguf"));
+  GgufWriter w;
+  w.copy_metadata(*file);
+  for (const auto& t : file->tensors()) w.add_tensor_ref(t.name, t.type, t.dims, t.data, t.n_bytes);
+  edit(w);
+  Rebuilt r;
+  r.bytes = w.to_bytes();
+  r.model = Model::load(GgufFile::parse(r.bytes.data(), r.bytes.size()));
+  return r;
+}
+
+std::vector<float> prompt_logits(const std::shared_ptr<const Model>& model) {
+  const std::vector<int32_t> prompt = {1, 403, 407, 261, 378};
+  ContextParams params;
+  params.n_ctx = 16;
+  params.n_threads = 1;
+  Context ctx(model, params);
+  ctx.decode(prompt.data(), prompt.size());
+  return std::vector<float>(ctx.logits(), ctx.logits() + ctx.n_vocab());
+}
+
+TEST(ForwardRope, FrequencyFactorsAndLinearScalingAgree) {
+  HEARTH_REQUIRE_DATA(test::data_path("models/real/stories260K.gguf"));
+  // Llama-3 style rope_freqs of 2 divide every angle by 2, exactly as linear scaling by 2 does.
+  const std::vector<float> twos(4, 2.0f), ones(4, 1.0f);  // n_rot 8 -> 4 factors
+  auto add_freqs = [](const std::vector<float>& f) {
+    return [f](GgufWriter& w) {
+      std::vector<uint8_t> raw(f.size() * 4);
+      std::memcpy(raw.data(), f.data(), raw.size());
+      w.add_tensor("rope_freqs.weight", DType::F32, {f.size()}, raw);
+    };
+  };
+  const auto base = prompt_logits(rebuild([](GgufWriter&) {}).model);
+  const auto with_ones = prompt_logits(rebuild(add_freqs(ones)).model);
+  EXPECT_EQ(base, with_ones);
+  const auto with_twos = prompt_logits(rebuild(add_freqs(twos)).model);
+  const auto linear = prompt_logits(rebuild([](GgufWriter& w) {
+                                      w.set_string("llama.rope.scaling.type", "linear");
+                                      w.set_f32("llama.rope.scaling.factor", 2.0f);
+                                    }).model);
+  EXPECT_NE(base, with_twos);
+  ASSERT_EQ(with_twos.size(), linear.size());
+  for (size_t i = 0; i < linear.size(); ++i) EXPECT_NEAR(with_twos[i], linear[i], 1e-4f);
+  // Unsupported scaling is an error naming it.
+  try {
+    rebuild([](GgufWriter& w) { w.set_string("llama.rope.scaling.type", "yarn"); });
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), Status::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("yarn"), std::string::npos);
+  }
 }
 
 }  // namespace

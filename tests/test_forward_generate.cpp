@@ -158,3 +158,46 @@ TEST(ForwardGenerate, Utf8PrefixHoldsBackPartialCharacters) {
 
 }  // namespace
 }  // namespace hearth
+
+namespace hearth {
+namespace {
+
+TEST(ForwardGenerate, StopsAtTheEndOfGenerationToken) {
+  const std::string path = test::data_path("models/real/stories260K.gguf");
+  HEARTH_REQUIRE_DATA(path);
+  // Declare token 426 (" She", 11th of the greedy continuation) the EOS token.
+  auto file = GgufFile::open(path);
+  GgufWriter w;
+  w.copy_metadata(*file);
+  w.set_u32("tokenizer.ggml.eos_token_id", 426);
+  for (const auto& t : file->tensors()) w.add_tensor_ref(t.name, t.type, t.dims, t.data, t.n_bytes);
+  const auto bytes = w.to_bytes();
+  auto model = Model::load(GgufFile::parse(bytes.data(), bytes.size()));
+  EXPECT_TRUE(model->is_eog(426));
+  EXPECT_FALSE(model->is_eog(2));
+  ContextParams params;
+  params.n_ctx = 64;
+  params.n_threads = 1;
+  Context ctx(model, params);
+  const std::vector<int32_t> prompt = {1, 403, 407, 261, 378};
+  GenerateOptions opt;
+  opt.max_tokens = 40;
+  const auto r = generate(ctx, prompt.data(), prompt.size(), opt);
+  EXPECT_EQ(r.stop_reason, StopReason::kEog);
+  EXPECT_EQ(r.tokens, (std::vector<int>{432, 383, 286, 261, 376, 298, 315, 421, 395, 317}));
+}
+
+TEST(ForwardGenerate, ChatEndOfTurnTokensEndGeneration) {
+  const std::string path = test::data_path("models/synth/qwen2-d128-q8_0.gguf");
+  HEARTH_REQUIRE_DATA(path);
+  auto model = Model::load(GgufFile::open(path));
+  const auto* vocab = model->file().get_string_array("tokenizer.ggml.tokens");
+  ASSERT_NE(vocab, nullptr);
+  EXPECT_EQ((*vocab)[151645], "<|im_end|>");
+  EXPECT_TRUE(model->is_eog(151645));  // not named in the metadata
+  EXPECT_TRUE(model->is_eog(151643));  // eos_token_id
+  EXPECT_FALSE(model->is_eog(13));
+}
+
+}  // namespace
+}  // namespace hearth

@@ -168,6 +168,18 @@ std::shared_ptr<const Model> Model::load(std::shared_ptr<const GgufFile> file) {
     if (int t = token_id(key);
         t >= 0 && std::find(c.eog_tokens.begin(), c.eog_tokens.end(), t) == c.eog_tokens.end())
       c.eog_tokens.push_back(t);
+  // Chat models end turns with tokens the metadata does not always name (as llama.cpp does,
+  // recognise the usual end-of-turn texts).
+  if (const auto* vocab = f.get_string_array("tokenizer.ggml.tokens")) {
+    static const char* const kEndOfTurn[] = {"<|eot_id|>",    "<|im_end|>",     "<|end|>",
+                                             "<end_of_turn>", "<|endoftext|>",  "<|eom_id|>",
+                                             "<EOT>",         "<|end_of_text|>"};
+    for (size_t i = 0; i < vocab->size() && i < static_cast<size_t>(c.n_vocab); ++i)
+      for (const char* text : kEndOfTurn)
+        if ((*vocab)[i] == text && std::find(c.eog_tokens.begin(), c.eog_tokens.end(),
+                                             static_cast<int>(i)) == c.eog_tokens.end())
+          c.eog_tokens.push_back(static_cast<int>(i));
+  }
 
   const int q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;
   m->token_embd = tensor(f, "token_embd.weight", c.n_embd, c.n_vocab);
