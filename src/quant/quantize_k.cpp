@@ -1,0 +1,264 @@
+// Reference quantizers of the 256-element K types (Q4_K, Q6_K, Q8_K), reproducing ggml's
+// non-imatrix reference quantizers (quantize_row_q{4,6,8}_K_ref) bit for bit: the scale searches
+// below follow the same candidate sequence, float operations and tie-breaking.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "hearth/quant.hpp"
+#include "quant/rounding.hpp"
+
+namespace hearth {
+namespace {
+
+using quant::nearest_int;
+
+constexpr float kGroupMaxEps = 1e-15f;
+
+// Symmetric quantization of n values to [-nmax, nmax-1], weighted by x^2 (ggml's
+// make_qx_quants with rmse_type 1): start from the scale that maps the signed largest value
+// to -nmax, then try 18 nearby scales and keep the least-squares-optimal one with the best fit.
+// Writes L[i] = q + nmax and returns the scale.
+float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
+  float max = 0.f, amax = 0.f;
+  for (int i = 0; i < n; ++i) {
+    const float ax = std::fabs(x[i]);
+    if (ax > amax) {
+      amax = ax;
+      max = x[i];
+    }
+  }
+  if (amax < kGroupMaxEps) {
+    std::fill(L, L + n, 0);
+    return 0.f;
+  }
+  auto quant = [&](float iscale, int i) {
+    return std::max(-nmax, std::min(nmax - 1, nearest_int(iscale * x[i])));
+  };
+  float iscale = -static_cast<float>(nmax) / max;
+  float sumlx = 0.f, suml2 = 0.f;
+  for (int i = 0; i < n; ++i) {
+    const int l = quant(iscale, i);
+    L[i] = static_cast<int8_t>(l + nmax);
+    const float w = x[i] * x[i];
+    sumlx += w * x[i] * static_cast<float>(l);
+    suml2 += w * static_cast<float>(l) * static_cast<float>(l);
+  }
+  float scale = suml2 != 0.f ? sumlx / suml2 : 0.f;
+  float best = scale * sumlx;
+  for (int is = -9; is <= 9; ++is) {
+    if (is == 0) continue;
+    iscale = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(is)) / max;
+    sumlx = suml2 = 0.f;
+    for (int i = 0; i < n; ++i) {
+      const int l = quant(iscale, i);
+      const float w = x[i] * x[i];
+      sumlx += w * x[i] * static_cast<float>(l);
+      suml2 += w * static_cast<float>(l) * static_cast<float>(l);
+    }
+    if (suml2 > 0.f && sumlx * sumlx > best * suml2) {
+      for (int i = 0; i < n; ++i) L[i] = static_cast<int8_t>(nmax + quant(iscale, i));
+      scale = sumlx / suml2;
+      best = scale * sumlx;
+    }
+  }
+  return scale;
+}
+
+// Asymmetric quantization x ~ scale * L - min_out, L in [0, nmax], minimizing the weighted
+// squared error (ggml's make_qkx2_quants without MAD): start from the min/max fit, then for
+// nstep+1 candidate inverse scales solve the 2x2 least-squares problem for (scale, min) and keep
+// the best. Returns scale; *min_out is the (non-negative) offset.
+float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
+                       float* min_out, uint8_t* Laux, float rmin, float rdelta, int nstep) {
+  float min = x[0], max = x[0];
+  float sum_w = weights[0];
+  float sum_x = sum_w * x[0];
+  for (int i = 1; i < n; ++i) {
+    if (x[i] < min) min = x[i];
+    if (x[i] > max) max = x[i];
+    const float w = weights[i];
+    sum_w += w;
+    sum_x += w * x[i];
+  }
+  if (min > 0.f) min = 0.f;
+  if (max == min) {
+    std::fill(L, L + n, 0);
+    *min_out = -min;
+    return 0.f;
+  }
+  float iscale = static_cast<float>(nmax) / (max - min);
+  float scale = 1.f / iscale;
+  float best_error = 0.f;
+  for (int i = 0; i < n; ++i) {
+    const int l = nearest_int(iscale * (x[i] - min));
+    L[i] = static_cast<uint8_t>(std::max(0, std::min(nmax, l)));
+    const float diff = scale * static_cast<float>(L[i]) + min - x[i];
+    best_error += weights[i] * (diff * diff);
+  }
+  for (int is = 0; is <= nstep; ++is) {
+    iscale = (rmin + rdelta * static_cast<float>(is) + static_cast<float>(nmax)) / (max - min);
+    float sum_l = 0.f, sum_l2 = 0.f, sum_xl = 0.f;
+    for (int i = 0; i < n; ++i) {
+      const int l = std::max(0, std::min(nmax, nearest_int(iscale * (x[i] - min))));
+      Laux[i] = static_cast<uint8_t>(l);
+      const float w = weights[i];
+      const float fl = static_cast<float>(l);
+      sum_l += w * fl;
+      sum_l2 += w * fl * fl;
+      sum_xl += w * fl * x[i];
+    }
+    const float D = sum_w * sum_l2 - sum_l * sum_l;
+    if (D > 0.f) {
+      float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
+      float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
+      if (this_min > 0.f) {
+        this_min = 0.f;
+        this_scale = sum_xl / sum_l2;
+      }
+      float cur_error = 0.f;
+      for (int i = 0; i < n; ++i) {
+        const float diff = this_scale * static_cast<float>(Laux[i]) + this_min - x[i];
+        cur_error += weights[i] * (diff * diff);
+      }
+      if (cur_error < best_error) {
+        std::memcpy(L, Laux, static_cast<size_t>(n));
+        best_error = cur_error;
+        scale = this_scale;
+        min = this_min;
+      }
+    }
+  }
+  *min_out = -min;
+  return scale;
+}
+
+}  // namespace
+
+// Q4_K: 8 sub-blocks of 32 with their own (scale, min), both quantized to 6 bits relative to
+// the super-block's d and dmin; then the 4-bit quants are recomputed against those rounded
+// scales.
+void quantize_row_q4_k(const float* x, BlockQ4_K* y, size_t n) {
+  uint8_t L[kQK_K];
+  uint8_t Laux[32];
+  float weights[32], mins[8], scales[8];
+  for (size_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
+    float max_scale = 0.f, max_min = 0.f;
+    for (int j = 0; j < 8; ++j) {
+      const float* xs = x + 32 * j;
+      float sum_x2 = 0.f;
+      for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
+      const float av_x = std::sqrt(sum_x2 / 32.f);
+      for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
+      scales[j] = make_qkx2_quants(32, 15, xs, weights, L + 32 * j, &mins[j], Laux, -1.f, 0.1f, 20);
+      if (scales[j] > max_scale) max_scale = scales[j];
+      if (mins[j] > max_min) max_min = mins[j];
+    }
+    const float inv_scale = max_scale > 0.f ? 63.f / max_scale : 0.f;
+    const float inv_min = max_min > 0.f ? 63.f / max_min : 0.f;
+    std::memset(y[i].scales, 0, sizeof(y[i].scales));
+    for (int j = 0; j < 8; ++j) {
+      // ggml stores nearest_int into a uint8_t before clamping: keep that wrap-around.
+      const uint8_t ls =
+          std::min<uint8_t>(63, static_cast<uint8_t>(nearest_int(inv_scale * scales[j])));
+      const uint8_t lm =
+          std::min<uint8_t>(63, static_cast<uint8_t>(nearest_int(inv_min * mins[j])));
+      if (j < 4) {
+        y[i].scales[j] = ls;
+        y[i].scales[j + 4] = lm;
+      } else {
+        y[i].scales[j + 4] = static_cast<uint8_t>((ls & 0xF) | ((lm & 0xF) << 4));
+        y[i].scales[j - 4] |= static_cast<uint8_t>((ls >> 4) << 6);
+        y[i].scales[j] |= static_cast<uint8_t>((lm >> 4) << 6);
+      }
+    }
+    y[i].d = fp32_to_fp16(max_scale / 63.f);
+    y[i].dmin = fp32_to_fp16(max_min / 63.f);
+    for (int j = 0; j < 8; ++j) {
+      uint8_t sc, m;
+      k_scale_min(j, y[i].scales, &sc, &m);
+      const float d = fp16_to_fp32(y[i].d) * sc;
+      if (d == 0.f) continue;  // keep the quants of the search
+      const float dm = fp16_to_fp32(y[i].dmin) * m;
+      for (int l = 0; l < 32; ++l) {
+        const int q = nearest_int((x[32 * j + l] + dm) / d);
+        L[32 * j + l] = static_cast<uint8_t>(std::max(0, std::min(15, q)));
+      }
+    }
+    for (int j = 0; j < kQK_K; j += 64)
+      for (int l = 0; l < 32; ++l)
+        y[i].qs[j / 2 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 4));
+  }
+}
+
+// Q6_K: 16 sub-blocks of 16 with signed 8-bit scales relative to d; 6-bit quants offset by 32.
+void quantize_row_q6_k(const float* x, BlockQ6_K* y, size_t n) {
+  int8_t L[kQK_K];
+  float scales[16];
+  for (size_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
+    float max_scale = 0.f, max_abs_scale = 0.f;
+    for (int ib = 0; ib < 16; ++ib) {
+      const float scale = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib);
+      scales[ib] = scale;
+      if (std::fabs(scale) > max_abs_scale) {
+        max_abs_scale = std::fabs(scale);
+        max_scale = scale;
+      }
+    }
+    if (max_abs_scale < kGroupMaxEps) {
+      std::memset(&y[i], 0, sizeof(BlockQ6_K));
+      continue;
+    }
+    const float iscale = -128.f / max_scale;
+    y[i].d = fp32_to_fp16(1.f / iscale);
+    for (int ib = 0; ib < 16; ++ib)
+      y[i].scales[ib] = static_cast<int8_t>(std::min(127, nearest_int(iscale * scales[ib])));
+    for (int j = 0; j < 16; ++j) {
+      const float d = fp16_to_fp32(y[i].d) * static_cast<float>(y[i].scales[j]);
+      if (d == 0.f) continue;
+      for (int l = 0; l < 16; ++l) {
+        const int q = nearest_int(x[16 * j + l] / d);
+        L[16 * j + l] = static_cast<int8_t>(std::max(-32, std::min(31, q)) + 32);
+      }
+    }
+    uint8_t* ql = y[i].ql;
+    uint8_t* qh = y[i].qh;
+    for (int j = 0; j < kQK_K; j += 128, ql += 64, qh += 32) {
+      for (int l = 0; l < 32; ++l) {
+        const int q1 = L[j + l], q2 = L[j + l + 32], q3 = L[j + l + 64], q4 = L[j + l + 96];
+        ql[l] = static_cast<uint8_t>((q1 & 0xF) | ((q3 & 0xF) << 4));
+        ql[l + 32] = static_cast<uint8_t>((q2 & 0xF) | ((q4 & 0xF) << 4));
+        qh[l] = static_cast<uint8_t>((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) |
+                                     ((q4 >> 4) << 6));
+      }
+    }
+  }
+}
+
+// Q8_K: one float scale per 256 (mapping the signed largest value to -127... 127) and the sums of
+// each 16 quants, used by the K-quant dot products.
+void quantize_row_q8_k(const float* x, BlockQ8_K* y, size_t n) {
+  for (size_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
+    float max = 0.f, amax = 0.f;
+    for (int j = 0; j < kQK_K; ++j) {
+      const float ax = std::fabs(x[j]);
+      if (ax > amax) {
+        amax = ax;
+        max = x[j];
+      }
+    }
+    std::memset(&y[i], 0, sizeof(BlockQ8_K));
+    if (amax == 0.f) continue;
+    const float iscale = -127.f / max;
+    for (int j = 0; j < kQK_K; ++j)
+      y[i].qs[j] = static_cast<int8_t>(std::min(127, nearest_int(iscale * x[j])));
+    for (int g = 0; g < kQK_K / 16; ++g) {
+      int sum = 0;
+      for (int l = 0; l < 16; ++l) sum += y[i].qs[16 * g + l];
+      y[i].bsums[g] = static_cast<int16_t>(sum);
+    }
+    y[i].d = 1.f / iscale;
+  }
+}
+
+}  // namespace hearth

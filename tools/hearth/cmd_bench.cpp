@@ -1,0 +1,124 @@
+// hearth bench -m MODEL [-p 512] [-n 128] [-t 2] [-r 3] [-b 512] [--json]
+// Prompt processing and generation speed, measured the way ../shared/tools/peer-llamacpp does
+// (same pseudo-random prompt ids, same context size, greedy decode), so the two compare directly.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "hearth/context.hpp"
+#include "hearth/model.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+std::string join(const std::vector<double>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{:.2f}", i ? "," : "", v[i]);
+  return s;
+}
+
+int usage(int code) {
+  std::fprintf(stderr,
+               "usage: hearth bench -m MODEL.gguf [-p PROMPT_TOKENS=512] [-n GEN_TOKENS=128]\n"
+               "                    [-t THREADS=2] [-r REPS=3] [-b BATCH=512] [--json]\n"
+               "Reports median prompt (pp) and generation (tg) tokens/s over REPS runs.\n");
+  return code;
+}
+
+int run_bench(const std::vector<std::string>& args) {
+  std::string path;
+  int n_prompt = 512, n_gen = 128, threads = 2, reps = 3, batch = 512;
+  bool json = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto next_int = [&]() {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+      return std::stoi(args[++i]);
+    };
+    if (a == "-h" || a == "--help") return usage(0);
+    if (a == "-m" || a == "--model") {
+      if (i + 1 >= args.size()) return usage(2);
+      path = args[++i];
+    } else if (a == "-p") n_prompt = next_int();
+    else if (a == "-n") n_gen = next_int();
+    else if (a == "-t") threads = next_int();
+    else if (a == "-r") reps = next_int();
+    else if (a == "-b") batch = next_int();
+    else if (a == "--json") json = true;
+    else {
+      std::fprintf(stderr, "hearth bench: unknown option '%s'\n", a.c_str());
+      return usage(2);
+    }
+  }
+  if (path.empty() || n_prompt < 1 || n_gen < 0 || threads < 1 || reps < 1 || batch < 1)
+    return usage(2);
+
+  const auto t_load = Clock::now();
+  auto model = hearth::Model::load(hearth::GgufFile::open(path));
+  hearth::ContextParams cp;
+  cp.n_ctx = n_prompt + n_gen + 16;
+  cp.n_threads = threads;
+  cp.n_batch = batch;
+  hearth::Context ctx(model, cp);
+  const double load_ms = seconds_since(t_load) * 1e3;
+
+  // The peer's prompt: an LCG over the vocabulary, clear of the control tokens at its ends.
+  const int n_vocab = model->config().n_vocab;
+  std::vector<int32_t> prompt;
+  unsigned long long x = 12345;
+  for (int i = 0; i < n_prompt; ++i) {
+    x = (x * 1103515245ULL + 12345ULL) % 2147483648ULL;
+    prompt.push_back(static_cast<int32_t>(100 + x % static_cast<unsigned long long>(n_vocab - 200)));
+  }
+
+  std::vector<double> pp, tg;
+  for (int r = 0; r < reps; ++r) {
+    ctx.truncate(0);
+    auto t0 = Clock::now();
+    ctx.decode(prompt.data(), prompt.size());
+    pp.push_back(n_prompt / seconds_since(t0));
+    t0 = Clock::now();
+    for (int g = 0; g < n_gen; ++g) {
+      const float* logits = ctx.logits();
+      const int32_t best = static_cast<int32_t>(std::max_element(logits, logits + n_vocab) - logits);
+      ctx.decode(&best, 1);
+    }
+    if (n_gen > 0) tg.push_back(n_gen / seconds_since(t0));
+  }
+  struct rusage usage_info {};
+  getrusage(RUSAGE_SELF, &usage_info);
+  const double rss_mib = usage_info.ru_maxrss / 1024.0;
+  if (json) {
+    fmt::print(
+        "{{\"engine\":\"hearth\",\"model\":\"{}\",\"threads\":{},\"prompt_tokens\":{},"
+        "\"gen_tokens\":{},\"pp_tok_s\":{:.2f},\"tg_tok_s\":{:.2f},\"pp_all\":[{}],"
+        "\"tg_all\":[{}],\"load_ms\":{:.1f},\"peak_rss_mib\":{:.1f}}}\n",
+        path, threads, n_prompt, n_gen, median(pp), median(tg), join(pp), join(tg), load_ms,
+        rss_mib);
+  } else {
+    fmt::print("model:   {}\nthreads: {}\n", path, threads);
+    fmt::print("pp{}:   {:.2f} tok/s  (runs: {})\n", n_prompt, median(pp), join(pp));
+    fmt::print("tg{}:   {:.2f} tok/s  (runs: {})\n", n_gen, median(tg), join(tg));
+    fmt::print("load:    {:.1f} ms, peak RSS {:.1f} MiB\n", load_ms, rss_mib);
+  }
+  return 0;
+}
+
+const hearth::cli::Register reg{"bench", "measure prompt and generation speed (like llama-bench)",
+                                &run_bench};
+
+}  // namespace
