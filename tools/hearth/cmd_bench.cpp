@@ -3,10 +3,10 @@
 // (same pseudo-random prompt ids, same context size, greedy decode), so the two compare directly.
 #include <sys/resource.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fmt/format.h>
 
 #include "command.hpp"
 #include "hearth/context.hpp"
@@ -53,12 +53,18 @@ int run_bench(const std::vector<std::string>& args) {
     if (a == "-m" || a == "--model") {
       if (i + 1 >= args.size()) return usage(2);
       path = args[++i];
-    } else if (a == "-p") n_prompt = next_int();
-    else if (a == "-n") n_gen = next_int();
-    else if (a == "-t") threads = next_int();
-    else if (a == "-r") reps = next_int();
-    else if (a == "-b") batch = next_int();
-    else if (a == "--json") json = true;
+    } else if (a == "-p")
+      n_prompt = next_int();
+    else if (a == "-n")
+      n_gen = next_int();
+    else if (a == "-t")
+      threads = next_int();
+    else if (a == "-r")
+      reps = next_int();
+    else if (a == "-b")
+      batch = next_int();
+    else if (a == "--json")
+      json = true;
     else {
       std::fprintf(stderr, "hearth bench: unknown option '%s'\n", a.c_str());
       return usage(2);
@@ -82,7 +88,8 @@ int run_bench(const std::vector<std::string>& args) {
   unsigned long long x = 12345;
   for (int i = 0; i < n_prompt; ++i) {
     x = (x * 1103515245ULL + 12345ULL) % 2147483648ULL;
-    prompt.push_back(static_cast<int32_t>(100 + x % static_cast<unsigned long long>(n_vocab - 200)));
+    prompt.push_back(
+        static_cast<int32_t>(100 + x % static_cast<unsigned long long>(n_vocab - 200)));
   }
 
   std::vector<double> pp, tg;
@@ -94,7 +101,8 @@ int run_bench(const std::vector<std::string>& args) {
     t0 = Clock::now();
     for (int g = 0; g < n_gen; ++g) {
       const float* logits = ctx.logits();
-      const int32_t best = static_cast<int32_t>(std::max_element(logits, logits + n_vocab) - logits);
+      const int32_t best =
+          static_cast<int32_t>(std::max_element(logits, logits + n_vocab) - logits);
       ctx.decode(&best, 1);
     }
     if (n_gen > 0) tg.push_back(n_gen / seconds_since(t0));
