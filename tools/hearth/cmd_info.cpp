@@ -1,6 +1,6 @@
 // hearth info MODEL.gguf — architecture, sizes, tensor count and all metadata.
-#include <cstdio>
 #include <fmt/format.h>
+#include <cstdio>
 #include <map>
 
 #include "command.hpp"

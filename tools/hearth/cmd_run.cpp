@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "approx_tokenizer.hpp"
 #include "command.hpp"
 #include "generate/generate.hpp"
 #include "hearth/context.hpp"
@@ -62,7 +63,7 @@ int to_int(const std::string& flag, const std::string& v) {
 
 int run_run(const std::vector<std::string>& args) {
   std::string model_path, prompt, ids, logits_out;
-  bool have_prompt = false;
+  bool have_prompt = false, add_bos = true;
   hearth::ContextParams cparams;
   hearth::GenerateOptions opt;
   opt.max_tokens = 128;
@@ -72,7 +73,10 @@ int run_run(const std::vector<std::string>& args) {
       std::fputs(kUsage, stderr);
       return 0;
     }
-    if (a == "--no-bos") continue;
+    if (a == "--no-bos") {
+      add_bos = false;
+      continue;
+    }
     if (i + 1 >= args.size()) {
       std::fprintf(stderr, "hearth run: %s needs a value\n%s", a.c_str(), kUsage);
       return 2;
@@ -112,9 +116,12 @@ int run_run(const std::vector<std::string>& args) {
   if (!ids.empty()) {
     tokens = parse_ids(ids);
   } else {
-    // Text prompts need the tokenizer (src/tokenizer), which is not wired in yet.
-    hearth::fail(hearth::Status::kUnsupported,
-                 "-p needs the tokenizer, which this build lacks; pass token ids with --ids");
+    // TODO(tokenizer): the real tokenizer replaces this stand-in.
+    tokens = hearth::cli::approx_tokenize(model->file(), prompt, add_bos);
+    std::string list;
+    for (int32_t t : tokens) list += (list.empty() ? "" : ",") + std::to_string(t);
+    std::fprintf(stderr, "hearth run: approximate tokenization (built-in tokenizer pending): %s\n",
+                 list.c_str());
   }
   hearth::Context ctx(model, cparams);
   std::fprintf(stderr, "hearth run: %s (%s), %zu prompt tokens, n_ctx %d, %d threads\n",
