@@ -30,20 +30,17 @@ uint32_t shift_round_even(uint32_t value, uint32_t shift) {
 
 }  // namespace
 
+// Branch-free (it sits in dot-product loops): a normal half is its bits moved into place with the
+// exponent rebiased by a multiplication by 2^-112 (exact, and inf/NaN stay inf/NaN); a
+// subnormal m * 2^-24 is built as the float 0.5 + m * 2^-24 minus 0.5 (exact too).
 float fp16_to_fp32(fp16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  const uint32_t exp = (h >> 10) & 0x1F;
-  uint32_t mant = h & 0x3FF;
-  if (exp == 0x1F) return bits_float(sign | 0x7F800000 | (mant << 13));  // inf / NaN
-  if (exp != 0) return bits_float(sign | ((exp + 112) << 23) | (mant << 13));
-  if (mant == 0) return bits_float(sign);
-  // Subnormal m * 2^-24: shift the leading one up to the implicit bit position.
-  uint32_t e = 113;
-  while (!(mant & 0x400)) {
-    mant <<= 1;
-    --e;
-  }
-  return bits_float(sign | (e << 23) | ((mant & 0x3FF) << 13));
+  const uint32_t w = static_cast<uint32_t>(h) << 16;
+  const uint32_t sign = w & 0x80000000u;
+  const uint32_t two_w = w + w;  // drops the sign
+  const float normalized = bits_float((two_w >> 4) + (0xE0u << 23)) * 0x1.0p-112f;
+  const float denormalized = bits_float((two_w >> 17) | (126u << 23)) - 0.5f;
+  const uint32_t magnitude = two_w < (1u << 27) ? float_bits(denormalized) : float_bits(normalized);
+  return bits_float(sign | magnitude);
 }
 
 fp16_t fp32_to_fp16(float f) {

@@ -41,6 +41,8 @@ void quantize_row(DType type, const float* src, void* dst, size_t n) {
       return quantize_row_q5_1(src, static_cast<BlockQ5_1*>(dst), n);
     case DType::Q4_K:
       return quantize_row_q4_k(src, static_cast<BlockQ4_K*>(dst), n);
+    case DType::Q5_K:
+      return quantize_row_q5_k(src, static_cast<BlockQ5_K*>(dst), n);
     case DType::Q6_K:
       return quantize_row_q6_k(src, static_cast<BlockQ6_K*>(dst), n);
     case DType::Q8_K:
