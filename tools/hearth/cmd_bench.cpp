@@ -1,15 +1,18 @@
 // hearth bench -m MODEL [-p 512] [-n 128] [-t 2] [-r 3] [-b 512] [--json]
 // Prompt processing and generation speed, measured the way ../shared/tools/peer-llamacpp does
 // (same pseudo-random prompt ids, same context size, greedy decode), so the two compare directly.
+#include <immintrin.h>
 #include <sys/resource.h>
 
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "command.hpp"
 #include "hearth/context.hpp"
+#include "hearth/cpu.hpp"
 #include "hearth/model.hpp"
 
 namespace {
@@ -31,18 +34,66 @@ std::string join(const std::vector<double>& v) {
   return s;
 }
 
+// Reads [begin, end) with the widest loads the CPU has (plain code here: tools get no ISA flags).
+__attribute__((target("avx2"))) uint64_t read_avx2(const uint64_t* p, size_t n) {
+  __m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
+  for (size_t i = 0; i + 16 <= n; i += 16) {
+    a = _mm256_xor_si256(a, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
+    b = _mm256_xor_si256(b, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 4)));
+    c = _mm256_xor_si256(c, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 8)));
+    d = _mm256_xor_si256(d, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 12)));
+  }
+  a = _mm256_xor_si256(_mm256_xor_si256(a, b), _mm256_xor_si256(c, d));
+  return static_cast<uint64_t>(_mm256_extract_epi64(a, 0) ^ _mm256_extract_epi64(a, 3));
+}
+
+uint64_t read_plain(const uint64_t* p, size_t n) {
+  uint64_t a = 0, b = 0, c = 0, d = 0;
+  for (size_t i = 0; i + 4 <= n; i += 4) {
+    a ^= p[i];
+    b ^= p[i + 1];
+    c ^= p[i + 2];
+    d ^= p[i + 3];
+  }
+  return a ^ b ^ c ^ d;
+}
+
+// Streaming-read bandwidth of `threads` threads over a buffer much larger than the caches: the
+// ceiling for token generation, which must read every weight once per token.
+double measure_read_bandwidth_gbs(int threads) {
+  const size_t n = (size_t{1} << 30) / sizeof(uint64_t);
+  std::vector<uint64_t> buffer(n, 1);
+  std::vector<double> runs;
+  for (int rep = 0; rep < 5; ++rep) {
+    std::vector<std::thread> workers;
+    std::vector<uint64_t> sums(threads);
+    const auto t0 = Clock::now();
+    for (int t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        const size_t begin = n * t / threads / 16 * 16, end = n * (t + 1) / threads / 16 * 16;
+        sums[t] = hearth::cpu_features().avx2 ? read_avx2(buffer.data() + begin, end - begin)
+                                              : read_plain(buffer.data() + begin, end - begin);
+      });
+    for (auto& w : workers) w.join();
+    runs.push_back(n * sizeof(uint64_t) / seconds_since(t0) / 1e9);
+  }
+  return *std::max_element(runs.begin(), runs.end());
+}
+
 int usage(int code) {
   std::fprintf(stderr,
                "usage: hearth bench -m MODEL.gguf [-p PROMPT_TOKENS=512] [-n GEN_TOKENS=128]\n"
                "                    [-t THREADS=2] [-r REPS=3] [-b BATCH=512] [--json]\n"
-               "Reports median prompt (pp) and generation (tg) tokens/s over REPS runs.\n");
+               "       hearth bench --memory-bandwidth [-t THREADS=2]\n"
+               "Reports median prompt (pp) and generation (tg) tokens/s over REPS runs, or the\n"
+               "machine's streaming-read bandwidth in GB/s (the ceiling for generation).\n");
   return code;
 }
 
 int run_bench(const std::vector<std::string>& args) {
   std::string path;
   int n_prompt = 512, n_gen = 128, threads = 2, reps = 3, batch = 512;
-  bool json = false;
+  bool json = false, memory_bandwidth = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto next_int = [&]() {
@@ -65,10 +116,20 @@ int run_bench(const std::vector<std::string>& args) {
       batch = next_int();
     else if (a == "--json")
       json = true;
+    else if (a == "--memory-bandwidth")
+      memory_bandwidth = true;
     else {
       std::fprintf(stderr, "hearth bench: unknown option '%s'\n", a.c_str());
       return usage(2);
     }
+  }
+  if (memory_bandwidth && threads >= 1) {
+    const double gbs = measure_read_bandwidth_gbs(threads);
+    if (json)
+      fmt::print("{{\"threads\":{},\"read_gb_s\":{:.2f}}}\n", threads, gbs);
+    else
+      fmt::print("streaming read, {} threads: {:.2f} GB/s\n", threads, gbs);
+    return 0;
   }
   if (path.empty() || n_prompt < 1 || n_gen < 0 || threads < 1 || reps < 1 || batch < 1)
     return usage(2);
