@@ -403,4 +403,23 @@ TEST(QuantRoundTrip, Q8_0ErrorAtMostHalfAStep) {
   }
 }
 
+// Non-finite input is a caller bug, but must not crash or invoke undefined behaviour (the
+// sanitizer build checks the latter); finite blocks next to it are unaffected.
+TEST(QuantRoundTrip, NonFiniteInputIsContained) {
+  auto x = gaussian(512, 3);
+  x[5] = NAN;
+  x[40] = INFINITY;
+  x[300] = -INFINITY;
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q4_K,
+                  DType::Q5_K, DType::Q6_K, DType::Q8_K, DType::F16, DType::BF16}) {
+    std::vector<uint8_t> q(*row_bytes(t, 512));
+    quantize_row(t, x.data(), q.data(), 512);
+    std::vector<float> y(512);
+    dequantize_row(t, q.data(), y.data(), 512);
+    // Elements 64..255 share no 32-block with a non-finite value (the K types' 256-blocks do).
+    if (dtype_traits(t).block_elems == 32)
+      for (int i = 64; i < 256; ++i) ASSERT_NEAR(y[i], x[i], 0.5f) << dtype_name(t);
+  }
+}
+
 }  // namespace

@@ -12,7 +12,7 @@
 namespace hearth {
 namespace {
 
-using quant::trunc_i8;
+using quant::trunc_level;
 
 // The element of largest magnitude, with its sign (the first one on ties).
 float signed_absmax(const float* x, int n) {
@@ -47,7 +47,7 @@ void quantize_row_q8_0(const float* x, BlockQ8_0* y, size_t n) {
     const float d = amax / 127.f;
     const float id = d != 0.f ? 1.f / d : 0.f;
     y[i].d = fp32_to_fp16(d);
-    for (int j = 0; j < kQK; ++j) y[i].qs[j] = static_cast<int8_t>(std::round(x[j] * id));
+    for (int j = 0; j < kQK; ++j) y[i].qs[j] = quant::round_i8(x[j] * id);
   }
 }
 
@@ -59,8 +59,8 @@ void quantize_row_q4_0(const float* x, BlockQ4_0* y, size_t n) {
     const float id = d != 0.f ? 1.f / d : 0.f;
     y[i].d = fp32_to_fp16(d);
     for (int j = 0; j < kQK / 2; ++j) {
-      const int q0 = std::min(15, trunc_i8(x[j] * id + 8.5f));
-      const int q1 = std::min(15, trunc_i8(x[j + kQK / 2] * id + 8.5f));
+      const int q0 = std::min(15, trunc_level(x[j] * id + 8.5f));
+      const int q1 = std::min(15, trunc_level(x[j + kQK / 2] * id + 8.5f));
       y[i].qs[j] = static_cast<uint8_t>(q0 | (q1 << 4));
     }
   }
@@ -79,8 +79,8 @@ void quantize_row_q4_1(const float* x, BlockQ4_1* y, size_t n) {
     y[i].d = fp32_to_fp16(d);
     y[i].m = fp32_to_fp16(min);
     for (int j = 0; j < kQK / 2; ++j) {
-      const int q0 = std::min(15, trunc_i8((x[j] - min) * id + 0.5f));
-      const int q1 = std::min(15, trunc_i8((x[j + kQK / 2] - min) * id + 0.5f));
+      const int q0 = std::min(15, trunc_level((x[j] - min) * id + 0.5f));
+      const int q1 = std::min(15, trunc_level((x[j + kQK / 2] - min) * id + 0.5f));
       y[i].qs[j] = static_cast<uint8_t>(q0 | (q1 << 4));
     }
   }
@@ -93,7 +93,7 @@ void quantize_row_q5_0(const float* x, BlockQ5_0* y, size_t n) {
     const float id = d != 0.f ? 1.f / d : 0.f;
     y[i].d = fp32_to_fp16(d);
     int q[kQK];
-    for (int j = 0; j < kQK; ++j) q[j] = std::min(31, trunc_i8(x[j] * id + 16.5f));
+    for (int j = 0; j < kQK; ++j) q[j] = std::min(31, trunc_level(x[j] * id + 16.5f));
     pack_q5(q, y[i].qs, y[i].qh);
   }
 }
@@ -112,7 +112,7 @@ void quantize_row_q5_1(const float* x, BlockQ5_1* y, size_t n) {
     y[i].d = fp32_to_fp16(d);
     y[i].m = fp32_to_fp16(min);
     int q[kQK];
-    for (int j = 0; j < kQK; ++j) q[j] = std::clamp(trunc_i8((x[j] - min) * id + 0.5f), 0, 31);
+    for (int j = 0; j < kQK; ++j) q[j] = std::clamp(trunc_level((x[j] - min) * id + 0.5f), 0, 31);
     pack_q5(q, y[i].qs, y[i].qh);
   }
 }
