@@ -4,10 +4,10 @@
 
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "convert/mapped_file.hpp"
+#include "convert/token_text.hpp"
 #include "hearth/error.hpp"
 
 namespace hearth::convert {
@@ -140,12 +140,11 @@ size_t write_hf_tokenizer(const std::string& dir, const HfConfig& config, GgufWr
     const int64_t n = static_cast<int64_t>(vocab.by_id.size());
     if (vocab.by_id.rbegin()->first != n - 1)
       bad(path, fmt::format("token ids are not contiguous 0..{}", n - 1));
-    static const std::regex byte_re("<0x[0-9A-Fa-f]{2}>");
     for (const auto& [id, text] : vocab.by_id) {
       int32_t t = kNormal;
       if (static_cast<size_t>(id) >= vocab.base_size && !special_names.count(text))
         t = kUserDefined;
-      else if (std::regex_match(text, byte_re))
+      else if (convert::is_byte_token(text))
         t = kByte;
       else if (special_names.count(text))
         t = kControl;
@@ -162,7 +161,6 @@ size_t write_hf_tokenizer(const std::string& dir, const HfConfig& config, GgufWr
     if (vocab.by_id.rbegin()->first >= static_cast<int64_t>(config.n_vocab))
       bad(path, fmt::format("token id {} is beyond config.json vocab_size {}",
                             vocab.by_id.rbegin()->first, config.n_vocab));
-    static const std::regex looks_special("<\\|.*\\|>");
     for (uint64_t id = 0; id < n; ++id) {
       auto it = vocab.by_id.find(static_cast<int64_t>(id));
       if (it == vocab.by_id.end()) {
@@ -173,7 +171,7 @@ size_t write_hf_tokenizer(const std::string& dir, const HfConfig& config, GgufWr
       auto added = vocab.added.find(static_cast<int64_t>(id));
       if (added == vocab.added.end()) {
         types.push_back(kNormal);
-      } else if (added->second.special || std::regex_match(it->second, looks_special)) {
+      } else if (added->second.special || convert::looks_like_control_token(it->second)) {
         types.push_back(kControl);
       } else {
         types.push_back(kUserDefined);

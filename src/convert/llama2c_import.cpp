@@ -17,10 +17,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <regex>
 
 #include "convert/importers.hpp"
 #include "convert/mapped_file.hpp"
+#include "convert/token_text.hpp"
 #include "hearth/error.hpp"
 
 namespace hearth::convert {
@@ -48,7 +48,6 @@ void read_tokenizer(const std::string& path, uint64_t n_vocab, GgufWriter& w) {
   std::vector<std::string> tokens;
   std::vector<float> scores;
   std::vector<int32_t> types;
-  static const std::regex byte_re("<0x[0-9A-Fa-f]{2}>");
   for (uint64_t id = 0; id < n_vocab; ++id) {
     if (end - p < 8) bad(path, fmt::format("truncated at token {} of {}", id, n_vocab));
     float score;
@@ -71,7 +70,7 @@ void read_tokenizer(const std::string& path, uint64_t n_vocab, GgufWriter& w) {
       type = 3;
     } else if (text.empty()) {
       type = 3;
-    } else if (std::regex_match(text, byte_re)) {
+    } else if (convert::is_byte_token(text)) {
       type = 6;
     }
     // SentencePiece marks spaces with U+2581.
