@@ -417,8 +417,9 @@ TEST(QuantRoundTrip, NonFiniteInputIsContained) {
     std::vector<float> y(512);
     dequantize_row(t, q.data(), y.data(), 512);
     // Elements 64..255 share no 32-block with a non-finite value (the K types' 256-blocks do).
-    if (dtype_traits(t).block_elems == 32)
+    if (dtype_traits(t).block_elems == 32) {
       for (int i = 64; i < 256; ++i) ASSERT_NEAR(y[i], x[i], 0.5f) << dtype_name(t);
+    }
   }
 }
 
