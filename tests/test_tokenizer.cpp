@@ -131,7 +131,11 @@ TEST(Tokenizer, RoundTripsAndOddInput) {
   }
   EXPECT_TRUE(tok->encode("", false, false).empty());
   // Invalid UTF-8 becomes U+FFFD; embedded NULs are ordinary characters.
-  EXPECT_EQ(tok->decode(tok->encode(std::string("a\xff" "b"), false, false)), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(tok->decode(tok->encode(std::string("a\xff"
+                                                "b"),
+                                    false, false)),
+            "a\xEF\xBF\xBD"
+            "b");
   const std::string with_nul("a\0b", 3);
   EXPECT_EQ(tok->decode(tok->encode(with_nul, false, false)), with_nul);
   // Special tokens: only parsed when asked.

@@ -45,8 +45,10 @@ class BpeTokenizer : public Tokenizer {
     for (size_t i = 0; i < t.size();) {
       const size_t len = std::min(utf8_len(static_cast<uint8_t>(t[i])), t.size() - i);
       const int byte = unicode_to_byte(std::string_view(t).substr(i, len));
-      if (byte >= 0) out += static_cast<char>(byte);
-      else out.append(t, i, len);
+      if (byte >= 0)
+        out += static_cast<char>(byte);
+      else
+        out.append(t, i, len);
       i += len;
     }
     return out;
@@ -121,8 +123,10 @@ class BpeTokenizer : public Tokenizer {
       for (size_t k = 0; k < piece.size();) {
         const size_t len = std::min(utf8_len(static_cast<uint8_t>(piece[k])), piece.size() - k);
         const int32_t byte_id = find(piece.substr(k, len));
-        if (byte_id >= 0) out.push_back(byte_id);
-        else if (unk_ >= 0) out.push_back(unk_);
+        if (byte_id >= 0)
+          out.push_back(byte_id);
+        else if (unk_ >= 0)
+          out.push_back(unk_);
         k += len;
       }
     }

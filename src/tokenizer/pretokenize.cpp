@@ -23,7 +23,8 @@ const char* const kQwen2 =
     R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 const char* const kQwen35 =
     R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
-const char* const kCjk = "[\xE4\xB8\x80-\xE9\xBE\xA5\xE0\xA0\x80-\xE4\xB8\x80\xEA\xB0\x80-\xED\x9F\xBF]+";
+const char* const kCjk =
+    "[\xE4\xB8\x80-\xE9\xBE\xA5\xE0\xA0\x80-\xE4\xB8\x80\xEA\xB0\x80-\xED\x9F\xBF]+";
 const char* const kDeepseekLetters =
     R"(\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-\x{1F7D}ᾀ-ᾴᾶ-ᾼ\x{1FBE}ῂ-ῄῆ-ῌῐ-\x{1FD3}ῖ-\x{1FDB}ῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ\x{2126}ℨ\x{212A}-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+)";
 
@@ -44,15 +45,15 @@ Recipe recipe_for(const std::string& pre) {
   if (pre == "starcoder" || pre == "refact" || pre == "command-r" || pre == "smollm" ||
       pre == "codeshell" || pre == "exaone" || pre == "minerva-7b")
     return {{R"(\p{N})", kGpt2}, false};
-  if (pre == "falcon")
-    return {{R"([\p{P}\$\+<=>\^~\|`]+)", kGpt2, "[0-9][0-9][0-9]"}, false};
+  if (pre == "falcon") return {{R"([\p{P}\$\+<=>\^~\|`]+)", kGpt2, "[0-9][0-9][0-9]"}, false};
   if (pre == "deepseek-llm")
     return {{"[\r\n]", kDeepseekLetters, R"(\s?[!-/:-~！-／：-～‘-‟　-。]+)", R"(\s+$)", kCjk,
              R"(\p{N}+)"},
             false};
   if (pre == "deepseek-coder")
     return {{"[\r\n]", R"(\s?\p{L}+)", R"(\s?\p{P}+)", kCjk, R"(\p{N})"}, false};
-  fail(Status::kUnsupported, fmt::format("unknown BPE pre-tokenizer '{}' (tokenizer.ggml.pre)", pre));
+  fail(Status::kUnsupported,
+       fmt::format("unknown BPE pre-tokenizer '{}' (tokenizer.ggml.pre)", pre));
 }
 
 }  // namespace
@@ -103,8 +104,8 @@ std::vector<std::string_view> PreTokenizer::split(std::string_view text) const {
       const auto* subject = reinterpret_cast<PCRE2_SPTR>(piece.data());
       size_t start = 0, emitted = 0;
       while (start < piece.size()) {
-        const int rc = pcre2_match(re->code, subject, piece.size(), start, PCRE2_NO_UTF_CHECK, md,
-                                   nullptr);
+        const int rc =
+            pcre2_match(re->code, subject, piece.size(), start, PCRE2_NO_UTF_CHECK, md, nullptr);
         if (rc < 0) break;
         const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
         const size_t m_begin = ov[0], m_end = ov[1];

@@ -32,8 +32,10 @@ class SpmTokenizer : public Tokenizer {
     std::string text;
     if (add_space_prefix_ && after_special) text = kSpace;
     for (char c : fragment) {
-      if (c == ' ') text += kSpace;
-      else text += c;
+      if (c == ' ')
+        text += kSpace;
+      else
+        text += c;
     }
     // Symbols: a doubly linked list over the UTF-8 characters of `text`.
     struct Symbol {
@@ -92,8 +94,10 @@ class SpmTokenizer : public Tokenizer {
       }
       for (char c : piece) {  // byte fallback
         const int32_t byte_id = byte_tokens_[static_cast<uint8_t>(c)];
-        if (byte_id >= 0) out.push_back(byte_id);
-        else if (unk_ >= 0) out.push_back(unk_);
+        if (byte_id >= 0)
+          out.push_back(byte_id);
+        else if (unk_ >= 0)
+          out.push_back(unk_);
       }
     }
   }

@@ -60,9 +60,10 @@ void Tokenizer::load_common(const GgufFile& file) {
   for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
                           "tokenizer.ggml.eom_token_id"})
     if (int32_t t = id(key, -1); t >= 0) eog_.push_back(t);
-  static const char* kEndTexts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
-                                    "<|endoftext|>", "<|eom_id|>", "<EOT>", "<|END_OF_TURN_TOKEN|>",
-                                    "</s>", "<|end_of_text|>"};
+  static const char* kEndTexts[] = {
+      "<|eot_id|>",    "<|im_end|>",     "<|end|>", "<end_of_turn>",
+      "<|endoftext|>", "<|eom_id|>",     "<EOT>",   "<|END_OF_TURN_TOKEN|>",
+      "</s>",          "<|end_of_text|>"};
   for (const char* text : kEndTexts) {
     const int32_t t = find(text);
     if (t >= 0 && (types_[t] == TokenType::kControl || types_[t] == TokenType::kUserDefined))
@@ -76,9 +77,8 @@ void Tokenizer::load_common(const GgufFile& file) {
          types_[i] == TokenType::kUnknown) &&
         !tokens_[i].empty())
       special_.push_back(static_cast<int32_t>(i));
-  std::stable_sort(special_.begin(), special_.end(), [&](int32_t a, int32_t b) {
-    return tokens_[a].size() > tokens_[b].size();
-  });
+  std::stable_sort(special_.begin(), special_.end(),
+                   [&](int32_t a, int32_t b) { return tokens_[a].size() > tokens_[b].size(); });
 }
 
 int32_t Tokenizer::find(std::string_view text) const {

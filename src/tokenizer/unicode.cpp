@@ -11,10 +11,14 @@ size_t valid_utf8_at(std::string_view s, size_t i) {
   if (c < 0x80) return 1;
   size_t n;
   uint32_t cpt;
-  if ((c & 0xE0) == 0xC0) n = 2, cpt = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) n = 3, cpt = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) n = 4, cpt = c & 0x07;
-  else return 0;
+  if ((c & 0xE0) == 0xC0)
+    n = 2, cpt = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0)
+    n = 3, cpt = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0)
+    n = 4, cpt = c & 0x07;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((b(i + k) & 0xC0) != 0x80) return 0;
@@ -83,7 +87,8 @@ struct ByteMap {
     int next = 256;
     for (int b = 0; b < 256; ++b) {
       const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE);
-      to_unicode[b] = cpt_to_utf8(printable ? static_cast<uint32_t>(b) : static_cast<uint32_t>(next++));
+      to_unicode[b] =
+          cpt_to_utf8(printable ? static_cast<uint32_t>(b) : static_cast<uint32_t>(next++));
       to_byte[to_unicode[b]] = b;
     }
   }
@@ -96,7 +101,9 @@ const ByteMap& byte_map() {
 
 }  // namespace
 
-const std::string& byte_to_unicode(uint8_t byte) { return byte_map().to_unicode[byte]; }
+const std::string& byte_to_unicode(uint8_t byte) {
+  return byte_map().to_unicode[byte];
+}
 
 int unicode_to_byte(std::string_view utf8_char) {
   const auto& m = byte_map().to_byte;

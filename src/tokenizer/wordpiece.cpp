@@ -4,10 +4,10 @@
 // converter strips BERT's "##"). Lowercased text has its accents removed (no Unicode
 // normalisation tables are linked): accents are stripped with a generated table
 // (scripts/gen_strip_accents.py) equivalent to NFD + dropping combining marks.
+#include <locale.h>
 #include <algorithm>
 #include <clocale>
 #include <cwctype>
-#include <locale.h>
 
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
@@ -53,8 +53,10 @@ std::string normalize(std::string_view word) {
   for (size_t i = 0; i < word.size();) {
     const size_t len = std::min(utf8_len(static_cast<uint8_t>(word[i])), word.size() - i);
     uint32_t c = decode_cpt(word, i, len);
-    if (c < 0x80) c = static_cast<uint32_t>(std::tolower(static_cast<int>(c)));
-    else if (utf8) c = static_cast<uint32_t>(towlower_l(static_cast<wint_t>(c), utf8));
+    if (c < 0x80)
+      c = static_cast<uint32_t>(std::tolower(static_cast<int>(c)));
+    else if (utf8)
+      c = static_cast<uint32_t>(towlower_l(static_cast<wint_t>(c), utf8));
     if (c >= 0x80) c = strip_accent(c);
     if (c != 0) out += cpt_to_utf8(c);
     i += len;
@@ -100,7 +102,8 @@ class WordPieceTokenizer : public Tokenizer {
           do --end;
           while (end > i && (static_cast<uint8_t>(word[end]) & 0xC0) == 0x80);
         }
-        if (best < 0) unknown = true;
+        if (best < 0)
+          unknown = true;
         else {
           out.push_back(best);
           i = best_end;
