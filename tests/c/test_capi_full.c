@@ -1,0 +1,500 @@
+/* The whole C ABI from C11, function by function: NULL handles and pointers, bad params
+ * structs, small buffers, and real calls on stories260K.gguf. Functions another part of hearth
+ * has not implemented yet are referenced weakly and reported as missing (tests/abi_symbols.cmake
+ * keeps the authoritative expected-missing list). Prints "N passed, M failed". */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hearth.h"
+
+/* Weak references: a NULL address means "not in this libhearth yet". */
+#pragma weak hearth_tokenize
+#pragma weak hearth_detokenize
+#pragma weak hearth_token_to_piece
+#pragma weak hearth_token_bos
+#pragma weak hearth_token_eos
+#pragma weak hearth_token_is_eog
+#pragma weak hearth_chat_template_apply
+#pragma weak hearth_session_params_init
+#pragma weak hearth_session_new
+#pragma weak hearth_session_free
+#pragma weak hearth_session_add_message
+#pragma weak hearth_session_generate
+#pragma weak hearth_session_cancel
+#pragma weak hearth_session_reset
+#pragma weak hearth_session_save
+#pragma weak hearth_session_load
+
+static int failures = 0;
+static int checks = 0;
+static int missing = 0;
+#define CHECK(cond)                                                                            \
+  do {                                                                                         \
+    ++checks;                                                                                  \
+    if (!(cond)) {                                                                             \
+      ++failures;                                                                              \
+      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, __LINE__, #cond, \
+              hearth_last_error());                                                            \
+    }                                                                                          \
+  } while (0)
+/* An error status with a message a person can read. */
+#define CHECK_ERR(call, status)             \
+  do {                                      \
+    CHECK((call) == (status));              \
+    CHECK(strlen(hearth_last_error()) > 0); \
+  } while (0)
+#define HAVE(fn) (fn ? 1 : (fprintf(stderr, "missing from libhearth: %s\n", #fn), ++missing, 0))
+
+static char model_path[4096];
+
+static hearth_model* load(int vocab_only) {
+  hearth_model_params mp;
+  hearth_model_params_init(&mp);
+  mp.vocab_only = vocab_only;
+  hearth_model* m = NULL;
+  if (hearth_model_load(model_path, &mp, &m) != HEARTH_OK) {
+    fprintf(stderr, "cannot load %s: %s\n", model_path, hearth_last_error());
+    ++failures;
+    return NULL;
+  }
+  return m;
+}
+
+static void test_null_everywhere(void) {
+  const char* s;
+  int32_t i32;
+  int64_t i64;
+  uint64_t u64;
+  char buf[16];
+  size_t len;
+  hearth_model_params_init(NULL); /* must not crash */
+  hearth_context_params_init(NULL);
+  hearth_sampler_params_init(NULL);
+  hearth_generate_params_init(NULL);
+  hearth_convert_params_init(NULL);
+  hearth_context_free(NULL);
+  hearth_model_free(NULL);
+  CHECK_ERR(hearth_model_file_type(NULL, &s), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_model_n_params(NULL, &u64), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_model_context_length(NULL, &i32), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_model_vocab_size(NULL, &i32), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_model_tensor_count(NULL, &i64), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_model_meta_count(NULL, &i64), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_model_meta_key(NULL, 0, &s), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_model_meta_string(NULL, "general.architecture", buf, sizeof buf, &len),
+            HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_context* ctx = (hearth_context*)0x1;
+  CHECK_ERR(hearth_context_new(NULL, NULL, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK(ctx == (hearth_context*)0x1);
+  CHECK_ERR(hearth_context_set_threads(NULL, 1), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_context_n_past(NULL, &i32), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_context_truncate(NULL, 0), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_token t = 1;
+  CHECK_ERR(hearth_decode(NULL, &t, 1), HEARTH_ERR_INVALID_ARGUMENT);
+  const float* logits;
+  CHECK_ERR(hearth_logits(NULL, &logits, &i32), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_generate(NULL, &t, 1, NULL, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_context_cancel(NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_convert(NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_convert_params cp;
+  hearth_convert_params_init(&cp);
+  CHECK(cp.struct_size == sizeof cp);
+  CHECK_ERR(hearth_convert(&cp), HEARTH_ERR_INVALID_ARGUMENT); /* input/output NULL */
+  cp.struct_size = 0;
+  CHECK_ERR(hearth_convert(&cp), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_quantize(NULL, "/tmp/x.gguf", "q8_0", NULL, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_quantize(model_path, NULL, "q8_0", NULL, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_quantize(model_path, "/tmp/x.gguf", NULL, NULL, NULL),
+            HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_token_bos)) CHECK_ERR(hearth_token_bos(NULL, &t), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_token_eos)) CHECK_ERR(hearth_token_eos(NULL, &t), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_tokenize))
+    CHECK_ERR(hearth_tokenize(NULL, "a", 1, 0, 0, &t, 1, &len), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_detokenize))
+    CHECK_ERR(hearth_detokenize(NULL, &t, 1, 0, buf, sizeof buf, &len),
+              HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_token_to_piece))
+    CHECK_ERR(hearth_token_to_piece(NULL, 1, buf, sizeof buf, &len), HEARTH_ERR_INVALID_ARGUMENT);
+  int flag;
+  if (HAVE(hearth_token_is_eog))
+    CHECK_ERR(hearth_token_is_eog(NULL, 1, &flag), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_session_new)) {
+    hearth_session* sess = NULL;
+    CHECK_ERR(hearth_session_new(NULL, NULL, &sess), HEARTH_ERR_INVALID_ARGUMENT);
+  }
+  if (HAVE(hearth_session_free)) hearth_session_free(NULL);
+  if (HAVE(hearth_session_add_message))
+    CHECK_ERR(hearth_session_add_message(NULL, "user", "hi"), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_session_generate))
+    CHECK_ERR(hearth_session_generate(NULL, NULL, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_session_cancel))
+    CHECK_ERR(hearth_session_cancel(NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_session_reset))
+    CHECK_ERR(hearth_session_reset(NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_session_save))
+    CHECK_ERR(hearth_session_save(NULL, "/tmp/x"), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_session_load))
+    CHECK_ERR(hearth_session_load(NULL, "/tmp/x"), HEARTH_ERR_INVALID_ARGUMENT);
+  if (HAVE(hearth_session_params_init)) hearth_session_params_init(NULL);
+  if (HAVE(hearth_chat_template_apply)) {
+    hearth_chat_message msg = {"user", "hi"};
+    CHECK_ERR(hearth_chat_template_apply(NULL, NULL, &msg, 1, 1, NULL, NULL, buf, sizeof buf, &len),
+              HEARTH_ERR_INVALID_ARGUMENT);
+  }
+}
+
+static void test_context_params(hearth_model* m) {
+  hearth_context_params p;
+  hearth_context_params_init(&p);
+  CHECK(p.struct_size == sizeof p && p.n_ctx == 2048 && p.n_batch == 512);
+  hearth_context* ctx = NULL;
+  CHECK_ERR(hearth_context_new(m, &p, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  p.struct_size = 0;
+  CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
+  p.struct_size = sizeof p + 64;
+  CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_context_params_init(&p);
+  p.n_ctx = 0;
+  CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
+  p.n_ctx = 1 << 30;
+  CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
+  p.n_ctx = -5;
+  CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_context_params_init(&p);
+  p.n_batch = 0;
+  CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_context_params_init(&p);
+  p.n_threads = -1;
+  CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK(ctx == NULL);
+  /* An older caller's smaller struct (only n_ctx known) is accepted; the rest is defaulted. */
+  hearth_context_params_init(&p);
+  p.struct_size = offsetof(hearth_context_params, n_threads);
+  p.n_ctx = 64;
+  CHECK(hearth_context_new(m, &p, &ctx) == HEARTH_OK);
+  hearth_context_free(ctx);
+}
+
+static void test_decode(hearth_model* m) {
+  hearth_context_params p;
+  hearth_context_params_init(&p);
+  p.n_ctx = 8;
+  p.n_threads = 1;
+  hearth_context* ctx = NULL;
+  if (hearth_context_new(m, &p, &ctx) != HEARTH_OK) {
+    fprintf(stderr, "context_new: %s\n", hearth_last_error());
+    ++failures;
+    return;
+  }
+  const float* logits = NULL;
+  int32_t n_vocab = 0, n_past = -1;
+  CHECK_ERR(hearth_logits(ctx, &logits, &n_vocab), HEARTH_ERR_INVALID_ARGUMENT); /* none yet */
+  CHECK(hearth_context_n_past(ctx, &n_past) == HEARTH_OK && n_past == 0);
+  CHECK_ERR(hearth_context_n_past(ctx, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  const hearth_token toks[9] = {1, 400, 59, 261, 1, 2, 3, 4, 5};
+  CHECK_ERR(hearth_decode(ctx, NULL, 1), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_decode(ctx, toks, 0), HEARTH_ERR_INVALID_ARGUMENT);
+  const hearth_token bad[2] = {1, 512};
+  CHECK_ERR(hearth_decode(ctx, bad, 2), HEARTH_ERR_INVALID_ARGUMENT); /* out of vocab */
+  const hearth_token neg = -1;
+  CHECK_ERR(hearth_decode(ctx, &neg, 1), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK(hearth_context_n_past(ctx, &n_past) == HEARTH_OK && n_past == 0);
+  CHECK(hearth_decode(ctx, toks, 3) == HEARTH_OK);
+  CHECK(hearth_context_n_past(ctx, &n_past) == HEARTH_OK && n_past == 3);
+  CHECK(hearth_logits(ctx, &logits, &n_vocab) == HEARTH_OK && n_vocab == 512);
+  CHECK_ERR(hearth_logits(ctx, NULL, &n_vocab), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_logits(ctx, &logits, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  int finite = 1;
+  for (int i = 0; i < n_vocab; ++i) finite &= isfinite(logits[i]) ? 1 : 0;
+  CHECK(finite);
+  /* Truncating and re-decoding the same token gives the same logits. */
+  float last[512];
+  memcpy(last, logits, sizeof last);
+  CHECK(hearth_context_truncate(ctx, 2) == HEARTH_OK);
+  CHECK(hearth_context_n_past(ctx, &n_past) == HEARTH_OK && n_past == 2);
+  CHECK_ERR(hearth_context_truncate(ctx, -1), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK(hearth_decode(ctx, toks + 2, 1) == HEARTH_OK);
+  CHECK(hearth_logits(ctx, &logits, &n_vocab) == HEARTH_OK);
+  CHECK(memcmp(last, logits, sizeof last) == 0);
+  CHECK(hearth_context_set_threads(ctx, 2) == HEARTH_OK);
+  CHECK_ERR(hearth_context_set_threads(ctx, -1), HEARTH_ERR_INVALID_ARGUMENT);
+  /* Fill the 8-token context, then one more: CONTEXT_FULL with n_past unchanged. */
+  CHECK(hearth_decode(ctx, toks + 3, 5) == HEARTH_OK);
+  CHECK(hearth_context_n_past(ctx, &n_past) == HEARTH_OK && n_past == 8);
+  CHECK_ERR(hearth_decode(ctx, toks + 8, 1), HEARTH_ERR_CONTEXT_FULL);
+  CHECK(hearth_context_n_past(ctx, &n_past) == HEARTH_OK && n_past == 8);
+  CHECK(hearth_logits(ctx, &logits, &n_vocab) == HEARTH_OK); /* still the last logits */
+  CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+  CHECK(hearth_decode(ctx, toks, 8) == HEARTH_OK); /* one batch longer than... fits exactly */
+  CHECK_ERR(hearth_decode(ctx, toks, 9), HEARTH_ERR_CONTEXT_FULL);
+  CHECK(hearth_context_cancel(ctx) == HEARTH_OK); /* no-op when idle; next decode clears it */
+  CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+  CHECK(hearth_decode(ctx, toks, 1) == HEARTH_OK);
+  hearth_context_free(ctx);
+}
+
+typedef struct {
+  int seen;
+  int stop_after;
+  hearth_token tokens[64];
+} gen_state;
+
+static int on_token(const hearth_generation_event* ev, void* user) {
+  gen_state* st = (gen_state*)user;
+  if (ev->struct_size < sizeof *ev || (ev->text_len > 0 && ev->text == NULL)) return 1;
+  if (st->seen < 64) st->tokens[st->seen] = ev->token;
+  ++st->seen;
+  return st->stop_after > 0 && st->seen >= st->stop_after;
+}
+
+static void test_generate(hearth_model* m) {
+  hearth_context_params p;
+  hearth_context_params_init(&p);
+  p.n_ctx = 128;
+  hearth_context* ctx = NULL;
+  if (hearth_context_new(m, &p, &ctx) != HEARTH_OK) {
+    ++failures;
+    return;
+  }
+  const hearth_token prompt[3] = {1, 400, 59};
+  hearth_generate_params gp;
+  hearth_generate_params_init(&gp);
+  CHECK(gp.struct_size == sizeof gp && gp.max_tokens == 256 && gp.sampler == NULL);
+  gen_state st;
+  memset(&st, 0, sizeof st);
+  st.stop_after = 3;
+  gp.on_token = on_token;
+  gp.user_data = &st;
+  gp.max_tokens = 20;
+  hearth_generation_result r;
+  memset(&r, 0, sizeof r);
+  r.struct_size = sizeof r;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, &r), HEARTH_ERR_CANCELLED);
+  CHECK(st.seen == 3);
+  CHECK(r.n_generated == 3 && r.stop_reason == 3 && r.n_prompt_tokens == 3);
+  /* Greedy, uncancelled, twice from scratch: the same tokens. */
+  gen_state a, b;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  gp.max_tokens = 10;
+  gp.user_data = &a;
+  CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+  CHECK(hearth_generate(ctx, prompt, 3, &gp, &r) == HEARTH_OK);
+  CHECK(r.n_generated == a.seen && r.n_generated >= 1 && r.n_generated <= 10);
+  CHECK(r.stop_reason == 0 || r.stop_reason == 1);
+  gp.user_data = &b;
+  CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+  CHECK(hearth_generate(ctx, prompt, 3, &gp, NULL) == HEARTH_OK);
+  CHECK(a.seen == b.seen && memcmp(a.tokens, b.tokens, sizeof a.tokens) == 0);
+  /* The first greedy token is the argmax of the prompt's logits. */
+  const float* logits;
+  int32_t n_vocab;
+  CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+  CHECK(hearth_decode(ctx, prompt, 3) == HEARTH_OK);
+  CHECK(hearth_logits(ctx, &logits, &n_vocab) == HEARTH_OK);
+  int best = 0;
+  for (int i = 1; i < n_vocab; ++i)
+    if (logits[i] > logits[best]) best = i;
+  CHECK(a.tokens[0] == best);
+  /* Seeded sampling is reproducible. */
+  hearth_sampler_params sp;
+  hearth_sampler_params_init(&sp);
+  CHECK(sp.struct_size == sizeof sp && sp.top_k == 40);
+  sp.seed = 42;
+  gp.sampler = &sp;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  gp.user_data = &a;
+  CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+  CHECK(hearth_generate(ctx, prompt, 3, &gp, NULL) == HEARTH_OK);
+  gp.user_data = &b;
+  CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+  CHECK(hearth_generate(ctx, prompt, 3, &gp, NULL) == HEARTH_OK);
+  CHECK(a.seen == b.seen && memcmp(a.tokens, b.tokens, sizeof a.tokens) == 0);
+  sp.struct_size = 0;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  gp.sampler = NULL;
+  /* Bad params. */
+  gp.max_tokens = -1;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  gp.max_tokens = 4;
+  const char* stops[2] = {"x", NULL};
+  gp.stop_strings = stops;
+  gp.n_stop_strings = 2;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  gp.stop_strings = NULL;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  gp.n_stop_strings = 0;
+  CHECK_ERR(hearth_generate(ctx, NULL, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  gp.struct_size = 0;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  gp.struct_size = sizeof gp * 4;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_generate_params_init(&gp);
+  gp.max_tokens = 2;
+  r.struct_size = 0;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, &r), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_token out_of_vocab = 100000;
+  CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+  CHECK_ERR(hearth_generate(ctx, &out_of_vocab, 1, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_context_free(ctx);
+}
+
+static void test_tokenizer(hearth_model* m) {
+  hearth_token bos = -2, eos = -2;
+  if (HAVE(hearth_token_bos)) CHECK(hearth_token_bos(m, &bos) == HEARTH_OK && bos == 1);
+  if (HAVE(hearth_token_eos)) CHECK(hearth_token_eos(m, &eos) == HEARTH_OK && eos == 2);
+  int flag = -1;
+  if (HAVE(hearth_token_is_eog)) {
+    CHECK(hearth_token_is_eog(m, 2, &flag) == HEARTH_OK && flag == 1);
+    CHECK(hearth_token_is_eog(m, 300, &flag) == HEARTH_OK && flag == 0);
+    CHECK_ERR(hearth_token_is_eog(m, 2, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  }
+  const char* text = "Once upon a time";
+  hearth_token toks[64];
+  size_t n = 0, len = 0;
+  char buf[128];
+  if (HAVE(hearth_tokenize)) {
+    CHECK(hearth_tokenize(m, text, strlen(text), 1, 0, toks, 64, &n) == HEARTH_OK);
+    CHECK(n > 2 && toks[0] == 1);
+    size_t needed = 0;
+    CHECK_ERR(hearth_tokenize(m, text, strlen(text), 1, 0, toks, 1, &needed),
+              HEARTH_ERR_BUFFER_TOO_SMALL);
+    CHECK(needed == n);
+    CHECK_ERR(hearth_tokenize(m, NULL, 3, 1, 0, toks, 64, &n), HEARTH_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(hearth_tokenize(m, text, strlen(text), 1, 0, toks, 64, NULL),
+              HEARTH_ERR_INVALID_ARGUMENT);
+    if (HAVE(hearth_detokenize)) {
+      CHECK(hearth_detokenize(m, toks, n, 1, buf, sizeof buf, &len) == HEARTH_OK);
+      CHECK(len == strlen(text) && strcmp(buf, text) == 0);
+      size_t need = 0;
+      CHECK_ERR(hearth_detokenize(m, toks, n, 1, buf, 3, &need), HEARTH_ERR_BUFFER_TOO_SMALL);
+      CHECK(need == strlen(text));
+      CHECK_ERR(hearth_detokenize(m, NULL, 2, 1, buf, sizeof buf, &len),
+                HEARTH_ERR_INVALID_ARGUMENT);
+    }
+  }
+  if (HAVE(hearth_token_to_piece)) {
+    CHECK(hearth_token_to_piece(m, 300, buf, sizeof buf, &len) == HEARTH_OK && len > 0);
+    CHECK_ERR(hearth_token_to_piece(m, 512, buf, sizeof buf, &len), HEARTH_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(hearth_token_to_piece(m, -1, buf, sizeof buf, &len), HEARTH_ERR_INVALID_ARGUMENT);
+  }
+}
+
+static void test_chat_and_session(hearth_model* m) {
+  char buf[256];
+  size_t len = 0;
+  hearth_chat_message msgs[2] = {{"system", "Be brief."}, {"user", "Hi"}};
+  const char* tmpl =
+      "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}"
+      "{% if add_generation_prompt %}<assistant>{% endif %}";
+  if (HAVE(hearth_chat_template_apply)) {
+    CHECK(hearth_chat_template_apply(NULL, tmpl, msgs, 2, 1, "", "", buf, sizeof buf, &len) ==
+          HEARTH_OK);
+    CHECK(strcmp(buf, "<system>Be brief.<user>Hi<assistant>") == 0 && len == strlen(buf));
+    size_t need = 0;
+    CHECK_ERR(hearth_chat_template_apply(NULL, tmpl, msgs, 2, 1, "", "", buf, 4, &need),
+              HEARTH_ERR_BUFFER_TOO_SMALL);
+    CHECK(need == len);
+    CHECK_ERR(
+        hearth_chat_template_apply(NULL, "{% for %}", msgs, 2, 1, "", "", buf, sizeof buf, &len),
+        HEARTH_ERR_TEMPLATE);
+    CHECK_ERR(hearth_chat_template_apply(NULL, tmpl, NULL, 2, 1, "", "", buf, sizeof buf, &len),
+              HEARTH_ERR_INVALID_ARGUMENT);
+  }
+  if (!(HAVE(hearth_session_params_init) && HAVE(hearth_session_new) && HAVE(hearth_session_free) &&
+        HAVE(hearth_session_add_message) && HAVE(hearth_session_generate) &&
+        HAVE(hearth_session_reset)))
+    return;
+  hearth_session_params sp;
+  hearth_session_params_init(&sp);
+  CHECK(sp.struct_size == sizeof sp && sp.context.struct_size == sizeof sp.context);
+  sp.context.n_ctx = 256;
+  sp.chat_template = tmpl;
+  hearth_session* s = NULL;
+  sp.struct_size = 0;
+  CHECK_ERR(hearth_session_new(m, &sp, &s), HEARTH_ERR_INVALID_ARGUMENT);
+  sp.struct_size = sizeof sp;
+  if (hearth_session_new(m, &sp, &s) != HEARTH_OK) {
+    fprintf(stderr, "session_new: %s\n", hearth_last_error());
+    ++failures;
+    return;
+  }
+  CHECK(hearth_session_add_message(s, "user", "Once upon a time") == HEARTH_OK);
+  CHECK_ERR(hearth_session_add_message(s, NULL, "x"), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_session_add_message(s, "user", NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_generate_params gp;
+  hearth_generate_params_init(&gp);
+  gp.max_tokens = 8;
+  gen_state st;
+  memset(&st, 0, sizeof st);
+  st.stop_after = 2;
+  gp.on_token = on_token;
+  gp.user_data = &st;
+  CHECK_ERR(hearth_session_generate(s, &gp, NULL), HEARTH_ERR_CANCELLED);
+  CHECK(st.seen == 2);
+  gp.on_token = NULL;
+  CHECK(hearth_session_add_message(s, "user", "And then?") == HEARTH_OK);
+  CHECK(hearth_session_generate(s, &gp, NULL) == HEARTH_OK);
+  if (HAVE(hearth_session_cancel)) CHECK(hearth_session_cancel(s) == HEARTH_OK);
+  if (HAVE(hearth_session_save) && HAVE(hearth_session_load)) {
+    CHECK_ERR(hearth_session_save(s, "/nonexistent/dir/s.bin"), HEARTH_ERR_IO);
+    CHECK_ERR(hearth_session_load(s, "/nonexistent/s.bin"), HEARTH_ERR_IO);
+    CHECK_ERR(hearth_session_save(s, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(hearth_session_load(s, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  }
+  CHECK(hearth_session_reset(s) == HEARTH_OK);
+  hearth_session_free(s);
+}
+
+static void test_vocab_only(void) {
+  hearth_model* m = load(1);
+  if (!m) return;
+  int32_t n = 0;
+  CHECK(hearth_model_vocab_size(m, &n) == HEARTH_OK && n == 512);
+  hearth_context* ctx = NULL;
+  CHECK_ERR(hearth_context_new(m, NULL, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
+  hearth_model_free(m);
+}
+
+static void test_quantize(void) {
+  char out[4200];
+  const char* tmp = getenv("TMPDIR");
+  snprintf(out, sizeof out, "%s/hearth_c_api_q8_%d.gguf", tmp ? tmp : "/tmp", (int)rand());
+  CHECK_ERR(hearth_quantize(model_path, out, "q1_bogus", NULL, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_quantize("/nonexistent.gguf", out, "q8_0", NULL, NULL), HEARTH_ERR_IO);
+  hearth_convert_params cp;
+  hearth_convert_params_init(&cp);
+  cp.input = "/nonexistent/folder";
+  cp.output = out;
+  cp.type = "f16";
+  hearth_status st = hearth_convert(&cp);
+  CHECK(st != HEARTH_OK && strlen(hearth_last_error()) > 0);
+}
+
+int main(int argc, char** argv) {
+  const char* data = argc > 1 ? argv[1] : getenv("HEARTH_TEST_DATA");
+  if (!data) {
+    fprintf(stderr, "test data folder not given: skipped\n");
+    const char* ci = getenv("CI");
+    return ci && strcmp(ci, "true") == 0 ? 1 : 0;
+  }
+  snprintf(model_path, sizeof model_path, "%s/models/real/stories260K.gguf", data);
+  test_null_everywhere();
+  hearth_model* m = load(0);
+  if (m) {
+    test_context_params(m);
+    test_decode(m);
+    test_generate(m);
+    test_tokenizer(m);
+    test_chat_and_session(m);
+    hearth_model_free(m);
+  }
+  test_vocab_only();
+  test_quantize();
+  if (missing) fprintf(stderr, "%d checks of functions missing from libhearth skipped\n", missing);
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures ? 1 : 0;
+}
