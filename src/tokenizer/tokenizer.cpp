@@ -61,9 +61,9 @@ void Tokenizer::load_common(const GgufFile& file) {
                           "tokenizer.ggml.eom_token_id"})
     if (int32_t t = id(key, -1); t >= 0) eog_.push_back(t);
   static const char* kEndTexts[] = {
-      "<|eot_id|>",    "<|im_end|>",     "<|end|>", "<end_of_turn>",
-      "<|endoftext|>", "<|eom_id|>",     "<EOT>",   "<|END_OF_TURN_TOKEN|>",
-      "</s>",          "<|end_of_text|>"};
+      "<|eot_id|>",     "<|im_end|>", "<|end|>", "<end_of_turn>",
+      "<|endoftext|>",  "<|eom_id|>", "<EOT>",   "<|END_OF_TURN_TOKEN|>",
+      "<|end_of_text|>"};
   for (const char* text : kEndTexts) {
     const int32_t t = find(text);
     if (t >= 0 && (types_[t] == TokenType::kControl || types_[t] == TokenType::kUserDefined))
