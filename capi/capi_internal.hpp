@@ -9,6 +9,7 @@
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
 #include "hearth/model.hpp"
+#include "hearth/tokenizer.hpp"
 
 struct hearth_model {
   std::shared_ptr<const hearth::GgufFile> gguf;
@@ -19,6 +20,9 @@ struct hearth_model {
   int32_t vocab_size = 0;
   // The weights (null for vocab_only loads and files without tensors, e.g. vocabulary files).
   std::shared_ptr<const hearth::Model> weights;
+  // Null when the file has no tokenizer.ggml.* metadata.
+  std::shared_ptr<const hearth::Tokenizer> tokenizer;
+  std::string tokenizer_error;  // why `tokenizer` is null, when it is
 };
 
 namespace hearth::capi {

@@ -74,6 +74,14 @@ HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_
     // Validate the architecture and every tensor now, so a bad model fails at load time.
     if (!p.vocab_only && !model->gguf->tensors().empty())
       model->weights = hearth::Model::load(model->gguf);
+    try {
+      model->tokenizer = hearth::Tokenizer::from_gguf(*model->gguf);
+    } catch (const hearth::Error& e) {
+      // An unsupported tokenizer does not stop the weights from loading; tokenizer calls will
+      // report why.
+      if (e.status() != hearth::Status::kUnsupported) throw;
+      model->tokenizer_error = e.what();
+    }
     *out_model = model.release();
     return HEARTH_OK;
   });

@@ -15,6 +15,8 @@
 
 namespace hearth {
 
+class Tokenizer;
+
 // A 1-D or 2-D weight in the mapping. ggml order: n_in (= dims[0]) elements per row, n_out rows.
 struct TensorView {
   const GgufTensorInfo* info = nullptr;  // null: the tensor is absent (optional weights)
@@ -71,6 +73,8 @@ class Model {
 
   const ModelConfig& config() const { return config_; }
   const GgufFile& file() const { return *file_; }
+  // The file's tokenizer; null when it has none or hearth does not support its kind.
+  const Tokenizer* tokenizer() const { return tokenizer_.get(); }
   bool is_eog(int token) const;
 
   TensorView token_embd;   // [n_embd] x n_vocab
@@ -82,6 +86,7 @@ class Model {
  private:
   Model() = default;
   std::shared_ptr<const GgufFile> file_;
+  std::shared_ptr<const Tokenizer> tokenizer_;
   ModelConfig config_;
 };
 

@@ -155,3 +155,12 @@ _declare("hearth_sampler_params_init", None, ctypes.POINTER(SamplerParams))
 _declare("hearth_generate_params_init", None, ctypes.POINTER(GenerateParams))
 _declare("hearth_generate", c_status, context_p, ctypes.POINTER(token_t), ctypes.c_size_t,
          ctypes.POINTER(GenerateParams), ctypes.POINTER(GenerationResult))
+
+_declare("hearth_tokenize", c_status, model_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int,
+         ctypes.c_int, ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t,
+         ctypes.POINTER(ctypes.c_size_t))
+_declare("hearth_detokenize", c_status, model_p, ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t,
+         ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))
+_declare("hearth_token_bos", c_status, model_p, ctypes.POINTER(ctypes.c_int32))
+_declare("hearth_token_eos", c_status, model_p, ctypes.POINTER(ctypes.c_int32))
+_declare("hearth_token_is_eog", c_status, model_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_int))

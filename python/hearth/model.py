@@ -1,7 +1,7 @@
 """hearth.Model: a loaded GGUF model (read-only, shareable across threads)."""
 import ctypes
 
-from ._lib import check, lib, model_p, read_text
+from ._lib import BUFFER_TOO_SMALL, check, lib, model_p, read_text
 
 
 class Model:
@@ -94,3 +94,35 @@ class Model:
         with self.context(n_ctx=n_ctx, n_threads=n_threads) as ctx:
             return ctx.generate(ids, max_tokens=max_tokens, temperature=temperature, top_k=top_k,
                                 seed=seed, stop=stop, on_token=on_token)
+
+    # ---- tokenizer
+    def tokenize(self, text, add_special=True, parse_special=False):
+        """Text (str or bytes) -> list of token ids."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        n = ctypes.c_size_t(0)
+        status = lib.hearth_tokenize(self.handle, data, len(data), int(add_special),
+                                     int(parse_special), None, 0, ctypes.byref(n))
+        if status not in (0, BUFFER_TOO_SMALL):
+            check(status)
+        buf = (ctypes.c_int32 * max(1, n.value))()
+        check(lib.hearth_tokenize(self.handle, data, len(data), int(add_special),
+                                  int(parse_special), buf, n.value, ctypes.byref(n)))
+        return list(buf[:n.value])
+
+    def detokenize(self, tokens, remove_special=True):
+        """List of token ids -> str (invalid UTF-8 replaced)."""
+        arr = (ctypes.c_int32 * max(1, len(tokens)))(*tokens)
+        return read_text(lib.hearth_detokenize, self.handle, arr, len(tokens), int(remove_special))
+
+    @property
+    def bos_token(self):
+        return self._query(lib.hearth_token_bos, ctypes.c_int32)
+
+    @property
+    def eos_token(self):
+        return self._query(lib.hearth_token_eos, ctypes.c_int32)
+
+    def is_eog(self, token):
+        out = ctypes.c_int(0)
+        check(lib.hearth_token_is_eog(self.handle, token, ctypes.byref(out)))
+        return bool(out.value)

@@ -4,6 +4,7 @@
 
 #include "generate/piece.hpp"
 #include "hearth/error.hpp"
+#include "hearth/tokenizer.hpp"
 
 namespace hearth {
 namespace {
@@ -57,7 +58,7 @@ GenerateResult generate(Context& ctx, const int32_t* prompt, size_t n_prompt,
   GenerateResult result;
   result.n_prompt = static_cast<int>(n_prompt);
   const Model& model = ctx.model();
-  const PieceTable pieces(model.file());
+  const Tokenizer* tokenizer = model.tokenizer();
   Sampler sampler(options.sampler);
   TextStream stream(options.stop_strings);
   ctx.clear_cancel();
@@ -86,7 +87,8 @@ GenerateResult generate(Context& ctx, const int32_t* prompt, size_t n_prompt,
     }
     result.tokens.push_back(token);
     bool stopped = false;
-    const std::string text = stream.push(pieces.piece(token), stopped);
+    const std::string text =
+        stream.push(tokenizer ? tokenizer->token_to_piece(token) : std::string(), stopped);
     if (options.on_token && !options.on_token(token, text)) {
       result.stop_reason = StopReason::kCancelled;
       break;

@@ -6,6 +6,7 @@
 
 #include "hearth/error.hpp"
 #include "hearth/model.hpp"
+#include "hearth/tokenizer.hpp"
 #include "model/arch.hpp"
 
 namespace hearth {
@@ -163,22 +164,18 @@ std::shared_ptr<const Model> Model::load(std::shared_ptr<const GgufFile> file) {
   };
   c.bos_token = token_id("tokenizer.ggml.bos_token_id");
   c.eos_token = token_id("tokenizer.ggml.eos_token_id");
-  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
-                          "tokenizer.ggml.eom_token_id"})
-    if (int t = token_id(key);
-        t >= 0 && std::find(c.eog_tokens.begin(), c.eog_tokens.end(), t) == c.eog_tokens.end())
-      c.eog_tokens.push_back(t);
-  // Chat models end turns with tokens the metadata does not always name (as llama.cpp does,
-  // recognise the usual end-of-turn texts).
-  if (const auto* vocab = f.get_string_array("tokenizer.ggml.tokens")) {
-    static const char* const kEndOfTurn[] = {"<|eot_id|>",    "<|im_end|>",     "<|end|>",
-                                             "<end_of_turn>", "<|endoftext|>",  "<|eom_id|>",
-                                             "<EOT>",         "<|end_of_text|>"};
-    for (size_t i = 0; i < vocab->size() && i < static_cast<size_t>(c.n_vocab); ++i)
-      for (const char* text : kEndOfTurn)
-        if ((*vocab)[i] == text && std::find(c.eog_tokens.begin(), c.eog_tokens.end(),
-                                             static_cast<int>(i)) == c.eog_tokens.end())
-          c.eog_tokens.push_back(static_cast<int>(i));
+  // End-of-generation tokens come from the tokenizer (eos, eot, eom and the usual end-of-turn
+  // texts). An unsupported tokenizer leaves generation to stop at eos and max_tokens only.
+  try {
+    m->tokenizer_ = Tokenizer::from_gguf(f);
+  } catch (const Error& e) {
+    if (e.status() != Status::kUnsupported) throw;
+  }
+  if (m->tokenizer_) {
+    for (int t : m->tokenizer_->eog_tokens())
+      if (t < c.n_vocab) c.eog_tokens.push_back(t);
+  } else if (c.eos_token >= 0) {
+    c.eog_tokens.push_back(c.eos_token);
   }
 
   const int q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;

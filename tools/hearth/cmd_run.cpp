@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "approx_tokenizer.hpp"
+#include "hearth/tokenizer.hpp"
 #include "command.hpp"
 #include "generate/generate.hpp"
 #include "hearth/context.hpp"
@@ -116,12 +116,11 @@ int run_run(const std::vector<std::string>& args) {
   if (!ids.empty()) {
     tokens = parse_ids(ids);
   } else {
-    // TODO(tokenizer): the real tokenizer replaces this stand-in.
-    tokens = hearth::cli::approx_tokenize(model->file(), prompt, add_bos);
-    std::string list;
-    for (int32_t t : tokens) list += (list.empty() ? "" : ",") + std::to_string(t);
-    std::fprintf(stderr, "hearth run: approximate tokenization (built-in tokenizer pending): %s\n",
-                 list.c_str());
+    auto tokenizer = hearth::Tokenizer::from_gguf(model->file());
+    if (!tokenizer)
+      hearth::fail(hearth::Status::kInvalidModel,
+                   "the model has no tokenizer metadata: pass token ids with --ids");
+    tokens = tokenizer->encode(prompt, add_bos, false);
   }
   hearth::Context ctx(model, cparams);
   std::fprintf(stderr, "hearth run: %s (%s), %zu prompt tokens, n_ctx %d, %d threads\n",

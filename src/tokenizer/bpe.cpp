@@ -1,0 +1,145 @@
+// Byte-level BPE (tokenizer.ggml.model == "gpt2"): pre-tokenize with the regexes of
+// tokenizer.ggml.pre, map each piece's bytes to GPT-2's printable characters, then apply the
+// merges of tokenizer.ggml.merges, lowest rank first.
+#include <fmt/format.h>
+
+#include <queue>
+#include <unordered_map>
+
+#include "hearth/error.hpp"
+#include "hearth/gguf.hpp"
+#include "tokenizer/families.hpp"
+#include "tokenizer/pretokenize.hpp"
+#include "tokenizer/unicode.hpp"
+
+namespace hearth::tok {
+namespace {
+
+class BpeTokenizer : public Tokenizer {
+ public:
+  explicit BpeTokenizer(const GgufFile& file)
+      : pre_(file.get_string("tokenizer.ggml.pre").value_or("default")) {
+    kind_ = Kind::kBpe;
+    load_common(file);
+    add_bos_ = file.get_bool("tokenizer.ggml.add_bos_token").value_or(false);
+    add_eos_ = file.get_bool("tokenizer.ggml.add_eos_token").value_or(false);
+    const auto* merges = file.get_string_array("tokenizer.ggml.merges");
+    if (!merges) fail(Status::kInvalidModel, "BPE tokenizer without tokenizer.ggml.merges");
+    ranks_.reserve(merges->size());
+    for (size_t i = 0; i < merges->size(); ++i) {
+      const std::string& m = (*merges)[i];
+      const size_t space = m.find(' ', 1);
+      if (space == std::string::npos) continue;
+      ranks_.emplace(m, static_cast<int>(i));  // key: "left right"
+    }
+  }
+
+ protected:
+  void encode_fragment(std::string_view text, bool, std::vector<int32_t>& out) const override {
+    for (std::string_view word : pre_.split(text)) encode_word(word, out);
+  }
+
+  std::string piece_of(int32_t token) const override {
+    const std::string& t = tokens_[token];
+    std::string out;
+    for (size_t i = 0; i < t.size();) {
+      const size_t len = std::min(utf8_len(static_cast<uint8_t>(t[i])), t.size() - i);
+      const int byte = unicode_to_byte(std::string_view(t).substr(i, len));
+      if (byte >= 0)
+        out += static_cast<char>(byte);
+      else
+        out.append(t, i, len);
+      i += len;
+    }
+    return out;
+  }
+
+ private:
+  void encode_word(std::string_view word, std::vector<int32_t>& out) const {
+    std::string mapped;
+    for (char c : word) mapped += byte_to_unicode(static_cast<uint8_t>(c));
+    if (pre_.ignore_merges()) {
+      const int32_t whole = find(mapped);
+      if (whole >= 0) {
+        out.push_back(whole);
+        return;
+      }
+    }
+    struct Symbol {
+      int prev, next;
+      size_t start, len;
+    };
+    std::vector<Symbol> symbols;
+    for (size_t i = 0; i < mapped.size();) {
+      const size_t len = std::min(utf8_len(static_cast<uint8_t>(mapped[i])), mapped.size() - i);
+      const int idx = static_cast<int>(symbols.size());
+      symbols.push_back({idx - 1, idx + 1, i, len});
+      i += len;
+    }
+    if (symbols.empty()) return;
+    symbols.back().next = -1;
+
+    struct Bigram {
+      int left, right, rank;
+      size_t len;
+    };
+    auto worse = [](const Bigram& a, const Bigram& b) {
+      return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
+    };
+    std::priority_queue<Bigram, std::vector<Bigram>, decltype(worse)> queue(worse);
+    std::string key;
+    auto try_add = [&](int left, int right) {
+      if (left < 0 || right < 0) return;
+      key.assign(mapped, symbols[left].start, symbols[left].len);
+      key += ' ';
+      key.append(mapped, symbols[right].start, symbols[right].len);
+      auto it = ranks_.find(key);
+      if (it == ranks_.end()) return;
+      queue.push({left, right, it->second, symbols[left].len + symbols[right].len});
+    };
+    for (size_t i = 1; i < symbols.size(); ++i)
+      try_add(static_cast<int>(i - 1), static_cast<int>(i));
+    while (!queue.empty()) {
+      const Bigram b = queue.top();
+      queue.pop();
+      Symbol& l = symbols[b.left];
+      Symbol& r = symbols[b.right];
+      if (l.len == 0 || r.len == 0 || l.len + r.len != b.len || l.next != b.right) continue;
+      l.len += r.len;
+      r.len = 0;
+      l.next = r.next;
+      if (r.next >= 0) symbols[r.next].prev = b.left;
+      try_add(l.prev, b.left);
+      try_add(b.left, l.next);
+    }
+    for (int i = 0; i >= 0; i = symbols[i].next) {
+      const std::string_view piece(mapped.data() + symbols[i].start, symbols[i].len);
+      const int32_t id = find(piece);
+      if (id >= 0) {
+        out.push_back(id);
+        continue;
+      }
+      // Not in the vocabulary: one token per (mapped) byte character.
+      for (size_t k = 0; k < piece.size();) {
+        const size_t len = std::min(utf8_len(static_cast<uint8_t>(piece[k])), piece.size() - k);
+        const int32_t byte_id = find(piece.substr(k, len));
+        if (byte_id >= 0)
+          out.push_back(byte_id);
+        else if (unk_ >= 0)
+          out.push_back(unk_);
+        k += len;
+      }
+    }
+  }
+
+  PreTokenizer pre_;
+  std::unordered_map<std::string, int> ranks_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Tokenizer> make_bpe_tokenizer(const GgufFile& file) {
+  return std::make_shared<BpeTokenizer>(file);
+}
+
+}  // namespace hearth::tok
