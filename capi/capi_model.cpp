@@ -68,12 +68,22 @@ HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_
       require_params(params, "params");
       std::memcpy(&p, params, params->struct_size);
     }
+    // The progress callback sees the three load steps (map + parse, weights, tokenizer) and
+    // may cancel between them.
+    const auto step = [&](uint64_t done) {
+      if (p.progress && p.progress(done, 3, p.progress_user_data) != 0)
+        throw hearth::Error(hearth::Status::kCancelled,
+                            "model load cancelled by the progress callback");
+    };
+    step(0);
     auto model = std::make_unique<hearth_model>();
     model->gguf = hearth::GgufFile::open(path);
     fill_summary(*model);
+    step(1);
     // Validate the architecture and every tensor now, so a bad model fails at load time.
     if (!p.vocab_only && !model->gguf->tensors().empty())
       model->weights = hearth::Model::load(model->gguf);
+    step(2);
     try {
       model->tokenizer = hearth::Tokenizer::from_gguf(*model->gguf);
     } catch (const hearth::Error& e) {
@@ -82,6 +92,7 @@ HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_
       if (e.status() != hearth::Status::kUnsupported) throw;
       model->tokenizer_error = e.what();
     }
+    step(3);
     *out_model = model.release();
     return HEARTH_OK;
   });

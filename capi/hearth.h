@@ -91,9 +91,11 @@ typedef struct hearth_model_params {
 
 HEARTH_API void hearth_model_params_init(hearth_model_params* params);
 /* Maps and validates a GGUF file. params may be NULL for defaults. *out_model owns the mapping;
- * free it with hearth_model_free() after every context/session using it is freed. */
+ * free it with hearth_model_free() after every context/session using it is freed. The progress
+ * callback (called on the loading thread) may cancel: HEARTH_ERR_CANCELLED. */
 HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_params* params,
                                            hearth_model** out_model);
+/* Not thread-safe against other calls using the same model (free it last). */
 HEARTH_API void hearth_model_free(hearth_model* model);
 
 /* Metadata queries. Returned strings live as long as the model. Thread-safe. */
@@ -153,18 +155,21 @@ HEARTH_API void hearth_context_params_init(hearth_context_params* params);
 HEARTH_API hearth_status hearth_context_new(const hearth_model* model,
                                             const hearth_context_params* params,
                                             hearth_context** out_ctx);
+/* Not while another thread uses ctx (including hearth_context_cancel). */
 HEARTH_API void hearth_context_free(hearth_context* ctx);
 HEARTH_API hearth_status hearth_context_set_threads(hearth_context* ctx, int32_t n_threads);
 /* Tokens held in the KV cache. */
 HEARTH_API hearth_status hearth_context_n_past(const hearth_context* ctx, int32_t* out);
 /* Forgets the KV cache from position n_keep on (0 clears it). */
 HEARTH_API hearth_status hearth_context_truncate(hearth_context* ctx, int32_t n_keep);
-/* Appends tokens to the sequence and evaluates them. HEARTH_ERR_CONTEXT_FULL leaves the context
+/* Appends tokens to the sequence and evaluates them. n_tokens must be > 0 and every token in
+ * [0, n_vocab) (else HEARTH_ERR_INVALID_ARGUMENT). HEARTH_ERR_CONTEXT_FULL leaves the context
  * unchanged. */
 HEARTH_API hearth_status hearth_decode(hearth_context* ctx, const hearth_token* tokens,
                                        size_t n_tokens);
 /* Logits after the last decoded token: *out points to n_vocab floats owned by the context,
- * valid until the next call on it. */
+ * valid until the next call on it. HEARTH_ERR_INVALID_ARGUMENT if nothing was decoded since the
+ * context was created or truncated. */
 HEARTH_API hearth_status hearth_logits(hearth_context* ctx, const float** out, int32_t* n_vocab);
 
 /* ---------------------------------------------------------------- sampling and generation */
@@ -227,7 +232,9 @@ typedef struct hearth_generation_result {
 } hearth_generation_result;
 
 HEARTH_API void hearth_generate_params_init(hearth_generate_params* params);
-/* Decodes `prompt` (appended to what the context holds) and generates. result may be NULL. */
+/* Decodes `prompt` (appended to what the context holds) and generates. result may be NULL; it
+ * is also filled when the call returns HEARTH_ERR_CANCELLED (stop_reason 3). on_token runs on
+ * the calling thread; it must not call hearth functions on this context. */
 HEARTH_API hearth_status hearth_generate(hearth_context* ctx, const hearth_token* prompt,
                                          size_t n_prompt, const hearth_generate_params* params,
                                          hearth_generation_result* result);

@@ -459,6 +459,48 @@ static void test_vocab_only(void) {
   hearth_model_free(m);
 }
 
+typedef struct {
+  int calls;
+  int cancel_at;
+  uint64_t last_done, total;
+} progress_state;
+
+static int on_progress(uint64_t done, uint64_t total, void* user) {
+  progress_state* st = (progress_state*)user;
+  if (done > total || (st->calls > 0 && done < st->last_done)) return 1; /* must be monotone */
+  st->last_done = done;
+  st->total = total;
+  return ++st->calls == st->cancel_at;
+}
+
+static void test_load_progress(void) {
+  hearth_model_params mp;
+  hearth_model_params_init(&mp);
+  progress_state st;
+  memset(&st, 0, sizeof st);
+  mp.progress = on_progress;
+  mp.progress_user_data = &st;
+  hearth_model* m = NULL;
+  CHECK(hearth_model_load(model_path, &mp, &m) == HEARTH_OK);
+  CHECK(st.calls >= 2 && st.last_done == st.total);
+  hearth_model_free(m);
+  m = (hearth_model*)0x1;
+  memset(&st, 0, sizeof st);
+  st.cancel_at = 2;
+  CHECK_ERR(hearth_model_load(model_path, &mp, &m), HEARTH_ERR_CANCELLED);
+  CHECK(st.calls == 2 && m == (hearth_model*)0x1);
+  /* A caller from before `vocab_only` existed: the field is defaulted, weights load. */
+  mp.progress = NULL;
+  mp.vocab_only = 1;
+  mp.struct_size = offsetof(hearth_model_params, vocab_only);
+  m = NULL;
+  CHECK(hearth_model_load(model_path, &mp, &m) == HEARTH_OK);
+  hearth_context* ctx = NULL;
+  CHECK(hearth_context_new(m, NULL, &ctx) == HEARTH_OK);
+  hearth_context_free(ctx);
+  hearth_model_free(m);
+}
+
 static void test_quantize(void) {
   char out[4200];
   const char* tmp = getenv("TMPDIR");
@@ -493,6 +535,7 @@ int main(int argc, char** argv) {
     hearth_model_free(m);
   }
   test_vocab_only();
+  test_load_progress();
   test_quantize();
   if (missing) fprintf(stderr, "%d checks of functions missing from libhearth skipped\n", missing);
   printf("%d passed, %d failed\n", checks - failures, failures);
