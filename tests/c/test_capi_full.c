@@ -363,6 +363,16 @@ static void test_tokenizer(hearth_model* m) {
     CHECK_ERR(hearth_tokenize(m, text, strlen(text), 1, 0, toks, 1, &needed),
               HEARTH_ERR_BUFFER_TOO_SMALL);
     CHECK(needed == n);
+    /* Size query: no buffer at all. */
+    needed = 0;
+    CHECK_ERR(hearth_tokenize(m, text, strlen(text), 1, 0, NULL, 0, &needed),
+              HEARTH_ERR_BUFFER_TOO_SMALL);
+    CHECK(needed == n);
+    /* Empty text: only BOS when add_special, nothing otherwise. */
+    CHECK(hearth_tokenize(m, "", 0, 1, 0, toks, 64, &needed) == HEARTH_OK && needed == 1 &&
+          toks[0] == 1);
+    CHECK(hearth_tokenize(m, NULL, 0, 0, 0, toks, 64, &needed) == HEARTH_OK && needed == 0);
+    CHECK(hearth_tokenize(m, text, strlen(text), 1, 0, toks, 64, &n) == HEARTH_OK);
     CHECK_ERR(hearth_tokenize(m, NULL, 3, 1, 0, toks, 64, &n), HEARTH_ERR_INVALID_ARGUMENT);
     CHECK_ERR(hearth_tokenize(m, text, strlen(text), 1, 0, toks, 64, NULL),
               HEARTH_ERR_INVALID_ARGUMENT);
@@ -378,6 +388,11 @@ static void test_tokenizer(hearth_model* m) {
   }
   if (HAVE(hearth_token_to_piece)) {
     CHECK(hearth_token_to_piece(m, 300, buf, sizeof buf, &len) == HEARTH_OK && len > 0);
+    size_t need = 0;
+    CHECK_ERR(hearth_token_to_piece(m, 300, NULL, 0, &need), HEARTH_ERR_BUFFER_TOO_SMALL);
+    CHECK(need == len);
+    CHECK_ERR(hearth_token_to_piece(m, 300, buf, len, &need), HEARTH_ERR_BUFFER_TOO_SMALL);
+    CHECK_ERR(hearth_token_to_piece(m, 300, buf, sizeof buf, NULL), HEARTH_ERR_INVALID_ARGUMENT);
     CHECK_ERR(hearth_token_to_piece(m, 512, buf, sizeof buf, &len), HEARTH_ERR_INVALID_ARGUMENT);
     CHECK_ERR(hearth_token_to_piece(m, -1, buf, sizeof buf, &len), HEARTH_ERR_INVALID_ARGUMENT);
   }
