@@ -2,6 +2,7 @@
 // contexts in several threads gives the same logits as the same work done sequentially.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,4 +98,40 @@ TEST(CapiThreads, SharedModelConcurrentContextsMatchSequential) {
     }
     hearth_model_free(model);
   }
+}
+
+// hearth_context_cancel from another thread stops a running hearth_generate.
+TEST(CapiThreads, CancelFromAnotherThread) {
+  const std::string path = hearth::test::data_path("models/real/stories260K.gguf");
+  HEARTH_REQUIRE_DATA(path);
+  hearth_model* model = nullptr;
+  ASSERT_EQ(hearth_model_load(path.c_str(), nullptr, &model), HEARTH_OK) << hearth_last_error();
+  hearth_context* ctx = nullptr;
+  ASSERT_EQ(hearth_context_new(model, nullptr, &ctx), HEARTH_OK) << hearth_last_error();
+  struct State {
+    std::atomic<int> seen{0};
+    std::atomic<bool> cancelled{false};
+  } state;
+  hearth_generate_params gp;
+  hearth_generate_params_init(&gp);
+  gp.max_tokens = 1000;
+  gp.user_data = &state;
+  // Slow the generator down until the cancel has been sent, so the stop cannot be a race win.
+  gp.on_token = [](const hearth_generation_event*, void* user) {
+    auto* s = static_cast<State*>(user);
+    ++s->seen;
+    while (!s->cancelled.load()) std::this_thread::yield();
+    return 0;
+  };
+  const hearth_token bos = 1;
+  hearth_status st = HEARTH_OK;
+  std::thread gen([&] { st = hearth_generate(ctx, &bos, 1, &gp, nullptr); });
+  while (state.seen.load() == 0) std::this_thread::yield();
+  EXPECT_EQ(hearth_context_cancel(ctx), HEARTH_OK);
+  state.cancelled = true;
+  gen.join();
+  EXPECT_EQ(st, HEARTH_ERR_CANCELLED);
+  EXPECT_LT(state.seen.load(), 1000);
+  hearth_context_free(ctx);
+  hearth_model_free(model);
 }
