@@ -7,10 +7,11 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 # OpenBLAS: Debian's openblas-pthread variant, found through pkg-config.
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
-find_package(dnnl QUIET CONFIG)
-if(NOT dnnl_FOUND)
-  find_library(DNNL_LIBRARY dnnl REQUIRED)
-  find_path(DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp REQUIRED)
+# oneDNN: found by library and header, not through Debian's dnnl-config.cmake, which demands the
+# OpenCL development files (its GPU runtime) and aborts configuration without them.
+find_library(DNNL_LIBRARY dnnl REQUIRED)
+find_path(DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp REQUIRED)
+if(NOT TARGET DNNL::dnnl)
   add_library(DNNL::dnnl UNKNOWN IMPORTED)
   set_target_properties(DNNL::dnnl PROPERTIES IMPORTED_LOCATION "${DNNL_LIBRARY}"
                         INTERFACE_INCLUDE_DIRECTORIES "${DNNL_INCLUDE_DIR}")
