@@ -47,6 +47,18 @@ class Context {
   const std::vector<float>& all_logits() const { return all_logits_; }
 
   void truncate(int n_keep);  // forget positions >= n_keep
+
+  // KV state of positions [0, n) (src/context/kv_state.cpp), for prompt caches and session
+  // files. Layout: for each layer, its K rows then its V rows, each [n][kv_row_halves()] IEEE
+  // half — kv_state_halves(n) values in all.
+  size_t kv_row_halves() const { return kv_row_halves_; }
+  size_t kv_state_halves(int n) const;
+  // Throws kInvalidArgument unless 0 <= n <= n_past().
+  std::vector<uint16_t> export_kv(int n) const;
+  // Replaces the cache with positions [0, n) from `state` (kv_state_halves(n) values, as
+  // export_kv wrote them); n_past becomes n and there are no logits until the next decode.
+  // Throws kInvalidArgument (size mismatch) or kContextFull (n > n_ctx), leaving it unchanged.
+  void import_kv(const std::vector<uint16_t>& state, int n);
   void cancel() { cancel_.store(true); }
   bool cancel_requested() const { return cancel_.load(); }
   void clear_cancel() { cancel_.store(false); }
@@ -58,6 +70,7 @@ class Context {
   int n_ctx_ = 0;
   int n_batch_ = 512;
   int n_past_ = 0;
+  size_t kv_row_halves_ = 0;  // n_head_kv * head_dim: one position of one layer's K (or V)
   std::unique_ptr<ThreadPool> pool_;
   // Per layer: [n_ctx][n_head_kv * head_dim] keys and values as IEEE half (llama.cpp default).
   std::vector<std::vector<uint16_t>> k_cache_, v_cache_;

@@ -32,7 +32,8 @@ Context::Context(std::shared_ptr<const Model> model, const ContextParams& params
   // The model cannot attend further than it was trained for; cap rather than fail.
   n_ctx_ = c.n_ctx_train > 0 ? std::min(params.n_ctx, c.n_ctx_train) : params.n_ctx;
   n_batch_ = params.n_batch;
-  const size_t per_layer = static_cast<size_t>(n_ctx_) * c.n_head_kv * c.head_dim;
+  kv_row_halves_ = static_cast<size_t>(c.n_head_kv) * c.head_dim;
+  const size_t per_layer = static_cast<size_t>(n_ctx_) * kv_row_halves_;
   k_cache_.assign(c.n_layer, std::vector<uint16_t>(per_layer));
   v_cache_.assign(c.n_layer, std::vector<uint16_t>(per_layer));
   logits_.resize(c.n_vocab);

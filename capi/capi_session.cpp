@@ -1,0 +1,181 @@
+// hearth_session_*: chat sessions (src/session/) behind the C ABI.
+//
+// A cancelled hearth_session_generate returns HEARTH_ERR_CANCELLED, fills *result
+// (stop_reason 3) and leaves the conversation as it was before the call (the partial reply is
+// not appended; its evaluated tokens stay in the KV cache for the next turn to reuse).
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "capi_internal.hpp"
+#include "generate/generate.hpp"
+#include "session/session.hpp"
+
+struct hearth_session {
+  std::unique_ptr<hearth::Session> session;
+};
+
+using namespace hearth::capi;
+
+namespace {
+
+hearth::Session& session_of(hearth_session* s) {
+  require(s, "session");
+  return *s->session;
+}
+
+template <typename T>
+T copy_params(const T* params, void (*init)(T*), const char* name) {
+  T p;
+  init(&p);
+  if (params) {
+    require_params(params, name);
+    std::memcpy(&p, params, params->struct_size);
+    p.struct_size = sizeof(T);
+  }
+  return p;
+}
+
+// The same translation as hearth_generate's (capi_context.cpp): keep the two in step.
+hearth::GenerateOptions generate_options_from(const hearth_generate_params& p) {
+  hearth::GenerateOptions opt;
+  if (p.max_tokens < 0) invalid(fmt::format("max_tokens {} is negative", p.max_tokens));
+  opt.max_tokens = p.max_tokens;
+  if (p.sampler) {
+    const auto s = copy_params(p.sampler, &hearth_sampler_params_init, "params->sampler");
+    opt.sampler.temperature = s.temperature;
+    opt.sampler.top_k = s.top_k;
+    opt.sampler.seed = s.seed;
+  }
+  if (p.n_stop_strings > 0) require(p.stop_strings, "params->stop_strings");
+  for (size_t i = 0; i < p.n_stop_strings; ++i) {
+    if (!p.stop_strings[i]) invalid(fmt::format("params->stop_strings[{}] is NULL", i));
+    opt.stop_strings.emplace_back(p.stop_strings[i]);
+  }
+  if (p.on_token) {
+    const hearth_token_callback cb = p.on_token;
+    void* user = p.user_data;
+    opt.on_token = [cb, user](int token, const std::string& text) {
+      hearth_generation_event ev{};
+      ev.struct_size = sizeof ev;
+      ev.token = token;
+      ev.text = text.c_str();
+      ev.text_len = text.size();
+      return cb(&ev, user) == 0;
+    };
+  }
+  return opt;
+}
+
+}  // namespace
+
+extern "C" {
+
+HEARTH_API void hearth_session_params_init(hearth_session_params* params) {
+  if (!params) return;
+  *params = hearth_session_params{};
+  params->struct_size = sizeof(hearth_session_params);
+  hearth_context_params_init(&params->context);
+  params->chat_template = nullptr;
+  params->prompt_cache_bytes = 0;
+}
+
+HEARTH_API hearth_status hearth_session_new(const hearth_model* model,
+                                            const hearth_session_params* params,
+                                            hearth_session** out) {
+  return guarded([&] {
+    require(model, "model");
+    require(out, "out");
+    const auto p = copy_params(params, &hearth_session_params_init, "params");
+    require_params(&p.context, "params->context");
+    if (!model->weights)
+      invalid("the model has no weights (loaded with vocab_only, or a vocabulary-only file)");
+    hearth::SessionParams sp;
+    sp.context.n_ctx = p.context.n_ctx;
+    sp.context.n_threads = p.context.n_threads;
+    sp.context.n_batch = p.context.n_batch;
+    if (p.chat_template) sp.chat_template = p.chat_template;
+    sp.prompt_cache_bytes = p.prompt_cache_bytes;
+    auto s = std::make_unique<hearth_session>();
+    s->session = std::make_unique<hearth::Session>(model->weights, sp);
+    *out = s.release();
+    return HEARTH_OK;
+  });
+}
+
+HEARTH_API void hearth_session_free(hearth_session* session) {
+  delete session;
+}
+
+HEARTH_API hearth_status hearth_session_add_message(hearth_session* session, const char* role,
+                                                    const char* content) {
+  return guarded([&] {
+    hearth::Session& s = session_of(session);
+    require(role, "role");
+    require(content, "content");
+    s.add_message(role, content);
+    return HEARTH_OK;
+  });
+}
+
+HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
+                                                 const hearth_generate_params* params,
+                                                 hearth_generation_result* result) {
+  return guarded([&] {
+    hearth::Session& s = session_of(session);
+    if (result) require_params(result, "result");
+    const auto p = copy_params(params, &hearth_generate_params_init, "params");
+    const hearth::SessionReply reply = s.generate(generate_options_from(p));
+    const hearth::GenerateResult& r = reply.result;
+    if (result) {
+      hearth_generation_result out{};
+      out.struct_size = result->struct_size;
+      out.n_prompt_tokens = r.n_prompt;
+      out.n_generated = static_cast<int32_t>(r.tokens.size());
+      out.stop_reason = static_cast<int32_t>(r.stop_reason);
+      out.time_to_first_token_ms = r.time_to_first_token_ms;
+      out.prompt_tokens_per_s = r.prompt_tokens_per_s;
+      out.gen_tokens_per_s = r.gen_tokens_per_s;
+      std::memcpy(result, &out, result->struct_size);
+    }
+    if (r.stop_reason == hearth::StopReason::kCancelled) {
+      set_last_error("generation cancelled");
+      return HEARTH_ERR_CANCELLED;
+    }
+    return HEARTH_OK;
+  });
+}
+
+HEARTH_API hearth_status hearth_session_cancel(hearth_session* session) {
+  return guarded([&] {
+    session_of(session).cancel();
+    return HEARTH_OK;
+  });
+}
+
+HEARTH_API hearth_status hearth_session_reset(hearth_session* session) {
+  return guarded([&] {
+    session_of(session).reset();
+    return HEARTH_OK;
+  });
+}
+
+HEARTH_API hearth_status hearth_session_save(const hearth_session* session, const char* path) {
+  return guarded([&] {
+    require(session, "session");
+    require(path, "path");
+    session->session->save(path);
+    return HEARTH_OK;
+  });
+}
+
+HEARTH_API hearth_status hearth_session_load(hearth_session* session, const char* path) {
+  return guarded([&] {
+    hearth::Session& s = session_of(session);
+    require(path, "path");
+    s.load(path);
+    return HEARTH_OK;
+  });
+}
+
+}  // extern "C"

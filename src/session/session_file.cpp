@@ -1,0 +1,220 @@
+// Session::save / Session::load: the session file format, version 1 (little-endian).
+//
+//   "HEARTHSS"                 8-byte magic
+//   u32 version                 1
+//   fingerprint                 str architecture, u32 n_layer, u32 n_embd, u32 n_vocab,
+//                               u64 n_tensors, u64 hash (session/model_fingerprint.hpp)
+//   u32 n_messages, then per message: str role, str content
+//   u32 n_tokens, i32 tokens[n_tokens]       the tokens whose KV rows follow
+//   u64 kv_row_halves, u64 n_halves, u16 kv[n_halves]   Context::export_kv(n_tokens)
+//   u64 checksum                FNV-1a 64 of every byte before it
+// where str is u64 length + bytes. The prompt cache is not saved (it is a cache).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "hearth/error.hpp"
+#include "session/model_fingerprint.hpp"
+#include "session/session.hpp"
+
+namespace hearth {
+namespace {
+
+constexpr char kMagic[8] = {'H', 'E', 'A', 'R', 'T', 'H', 'S', 'S'};
+constexpr uint32_t kVersion = 1;
+
+class Writer {
+ public:
+  template <typename T>
+  void put(const T& v) {
+    bytes(&v, sizeof v);
+  }
+  void str(const std::string& s) {
+    put(static_cast<uint64_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+  void bytes(const void* p, size_t n) {
+    const auto* b = static_cast<const char*>(p);
+    out_.insert(out_.end(), b, b + n);
+  }
+  const std::string& data() const { return out_; }
+
+ private:
+  std::string out_;
+};
+
+// Reads with bounds checks; every shortfall is a truncated (kInvalidModel) file.
+class Reader {
+ public:
+  Reader(const std::string& data, size_t end, const std::string& path)
+      : data_(data), end_(end), path_(path) {}
+  template <typename T>
+  T get(const char* what) {
+    T v;
+    std::memcpy(&v, take(sizeof v, what), sizeof v);
+    return v;
+  }
+  std::string str(const char* what) {
+    const uint64_t n = get<uint64_t>(what);
+    return std::string(take(n, what), n);
+  }
+  const char* take(uint64_t n, const char* what) {
+    if (n > end_ - pos_) corrupt(fmt::format("truncated while reading {}", what));
+    const char* p = data_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
+  size_t pos() const { return pos_; }
+  size_t remaining() const { return end_ - pos_; }
+  [[noreturn]] void corrupt(const std::string& why) const {
+    fail(Status::kInvalidModel, fmt::format("session file {}: {}", path_, why));
+  }
+
+ private:
+  const std::string& data_;
+  size_t end_;
+  size_t pos_ = 0;
+  const std::string& path_;
+};
+
+void write_fingerprint(Writer& w, const ModelFingerprint& f) {
+  w.str(f.architecture);
+  w.put(f.n_layer);
+  w.put(f.n_embd);
+  w.put(f.n_vocab);
+  w.put(f.n_tensors);
+  w.put(f.hash);
+}
+
+ModelFingerprint read_fingerprint(Reader& r) {
+  ModelFingerprint f;
+  f.architecture = r.str("the model architecture");
+  f.n_layer = r.get<uint32_t>("n_layer");
+  f.n_embd = r.get<uint32_t>("n_embd");
+  f.n_vocab = r.get<uint32_t>("n_vocab");
+  f.n_tensors = r.get<uint64_t>("the tensor count");
+  f.hash = r.get<uint64_t>("the model hash");
+  return f;
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(Status::kIoError, fmt::format("cannot open session file {}", path));
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) fail(Status::kIoError, fmt::format("cannot read session file {}", path));
+  return data;
+}
+
+// Writes to a temporary file next to `path`, then renames it over `path`: readers never see
+// a half-written session.
+void write_atomically(const std::string& path, const std::string& data) {
+  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) fail(Status::kIoError, fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
+  const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size() &&
+                  std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+  const int err = errno;
+  if (std::fclose(f) != 0 || !ok) {
+    std::remove(tmp.c_str());
+    fail(Status::kIoError,
+         fmt::format("cannot write {}: {}", tmp, std::strerror(ok ? errno : err)));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    std::remove(tmp.c_str());
+    fail(Status::kIoError, fmt::format("cannot rename {} to {}: {}", tmp, path, std::strerror(e)));
+  }
+}
+
+}  // namespace
+
+void Session::save(const std::string& path) const {
+  Writer w;
+  w.bytes(kMagic, sizeof kMagic);
+  w.put(kVersion);
+  write_fingerprint(w, fingerprint_of(*model_));
+  w.put(static_cast<uint32_t>(messages_.size()));
+  for (const auto& m : messages_) {
+    w.str(m.role);
+    w.str(m.content);
+  }
+  w.put(static_cast<uint32_t>(cached_.size()));
+  w.bytes(cached_.data(), cached_.size() * sizeof(int32_t));
+  const std::vector<uint16_t> kv = ctx_.export_kv(static_cast<int>(cached_.size()));
+  w.put(static_cast<uint64_t>(ctx_.kv_row_halves()));
+  w.put(static_cast<uint64_t>(kv.size()));
+  w.bytes(kv.data(), kv.size() * sizeof(uint16_t));
+  const uint64_t checksum = fnv1a64(w.data().data(), w.data().size());
+  w.put(checksum);
+  write_atomically(path, w.data());
+}
+
+void Session::load(const std::string& path) {
+  const std::string data = read_whole_file(path);
+  constexpr size_t kTrailer = sizeof(uint64_t);
+  Reader r(data, data.size(), path);
+  if (data.size() < sizeof kMagic + sizeof kVersion + kTrailer ||
+      std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)
+    r.corrupt("not a hearth session file (bad magic)");
+  r.take(sizeof kMagic, "the magic");
+  const uint32_t version = r.get<uint32_t>("the version");
+  if (version != kVersion)
+    r.corrupt(
+        fmt::format("format version {} is not supported (this build reads {})", version, kVersion));
+  uint64_t stored = 0;
+  std::memcpy(&stored, data.data() + data.size() - kTrailer, kTrailer);
+  if (fnv1a64(data.data(), data.size() - kTrailer) != stored)
+    r.corrupt("checksum mismatch (the file is corrupt or truncated)");
+
+  Reader body(data, data.size() - kTrailer, path);
+  body.take(r.pos(), "the header");
+  const ModelFingerprint saved = read_fingerprint(body);
+  const ModelFingerprint ours = fingerprint_of(*model_);
+  if (saved != ours)
+    body.corrupt(fmt::format("saved with another model ({}); this model is {}", saved.describe(),
+                             ours.describe()));
+  const uint32_t n_messages = body.get<uint32_t>("the message count");
+  if (n_messages > body.remaining() / (2 * sizeof(uint64_t)))  // each holds two lengths
+    body.corrupt(fmt::format("{} messages cannot fit in the file", n_messages));
+  std::vector<tmpl::ChatMessage> messages(n_messages);
+  for (auto& m : messages) {
+    m.role = body.str("a message role");
+    m.content = body.str("a message");
+    // Roles are checked; contents are not required to be UTF-8: a model's reply may not be.
+    try {
+      validate_chat_message(m.role, "");
+    } catch (const Error& e) {
+      body.corrupt(e.what());
+    }
+  }
+  const uint32_t n_tokens = body.get<uint32_t>("the token count");
+  const char* token_bytes = body.take(uint64_t{n_tokens} * sizeof(int32_t), "the tokens");
+  std::vector<int32_t> tokens(n_tokens);
+  std::memcpy(tokens.data(), token_bytes, tokens.size() * sizeof(int32_t));
+  for (int32_t t : tokens)
+    if (t < 0 || t >= ctx_.n_vocab()) body.corrupt(fmt::format("token {} is out of range", t));
+  const uint64_t row_halves = body.get<uint64_t>("the KV row size");
+  const uint64_t n_halves = body.get<uint64_t>("the KV size");
+  if (row_halves != ctx_.kv_row_halves() || n_halves != ctx_.kv_state_halves(n_tokens))
+    body.corrupt("the KV state does not match the token count and the model");
+  const char* kv_bytes = body.take(n_halves * sizeof(uint16_t), "the KV state");
+  std::vector<uint16_t> kv(n_halves);
+  std::memcpy(kv.data(), kv_bytes, kv.size() * sizeof(uint16_t));
+  if (body.pos() != data.size() - kTrailer) body.corrupt("unexpected bytes after the KV state");
+  if (static_cast<int64_t>(n_tokens) > ctx_.n_ctx())
+    fail(Status::kContextFull,
+         fmt::format("session file {} holds {} tokens; n_ctx is {}", path, n_tokens, ctx_.n_ctx()));
+
+  // Everything is valid: replace the session's state.
+  stash_in_prompt_cache();
+  ctx_.import_kv(kv, static_cast<int>(n_tokens));
+  cached_ = std::move(tokens);
+  messages_ = std::move(messages);
+}
+
+}  // namespace hearth
