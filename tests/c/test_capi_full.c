@@ -419,9 +419,11 @@ static void test_chat_and_session(hearth_model* m) {
     CHECK_ERR(hearth_chat_template_apply(NULL, tmpl, NULL, 2, 1, "", "", buf, sizeof buf, &len),
               HEARTH_ERR_INVALID_ARGUMENT);
   }
-  if (!(HAVE(hearth_session_params_init) && HAVE(hearth_session_new) && HAVE(hearth_session_free) &&
-        HAVE(hearth_session_add_message) && HAVE(hearth_session_generate) &&
-        HAVE(hearth_session_reset)))
+  /* A session with a Jinja template needs the template renderer (hearth_chat_template_apply
+   * lands with it); test_session covers sessions with the ChatML fallback. */
+  if (!(HAVE(hearth_chat_template_apply) && HAVE(hearth_session_params_init) &&
+        HAVE(hearth_session_new) && HAVE(hearth_session_free) && HAVE(hearth_session_add_message) &&
+        HAVE(hearth_session_generate) && HAVE(hearth_session_reset)))
     return;
   hearth_session_params sp;
   hearth_session_params_init(&sp);
@@ -461,6 +463,154 @@ static void test_chat_and_session(hearth_model* m) {
     CHECK_ERR(hearth_session_load(s, NULL), HEARTH_ERR_INVALID_ARGUMENT);
   }
   CHECK(hearth_session_reset(s) == HEARTH_OK);
+  hearth_session_free(s);
+}
+
+/* Streams of a session reply: tokens and text. */
+typedef struct {
+  int seen;
+  int stop_after;
+  hearth_token tokens[64];
+  char text[1024];
+  size_t text_len;
+} reply_state;
+
+static int on_reply(const hearth_generation_event* ev, void* user) {
+  reply_state* st = (reply_state*)user;
+  if (st->seen < 64) st->tokens[st->seen] = ev->token;
+  ++st->seen;
+  if (st->text_len + ev->text_len < sizeof st->text) {
+    memcpy(st->text + st->text_len, ev->text, ev->text_len);
+    st->text_len += ev->text_len;
+    st->text[st->text_len] = 0;
+  }
+  return st->stop_after > 0 && st->seen >= st->stop_after;
+}
+
+static size_t tokenize_chatml(hearth_model* m, const char* text, hearth_token* out, size_t cap) {
+  size_t n = 0;
+  CHECK(hearth_tokenize(m, text, strlen(text), 1, 1, out, cap, &n) == HEARTH_OK);
+  return n;
+}
+
+static size_t common_prefix(const hearth_token* a, size_t na, const hearth_token* b, size_t nb) {
+  size_t i = 0;
+  while (i < na && i < nb && a[i] == b[i]) ++i;
+  return i;
+}
+
+/* Sessions with the model's template (stories260K has none: the ChatML fallback). */
+static void test_session(hearth_model* m) {
+  if (!(HAVE(hearth_session_params_init) && HAVE(hearth_session_new) && HAVE(hearth_session_free) &&
+        HAVE(hearth_session_add_message) && HAVE(hearth_session_generate) &&
+        HAVE(hearth_session_reset) && HAVE(hearth_session_cancel) && HAVE(hearth_session_save) &&
+        HAVE(hearth_session_load)))
+    return;
+  hearth_session_params sp;
+  hearth_session_params_init(&sp);
+  CHECK(sp.chat_template == NULL && sp.prompt_cache_bytes == 0 && sp.context.n_ctx == 2048);
+  sp.context.n_ctx = 256;
+  sp.context.struct_size = 0;
+  hearth_session* s = NULL;
+  CHECK_ERR(hearth_session_new(m, &sp, &s), HEARTH_ERR_INVALID_ARGUMENT);
+  sp.context.struct_size = sizeof sp.context;
+  CHECK_ERR(hearth_session_new(m, &sp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  if (hearth_session_new(m, &sp, &s) != HEARTH_OK) {
+    fprintf(stderr, "session_new: %s\n", hearth_last_error());
+    ++failures;
+    return;
+  }
+  hearth_generate_params gp;
+  hearth_generate_params_init(&gp);
+  gp.max_tokens = 8;
+  gp.on_token = on_reply;
+  reply_state st;
+  memset(&st, 0, sizeof st);
+  gp.user_data = &st;
+  hearth_generation_result res;
+  memset(&res, 0, sizeof res);
+  res.struct_size = sizeof res;
+  CHECK_ERR(hearth_session_generate(s, &gp, &res), HEARTH_ERR_INVALID_ARGUMENT); /* empty */
+  CHECK_ERR(hearth_session_add_message(s, "bot", "x"), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_session_add_message(s, "user", "bad \xff utf-8"), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK_ERR(hearth_session_add_message(s, NULL, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+
+  /* Turn 1: the whole prompt is evaluated. */
+  const char* turn1 = "<|im_start|>user\nOnce upon a time<|im_end|>\n<|im_start|>assistant\n";
+  hearth_token prompt1[256], full[256], cached[256];
+  const size_t n1 = tokenize_chatml(m, turn1, prompt1, 256);
+  CHECK(hearth_session_add_message(s, "user", "Once upon a time") == HEARTH_OK);
+  CHECK(hearth_session_generate(s, &gp, &res) == HEARTH_OK);
+  CHECK(res.n_prompt_tokens == (int32_t)n1);
+  CHECK(res.n_generated == st.seen && res.n_generated > 0 && res.n_generated <= 8);
+  /* The KV cache holds prompt1 and the generated tokens that were fed back. */
+  memcpy(cached, prompt1, n1 * sizeof *prompt1);
+  const size_t n_fed = res.stop_reason == 1 ? (size_t)st.seen - 1 : (size_t)st.seen;
+  memcpy(cached + n1, st.tokens, n_fed * sizeof *cached);
+  const size_t n_cached = n1 + n_fed;
+
+  /* Turn 2: only what the KV cache does not hold yet is evaluated. */
+  char turn2[2048];
+  snprintf(turn2, sizeof turn2,
+           "%s%s<|im_end|>\n<|im_start|>user\nAnd then?<|im_end|>\n<|im_start|>assistant\n", turn1,
+           st.text);
+  const size_t n2 = tokenize_chatml(m, turn2, full, 256);
+  const size_t reused = common_prefix(cached, n_cached, full, n2);
+  CHECK(reused >= n1 - 2);
+  CHECK(hearth_session_add_message(s, "user", "And then?") == HEARTH_OK);
+  memset(&st, 0, sizeof st);
+  st.stop_after = 2; /* cancel mid-stream */
+  CHECK_ERR(hearth_session_generate(s, &gp, &res), HEARTH_ERR_CANCELLED);
+  CHECK(res.stop_reason == 3 && res.n_generated == 2 && st.seen == 2);
+  CHECK(res.n_prompt_tokens == (int32_t)(n2 - reused));
+  /* The cancelled reply was not appended: generating again reuses the whole prompt. */
+  memset(&st, 0, sizeof st);
+  CHECK(hearth_session_generate(s, &gp, &res) == HEARTH_OK);
+  CHECK(res.n_prompt_tokens == 1);
+  CHECK(hearth_session_cancel(s) == HEARTH_OK); /* nothing running: harmless */
+
+  /* Save, load into a new session: the next reply is the same, with the same reuse. */
+  char path[4200];
+  const char* tmp = getenv("TMPDIR");
+  snprintf(path, sizeof path, "%s/hearth_c_api_session_%d.bin", tmp ? tmp : "/tmp", (int)rand());
+  CHECK(hearth_session_save(s, path) == HEARTH_OK);
+  hearth_session* s2 = NULL;
+  CHECK(hearth_session_new(m, &sp, &s2) == HEARTH_OK);
+  if (s2) {
+    CHECK(hearth_session_load(s2, path) == HEARTH_OK);
+    CHECK(hearth_session_add_message(s, "user", "Why?") == HEARTH_OK);
+    CHECK(hearth_session_add_message(s2, "user", "Why?") == HEARTH_OK);
+    reply_state a, b;
+    hearth_generation_result ra = res, rb = res;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    gp.user_data = &a;
+    CHECK(hearth_session_generate(s, &gp, &ra) == HEARTH_OK);
+    gp.user_data = &b;
+    CHECK(hearth_session_generate(s2, &gp, &rb) == HEARTH_OK);
+    CHECK(a.seen == b.seen && memcmp(a.tokens, b.tokens, sizeof a.tokens) == 0);
+    /* The conversation is now longer than turn 2's prompt: fewer tokens means reuse. */
+    CHECK(ra.n_prompt_tokens == rb.n_prompt_tokens && rb.n_prompt_tokens < (int32_t)n2);
+    /* A damaged file is rejected and the session keeps its conversation. */
+    FILE* f = fopen(path, "r+b");
+    CHECK(f != NULL);
+    if (f) {
+      fseek(f, 40, SEEK_SET);
+      fputc(0x5a, f);
+      fclose(f);
+    }
+    CHECK_ERR(hearth_session_load(s2, path), HEARTH_ERR_INVALID_MODEL);
+    memset(&b, 0, sizeof b);
+    gp.user_data = &b;
+    CHECK(hearth_session_add_message(s2, "user", "Go on.") == HEARTH_OK);
+    CHECK(hearth_session_generate(s2, &gp, &rb) == HEARTH_OK);
+    /* The conversation and its KV cache are still there. */
+    CHECK(rb.n_prompt_tokens > 0 && rb.n_prompt_tokens < (int32_t)n2);
+    hearth_session_free(s2);
+  }
+  remove(path);
+  CHECK(hearth_session_reset(s) == HEARTH_OK);
+  CHECK_ERR(hearth_session_generate(s, &gp, &res), HEARTH_ERR_INVALID_ARGUMENT); /* empty again */
   hearth_session_free(s);
 }
 
@@ -547,6 +697,7 @@ int main(int argc, char** argv) {
     test_generate(m);
     test_tokenizer(m);
     test_chat_and_session(m);
+    test_session(m);
     hearth_model_free(m);
   }
   test_vocab_only();
