@@ -3,9 +3,13 @@
     import hearth
     model = hearth.Model("model.gguf")
     print(model.architecture, model.vocab_size)
+    chat = hearth.Chat(model, system="Be brief.")
+    for piece in chat.send("Hi"):
+        print(piece, end="")
 """
 from ._lib import HearthError, lib, version, system_info
+from .chat import Chat
 from .context import Context
 from .model import Model
 
-__all__ = ["Context", "HearthError", "Model", "lib", "version", "system_info"]
+__all__ = ["Chat", "Context", "HearthError", "Model", "lib", "version", "system_info"]

@@ -164,3 +164,24 @@ _declare("hearth_detokenize", c_status, model_p, ctypes.POINTER(ctypes.c_int32),
 _declare("hearth_token_bos", c_status, model_p, ctypes.POINTER(ctypes.c_int32))
 _declare("hearth_token_eos", c_status, model_p, ctypes.POINTER(ctypes.c_int32))
 _declare("hearth_token_is_eog", c_status, model_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_int))
+
+# ---- chat sessions (capi/capi_session.cpp)
+session_p = ctypes.c_void_p
+
+
+class SessionParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("context", ContextParams),
+                ("chat_template", ctypes.c_char_p), ("prompt_cache_bytes", ctypes.c_size_t)]
+
+
+_declare("hearth_session_params_init", None, ctypes.POINTER(SessionParams))
+_declare("hearth_session_new", c_status, model_p, ctypes.POINTER(SessionParams),
+         ctypes.POINTER(session_p))
+_declare("hearth_session_free", None, session_p)
+_declare("hearth_session_add_message", c_status, session_p, ctypes.c_char_p, ctypes.c_char_p)
+_declare("hearth_session_generate", c_status, session_p, ctypes.POINTER(GenerateParams),
+         ctypes.POINTER(GenerationResult))
+for _name in ("hearth_session_cancel", "hearth_session_reset"):
+    _declare(_name, c_status, session_p)
+for _name in ("hearth_session_save", "hearth_session_load"):
+    _declare(_name, c_status, session_p, ctypes.c_char_p)

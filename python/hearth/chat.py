@@ -1,0 +1,180 @@
+"""hearth.Chat: a conversation with a model that streams replies and reuses its KV cache.
+
+    chat = hearth.Chat(model, system="You are brief.", max_tokens=128)
+    for piece in chat.send("Hi"):
+        print(piece, end="", flush=True)
+
+Each turn evaluates only the tokens the session does not hold yet (see chat.last_result).
+"""
+import ctypes
+import queue
+import threading
+
+from . import _lib
+from ._lib import HearthError, check, lib
+from .context import STOP_REASONS
+
+CANCELLED = 7
+_DONE = object()  # end-of-reply marker on the queue
+
+_SESSION_KEYS = ("n_ctx", "n_threads", "n_batch", "chat_template", "prompt_cache_bytes")
+_GENERATE_KEYS = ("max_tokens", "temperature", "top_k", "seed", "stop")
+
+
+class Chat:
+    """A chat session. send() runs the generation on a worker thread and hands the text pieces
+    over a queue, so the caller can iterate while the model generates; leaving the loop early
+    cancels the reply (which is then not added to the conversation). One send at a time."""
+
+    def __init__(self, model, system=None, **params):
+        unknown = set(params) - set(_SESSION_KEYS) - set(_GENERATE_KEYS)
+        if unknown:
+            raise TypeError(f"unknown Chat parameters: {', '.join(sorted(unknown))}")
+        sp = _lib.SessionParams()
+        lib.hearth_session_params_init(ctypes.byref(sp))
+        sp.context.n_ctx = params.get("n_ctx", 2048)
+        sp.context.n_threads = params.get("n_threads", 0)
+        sp.context.n_batch = params.get("n_batch", 512)
+        template = params.get("chat_template")
+        self._template = template.encode() if template is not None else None  # kept alive
+        sp.chat_template = self._template
+        sp.prompt_cache_bytes = params.get("prompt_cache_bytes", 0)
+        handle = _lib.session_p()
+        check(lib.hearth_session_new(model.handle, ctypes.byref(sp), ctypes.byref(handle)))
+        self._model = model  # the model must outlive the session
+        self._handle = handle
+        self._system = system
+        self._defaults = {k: params[k] for k in _GENERATE_KEYS if k in params}
+        self._busy = False
+        self.last_result = None
+        if system is not None:
+            self.add_message("system", system)
+
+    def close(self):
+        if getattr(self, "_handle", None):
+            lib.hearth_session_free(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def handle(self):
+        if not self._handle:
+            raise ValueError("the chat is closed")
+        return self._handle
+
+    def add_message(self, role, content):
+        """Appends a message (role: system, user, assistant or tool) without generating."""
+        check(lib.hearth_session_add_message(self.handle, role.encode(), content.encode()))
+
+    def reset(self, system=None):
+        """Starts a new conversation (with `system`, or the one given to the constructor)."""
+        check(lib.hearth_session_reset(self.handle))
+        system = self._system if system is None else system
+        if system is not None:
+            self.add_message("system", system)
+
+    def save(self, path):
+        check(lib.hearth_session_save(self.handle, str(path).encode()))
+
+    def load(self, path):
+        check(lib.hearth_session_load(self.handle, str(path).encode()))
+
+    def cancel(self):
+        """Stops a reply being generated (any thread)."""
+        check(lib.hearth_session_cancel(self.handle))
+
+    def send(self, text, **overrides):
+        """Adds the user's message now and returns a generator of the reply's text pieces (the
+        generation starts at the first iteration). After the loop, last_result holds
+        n_prompt_tokens (evaluated after prefix reuse), n_generated, stop_reason, timings."""
+        unknown = set(overrides) - set(_GENERATE_KEYS)
+        if unknown:
+            raise TypeError(f"unknown generation parameters: {', '.join(sorted(unknown))}")
+        if self._busy:
+            raise RuntimeError("a reply is already being generated on this chat")
+        self.add_message("user", text)
+        return self._stream({**self._defaults, **overrides})
+
+    def _stream(self, options):
+        handle = self.handle
+        pieces = queue.Queue()
+        stop = threading.Event()
+        keep_alive = _GenerateCall(options, pieces, stop)
+        result = _lib.GenerationResult()
+        result.struct_size = ctypes.sizeof(result)
+        outcome = {}
+
+        def worker():
+            try:
+                outcome["status"] = lib.hearth_session_generate(
+                    handle, ctypes.byref(keep_alive.params), ctypes.byref(result))
+                outcome["error"] = lib.hearth_last_error().decode("utf-8", "replace")
+            finally:
+                pieces.put(_DONE)
+
+        self._busy = True
+        thread = threading.Thread(target=worker, name="hearth-chat", daemon=True)
+        thread.start()
+        try:
+            while True:
+                piece = pieces.get()
+                if piece is _DONE:
+                    break
+                yield piece
+        finally:
+            # Reached on completion, and when the caller leaves the loop early (the generator
+            # is closed): the callback then stops the generation.
+            stop.set()
+            thread.join()
+            self._busy = False
+            self.last_result = {
+                "n_prompt_tokens": result.n_prompt_tokens,
+                "n_generated": result.n_generated,
+                "stop_reason": STOP_REASONS.get(result.stop_reason, str(result.stop_reason)),
+                "time_to_first_token_ms": result.time_to_first_token_ms,
+                "prompt_tokens_per_s": result.prompt_tokens_per_s,
+                "gen_tokens_per_s": result.gen_tokens_per_s,
+            }
+        status = outcome.get("status", 8)
+        if status not in (0, CANCELLED):  # a cancelled reply is a normal way to stop
+            raise HearthError(status, outcome.get("error", ""))
+
+
+class _GenerateCall:
+    """The C structures and the callback of one hearth_session_generate call (kept alive for
+    its duration)."""
+
+    def __init__(self, options, pieces, stop):
+        self.sampler = _lib.SamplerParams()
+        lib.hearth_sampler_params_init(ctypes.byref(self.sampler))
+        self.sampler.temperature = options.get("temperature", 0.0)
+        self.sampler.top_k = options.get("top_k", 0)
+        if options.get("seed") is not None:
+            self.sampler.seed = options["seed"]
+        self.params = _lib.GenerateParams()
+        lib.hearth_generate_params_init(ctypes.byref(self.params))
+        self.params.max_tokens = options.get("max_tokens", 256)
+        self.params.sampler = ctypes.pointer(self.sampler)
+        self.stops = [s.encode() for s in options.get("stop", ())]
+        self.stop_arr = (ctypes.c_char_p * max(1, len(self.stops)))(*self.stops)
+        self.params.stop_strings = self.stop_arr
+        self.params.n_stop_strings = len(self.stops)
+
+        def on_token(event_p, _user):
+            if stop.is_set():
+                return 1
+            ev = event_p.contents
+            if ev.text_len:  # complete UTF-8 (hearth holds split characters back)
+                pieces.put(ctypes.string_at(ev.text, ev.text_len).decode("utf-8", "replace"))
+            return 0
+
+        self.callback = _lib.TOKEN_CALLBACK(on_token)
+        self.params.on_token = self.callback
