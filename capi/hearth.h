@@ -271,16 +271,30 @@ HEARTH_API hearth_status hearth_session_new(const hearth_model* model,
                                             const hearth_session_params* params,
                                             hearth_session** out);
 HEARTH_API void hearth_session_free(hearth_session* session);
+/* role: "system", "user", "assistant" or "tool"; content: valid UTF-8. Anything else is
+ * HEARTH_ERR_INVALID_ARGUMENT and the conversation is unchanged. */
 HEARTH_API hearth_status hearth_session_add_message(hearth_session* session, const char* role,
                                                     const char* content);
 /* Renders the conversation, evaluates only the tokens not already in the KV cache, generates
- * the assistant's reply (appended to the conversation) and streams it to params->on_token. */
+ * the assistant's reply (appended to the conversation) and streams it to params->on_token.
+ * result->n_prompt_tokens counts the prompt tokens evaluated after prefix reuse. A cancelled
+ * reply (callback or hearth_session_cancel) returns HEARTH_ERR_CANCELLED, fills result and is NOT
+ * appended: the conversation stays as it was. HEARTH_ERR_INVALID_ARGUMENT for an empty
+ * conversation; HEARTH_ERR_CONTEXT_FULL when it does not fit n_ctx (nothing changes). */
 HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
                                                  const hearth_generate_params* params,
                                                  hearth_generation_result* result);
 HEARTH_API hearth_status hearth_session_cancel(hearth_session* session);
+/* Empties the conversation. The KV cache is kept (a next conversation reuses the prefix it
+ * shares) and, with prompt_cache_bytes, the old conversation's KV state joins the cache. */
 HEARTH_API hearth_status hearth_session_reset(hearth_session* session);
+/* Writes the conversation and its KV cache (versioned, checksummed, tied to the model) to path
+ * atomically (a temporary file renamed over path). */
 HEARTH_API hearth_status hearth_session_save(const hearth_session* session, const char* path);
+/* Replaces the conversation and KV cache with a saved session's. The whole file is validated
+ * first: a corrupt or truncated file, or one saved with another model, gives
+ * HEARTH_ERR_INVALID_MODEL and leaves the session unchanged (HEARTH_ERR_IO: unreadable;
+ * HEARTH_ERR_CONTEXT_FULL: it holds more tokens than n_ctx). */
 HEARTH_API hearth_status hearth_session_load(hearth_session* session, const char* path);
 
 /* ---------------------------------------------------------------- conversion and quantization */

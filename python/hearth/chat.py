@@ -104,6 +104,8 @@ class Chat:
         return self._stream({**self._defaults, **overrides})
 
     def _stream(self, options):
+        if self._busy:
+            raise RuntimeError("a reply is already being generated on this chat")
         handle = self.handle
         pieces = queue.Queue()
         stop = threading.Event()

@@ -42,7 +42,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionParams& params
       ctx_(std::move(model), params.context),
       cache_(params.prompt_cache_bytes) {
   template_ = params.chat_template;
-  if (template_.empty())
+  if (template_.empty() && !params.ignore_model_template)
     template_ = model_->file().get_string("tokenizer.chat_template").value_or(std::string());
 }
 

@@ -25,6 +25,8 @@ struct SessionParams {
   ContextParams context;
   // Jinja chat template; empty: the model's tokenizer.chat_template, or ChatML without one.
   std::string chat_template;
+  // ChatML even when the model ships a template (benchmarks; models whose template is broken).
+  bool ignore_model_template = false;
   size_t prompt_cache_bytes = 0;  // 0: no prompt cache
 };
 
