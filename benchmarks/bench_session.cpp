@@ -68,9 +68,13 @@ void add_history(hearth::Session& s) {
   }
 }
 
-// A question that adds ~30 tokens to the prompt (its ChatML wrapper included).
-const char* kQuestion =
-    "What did the keeper find on the shore that cold morning, and what did he do next?";
+// Questions of ~30 tokens (with their ChatML wrapper) that differ from their first word on, so
+// that alternating them makes every turn evaluate its whole question and nothing more.
+const char* kQuestions[2] = {
+    "What did the keeper find on the shore that cold morning, what did he do next with it, and "
+    "who did he tell first?",
+    "Why did the keeper walk along the shore every single morning, even during the winter "
+    "storms, when nobody else would?"};
 
 void BM_SessionSecondTurnTTFT(benchmark::State& state) {
   std::unique_ptr<hearth::Session> s;
@@ -83,14 +87,14 @@ void BM_SessionSecondTurnTTFT(benchmark::State& state) {
   add_history(*s);
   hearth::GenerateOptions opt;
   opt.max_tokens = 1;
-  s->add_message("user", kQuestion);
+  s->add_message("user", kQuestions[1]);
   s->generate(opt);  // the first turn: fills the KV cache with the history
   double ttft_ms = 0;
-  int evaluated = 0;
+  int evaluated = 0, turn = 0;
   for (auto _ : state) {
     s->pop_message();  // the reply
     s->pop_message();  // the question
-    s->add_message("user", kQuestion);
+    s->add_message("user", kQuestions[turn++ % 2]);
     const hearth::SessionReply r = s->generate(opt);
     ttft_ms += r.result.time_to_first_token_ms;
     evaluated = r.result.n_prompt;
@@ -110,7 +114,7 @@ void BM_SessionFullPromptTTFT(benchmark::State& state) {
     return;
   }
   add_history(*s);
-  s->add_message("user", kQuestion);
+  s->add_message("user", kQuestions[0]);
   const std::vector<int32_t> prompt = s->prompt_tokens();
   hearth::Context& ctx = s->context();  // used directly: the session is not asked to generate
   hearth::Sampler sampler(hearth::SamplerConfig{});
@@ -122,7 +126,7 @@ void BM_SessionFullPromptTTFT(benchmark::State& state) {
   state.counters["evaluated_tokens"] = static_cast<double>(prompt.size());
 }
 
-BENCHMARK(BM_SessionSecondTurnTTFT)->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(BM_SessionFullPromptTTFT)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_SessionSecondTurnTTFT)->Unit(benchmark::kMillisecond)->Iterations(6);
+BENCHMARK(BM_SessionFullPromptTTFT)->Unit(benchmark::kMillisecond)->Iterations(2);
 
 }  // namespace
