@@ -89,6 +89,39 @@ int evaluate_and_compare(Session& s, const std::shared_ptr<const Model>& model) 
   return r.result.n_prompt;
 }
 
+PromptCacheEntry entry_of(std::vector<int32_t> tokens) {
+  PromptCacheEntry e;
+  e.kv.assign(tokens.size() * 4, 7);  // 4 halves per token: 12 bytes per token in all
+  e.tokens = std::move(tokens);
+  return e;
+}
+
+TEST(PromptCache, LruWithinBudgetDropsRedundantPrefixesAndFindsTheLongestShare) {
+  PromptCache cache(12 * 10);  // ten tokens
+  cache.insert(entry_of({1, 2, 3}));
+  cache.insert(entry_of({1, 2, 3, 4}));  // makes {1,2,3} redundant
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.bytes(), 12u * 4);
+  cache.insert(entry_of({5, 6, 7}));
+  cache.insert(entry_of(std::vector<int32_t>(11, 9)));  // larger than the budget: not kept
+  EXPECT_EQ(cache.size(), 2u);
+  size_t shared = 0;
+  const PromptCacheEntry* e = cache.find({1, 2, 3, 9}, 0, &shared);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(shared, 3u);
+  EXPECT_EQ(e->tokens.size(), 4u);
+  EXPECT_EQ(cache.find({1, 2, 3, 9}, 3, &shared), nullptr);  // not longer than 3
+  EXPECT_EQ(cache.find({8}, 0, &shared), nullptr);
+  // {1,2,3,4} was just used: the oldest is now {5,6,7}, evicted by a 5-token entry.
+  cache.insert(entry_of({8, 8, 8, 8, 8}));
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.find({5, 6, 7}, 0, &shared), nullptr);
+  EXPECT_NE(cache.find({1, 2}, 0, &shared), nullptr);
+  EXPECT_LE(cache.bytes(), cache.budget());
+  EXPECT_EQ(common_prefix({1, 2, 3}, {1, 2, 4}), 2u);
+  EXPECT_EQ(common_prefix({}, {1}), 0u);
+}
+
 class SessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -205,6 +238,31 @@ TEST_F(SessionTest, CancelledReplyIsNotAppendedAndItsTokensAreReused) {
   EXPECT_EQ(shared_prefix(s.cached_tokens(), prompt), prompt.size());
   // Regenerating evaluates only the last prompt token (for its logits).
   EXPECT_EQ(evaluate_and_compare(s, model_), 1);
+}
+
+// Session::cancel() lands while a generated token is being decoded: Context::decode throws
+// kCancelled inside the generation loop, which the session reports as a cancelled reply.
+TEST_F(SessionTest, CancelDuringDecodeKeepsTheCacheConsistent) {
+  Session s(model_, small_params());
+  s.add_message("user", "Once upon a time");
+  const std::vector<int32_t> prompt = s.prompt_tokens();
+  GenerateOptions o = greedy(20);
+  std::vector<int32_t> streamed;
+  o.on_token = [&](int token, const std::string&) {
+    streamed.push_back(token);
+    if (streamed.size() == 4) s.cancel();  // as another thread would
+    return true;
+  };
+  const SessionReply r = s.generate(o);
+  EXPECT_EQ(r.result.stop_reason, StopReason::kCancelled);
+  EXPECT_EQ(r.result.tokens, streamed);
+  EXPECT_EQ(streamed.size(), 4u);
+  EXPECT_EQ(s.messages().size(), 1u);
+  std::vector<int32_t> want = prompt;  // the 4th token's decode was cancelled
+  want.insert(want.end(), streamed.begin(), streamed.begin() + 3);
+  EXPECT_EQ(s.cached_tokens(), want);
+  EXPECT_EQ(s.context().n_past(), static_cast<int>(want.size()));
+  EXPECT_EQ(evaluate_and_compare(s, model_), 1);  // and the session goes on
 }
 
 TEST_F(SessionTest, RejectsUnknownRolesInvalidUtf8AndEmptyConversations) {
