@@ -27,18 +27,7 @@ class SpmTokenizer : public Tokenizer {
     add_eos_ = file.get_bool("tokenizer.ggml.add_eos_token").value_or(false);
     add_space_prefix_ = file.get_bool("tokenizer.ggml.add_space_prefix").value_or(true);
     for (int b = 0; b < 256; ++b) byte_tokens_[b] = find(fmt::format("<0x{:02X}>", b));
-    if (file.get_string("tokenizer.ggml.model") == "gemma4") {
-      const auto* merges = file.get_string_array("tokenizer.ggml.merges");
-      if (!merges) fail(Status::kInvalidModel, "gemma4 tokenizer without tokenizer.ggml.merges");
-      merge_ranks_.reserve(merges->size());
-      for (size_t i = 0; i < merges->size(); ++i) {
-        const std::string& m = (*merges)[i];
-        const size_t space = m.find(' ', 1);
-        if (space == std::string::npos) continue;
-        // "left right" -> "left" + "right": the merged symbol's text is all try_add knows.
-        merge_ranks_.emplace(m.substr(0, space) + '\0' + m.substr(space + 1), static_cast<int>(i));
-      }
-    }
+    if (file.get_string("tokenizer.ggml.model") == "gemma4") merge_ranks_ = load_merge_ranks(file);
   }
 
  protected:
@@ -84,7 +73,7 @@ class SpmTokenizer : public Tokenizer {
                                     symbols[left].len + symbols[right].len);
       if (!merge_ranks_.empty()) {
         key.assign(merged.substr(0, symbols[left].len));
-        key += '\0';
+        key += ' ';
         key.append(merged.substr(symbols[left].len));
         const auto it = merge_ranks_.find(key);
         if (it == merge_ranks_.end()) return;
@@ -146,7 +135,7 @@ class SpmTokenizer : public Tokenizer {
 
  private:
   int32_t byte_tokens_[256];
-  std::unordered_map<std::string, int> merge_ranks_;  // gemma4: "left\0right" -> rank
+  std::unordered_map<std::string, int> merge_ranks_;  // gemma4: "left right" -> rank
 };
 
 }  // namespace
