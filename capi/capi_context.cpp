@@ -36,6 +36,28 @@ T copy_params(const T* params, void (*init)(T*), const char* name) {
   return p;
 }
 
+// Every field of hearth_sampler_params, in its order; the core validates the values (the
+// messages name the field) and hearth_generate reports them as HEARTH_ERR_INVALID_ARGUMENT.
+hearth::SamplerConfig sampler_config(const hearth_sampler_params* params) {
+  const auto s = copy_params(params, &hearth_sampler_params_init, "params->sampler");
+  hearth::SamplerConfig c;
+  c.temperature = s.temperature;
+  c.top_k = s.top_k;
+  c.top_p = s.top_p;
+  c.min_p = s.min_p;
+  c.typical_p = s.typical_p;
+  c.repeat_penalty = s.repeat_penalty;
+  c.frequency_penalty = s.frequency_penalty;
+  c.presence_penalty = s.presence_penalty;
+  c.penalty_last_n = s.penalty_last_n;
+  c.seed = s.seed;
+  if (s.n_logit_bias > 0) require(s.logit_bias, "params->sampler->logit_bias");
+  c.logit_bias.reserve(s.n_logit_bias);
+  for (size_t i = 0; i < s.n_logit_bias; ++i)
+    c.logit_bias.push_back({s.logit_bias[i].token, s.logit_bias[i].bias});
+  return c;
+}
+
 }  // namespace
 
 extern "C" {
@@ -151,12 +173,7 @@ HEARTH_API hearth_status hearth_generate(hearth_context* ctx, const hearth_token
     hearth::GenerateOptions opt;
     if (p.max_tokens < 0) invalid(fmt::format("max_tokens {} is negative", p.max_tokens));
     opt.max_tokens = p.max_tokens;
-    if (p.sampler) {
-      const auto s = copy_params(p.sampler, &hearth_sampler_params_init, "params->sampler");
-      opt.sampler.temperature = s.temperature;
-      opt.sampler.top_k = s.top_k;
-      opt.sampler.seed = s.seed;
-    }
+    if (p.sampler) opt.sampler = sampler_config(p.sampler);
     if (p.n_stop_strings > 0) require(p.stop_strings, "params->stop_strings");
     for (size_t i = 0; i < p.n_stop_strings; ++i) {
       if (!p.stop_strings[i]) invalid(fmt::format("params->stop_strings[{}] is NULL", i));
