@@ -215,7 +215,8 @@ TEST_F(GenerateStop, CancelFromTheCallbackAndFromAnotherThread) {
     return true;
   };
   std::thread canceller([&] {
-    while (seen.load() < 3) std::this_thread::yield();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (seen.load() < 3 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
     ctx.cancel();
   });
   const auto r = generate(ctx, ref_.prompt.data(), ref_.prompt.size(), opt);
