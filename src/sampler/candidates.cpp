@@ -20,10 +20,37 @@ void Candidates::reset(const float* logits, int n_vocab) {
 void Candidates::sort_prefix(size_t n) {
   n = std::min(n, items_.size());
   if (n <= sorted_) return;
-  // items_[0..sorted_) already holds the best in order: sort the next ones out of the rest.
+  // items_[0..sorted_) already holds the best in order: select the next n - sorted_ out of the
+  // rest (linear), then sort only those. Growing a prefix in doubling chunks this way costs a
+  // few linear passes, where a heap-based partial sort degrades on flat distributions.
   const auto first = items_.begin() + static_cast<std::ptrdiff_t>(sorted_);
-  std::partial_sort(first, items_.begin() + static_cast<std::ptrdiff_t>(n), items_.end(), before);
+  const auto mid = items_.begin() + static_cast<std::ptrdiff_t>(n);
+  const auto cmp = [](const Candidate& a, const Candidate& b) { return before(a, b); };
+  if (mid != items_.end()) std::nth_element(first, mid - 1, items_.end(), cmp);
+  std::sort(first, mid, cmp);
   sorted_ = n;
+}
+
+void Candidates::reset_top_k(const float* logits, int n_vocab, size_t k) {
+  items_.clear();
+  items_.reserve(k);
+  // A heap of the k best so far with the worst on top: most tokens cost one comparison.
+  for (int i = 0; i < n_vocab; ++i) {
+    if (!(logits[i] > -INFINITY)) continue;
+    const Candidate c{logits[i], i};
+    if (items_.size() < k) {
+      items_.push_back(c);
+      std::push_heap(items_.begin(), items_.end(), before);
+    } else if (before(c, items_.front())) {
+      std::pop_heap(items_.begin(), items_.end(), before);
+      items_.back() = c;
+      std::push_heap(items_.begin(), items_.end(), before);
+    }
+  }
+  std::sort_heap(items_.begin(), items_.end(), before);
+  sorted_ = items_.size();
+  if (items_.empty())
+    fail(Status::kInvalidArgument, "every token is banned (all logits are -INFINITY or NaN)");
 }
 
 void Candidates::truncate(size_t n) {

@@ -25,6 +25,8 @@ class Candidates {
  public:
   // Takes logits [n_vocab]; -INFINITY (banned) tokens are left out, NaN counts as banned.
   void reset(const float* logits, int n_vocab);
+  // reset() then top-k in one pass that never stores the whole vocabulary (k >= 1).
+  void reset_top_k(const float* logits, int n_vocab, size_t k);
 
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }

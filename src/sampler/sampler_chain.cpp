@@ -44,11 +44,13 @@ const Candidates& Sampler::candidates(const float* logits, int n_vocab) {
     adjusted_[static_cast<size_t>(b.token)] += b.bias;
   }
   history_.apply(config_, adjusted_.data(), n_vocab);
-  candidates_.reset(adjusted_.data(), n_vocab);
   // Greedy takes the largest logit, which top-k, top-p and min-p always keep: skip them.
   // Typical-p may drop it, so it runs either way.
   const bool greedy = is_greedy(config_);
-  if (!greedy) apply_top_k(candidates_, config_.top_k);
+  if (!greedy && config_.top_k > 0 && config_.top_k < n_vocab)
+    candidates_.reset_top_k(adjusted_.data(), n_vocab, static_cast<size_t>(config_.top_k));
+  else
+    candidates_.reset(adjusted_.data(), n_vocab);
   apply_typical_p(candidates_, config_.typical_p);
   if (!greedy) {
     apply_top_p(candidates_, config_.top_p);
@@ -68,6 +70,7 @@ int Sampler::sample(const float* logits, int n_vocab) {
   // softmax(logit / T) over the survivors, in their current (deterministic) order; one draw.
   const double mx = c.max_logit();
   const double inv_t = 1.0 / static_cast<double>(config_.temperature);
+  if (!std::isfinite(inv_t)) return c.best().id;  // a denormal temperature: greedy in effect
   weights_.resize(c.size());
   double sum = 0;
   for (size_t i = 0; i < c.size(); ++i) {

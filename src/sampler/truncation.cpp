@@ -5,12 +5,6 @@
 
 namespace hearth {
 
-void apply_top_k(Candidates& c, int k) {
-  if (k <= 0 || static_cast<size_t>(k) >= c.size()) return;
-  c.sort_prefix(static_cast<size_t>(k));
-  c.truncate(static_cast<size_t>(k));
-}
-
 void apply_top_p(Candidates& c, float p) {
   if (p >= 1.0f || c.size() <= 1) return;
   const double mx = c.max_logit();
@@ -54,15 +48,27 @@ void apply_typical_p(Candidates& c, float p) {
     const double log_p = static_cast<double>(items[i].logit) - mx - log_z;
     shifted[i] = {std::fabs(-log_p - entropy), i};
   }
-  // Ties by token id keep the order independent of how the candidates arrived.
-  std::sort(shifted.begin(), shifted.end(), [&](const auto& a, const auto& b) {
+  // Ties by token id keep the order independent of how the candidates arrived. Like top-p,
+  // sort only as far as the kept set reaches, in growing chunks.
+  const auto closer = [&](const auto& a, const auto& b) {
     return a.first < b.first || (a.first == b.first && items[a.second].id < items[b.second].id);
-  });
+  };
   std::vector<Candidate> kept;
   double cum = 0;
-  for (const auto& [score, i] : shifted) {
-    kept.push_back(items[i]);
-    cum += prob[i];
+  size_t sorted = 0;
+  for (size_t chunk = 64; kept.size() < shifted.size(); chunk *= 2) {
+    const size_t end = std::min(shifted.size(), sorted + chunk);
+    // Select the next chunk out of the rest (linear), then sort just it (see sort_prefix).
+    const auto first = shifted.begin() + static_cast<std::ptrdiff_t>(sorted);
+    const auto mid = shifted.begin() + static_cast<std::ptrdiff_t>(end);
+    if (mid != shifted.end()) std::nth_element(first, mid - 1, shifted.end(), closer);
+    std::sort(first, mid, closer);
+    for (; sorted < end; ++sorted) {
+      const size_t i = shifted[sorted].second;
+      kept.push_back(items[i]);
+      cum += prob[i];
+      if (cum >= p) break;
+    }
     if (cum >= p) break;
   }
   items = std::move(kept);

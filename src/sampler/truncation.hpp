@@ -1,13 +1,11 @@
 // The truncation stages of the chain: each keeps a subset of the candidates (never none).
+// Top-k happens while the candidates are built (Candidates::reset_top_k, one O(V log k) pass).
 // Probabilities are softmax(logits) at temperature 1 over the candidates still present.
 #pragma once
 
 #include "sampler/candidates.hpp"
 
 namespace hearth {
-
-// The k largest logits (ties: lower id first). O(V log k): a partial sort, never a full one.
-void apply_top_k(Candidates& c, int k);
 
 // The fewest most likely candidates whose probabilities sum to >= p. Sorts only as far as the
 // nucleus reaches (growing the sorted prefix geometrically), not the whole vocabulary.
