@@ -125,7 +125,7 @@ TEST_F(GenerateStop, StreamSpellsTheWholeReferenceText) {
   const auto r = run(opt);
   EXPECT_EQ(r.stop_reason, StopReason::kMaxTokens);
   EXPECT_EQ(text_, joined(48));
-  EXPECT_EQ(ref_.greedy_text.rfind(text_, 0), 0u) << text_;
+  EXPECT_EQ(text_, ref_.greedy_text);  // llama.cpp's text of the same 48 tokens
   EXPECT_EQ(calls_.size(), 48u);
 }
 

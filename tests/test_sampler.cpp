@@ -311,6 +311,33 @@ TEST(Sampler, ValidationNamesTheField) {
   EXPECT_THROW(Sampler(with([](SamplerConfig& c) { c.top_p = 3.0f; })), Error);
 }
 
+TEST(Sampler, GenerationPenalisesThePromptTheHistoryAndItsOwnTokens) {
+  const std::string path = test::data_path("models/real/stories260K.gguf");
+  HEARTH_REQUIRE_DATA(path);
+  auto model = Model::load(GgufFile::open(path));
+  const std::vector<int32_t> prompt = {1, 403, 407, 261, 378};
+  auto run = [&](std::vector<int32_t> history, float presence) {
+    ContextParams params;
+    params.n_ctx = 64;
+    params.n_threads = 1;
+    Context ctx(model, params);
+    GenerateOptions opt;
+    opt.max_tokens = 30;
+    opt.sampler.presence_penalty = presence;  // greedy: the penalty alone steers the choice
+    opt.sampler.penalty_last_n = -1;
+    opt.history = std::move(history);
+    return generate(ctx, prompt.data(), prompt.size(), opt).tokens;
+  };
+  const auto plain = run({}, 0.0f);
+  ASSERT_EQ(plain[0], 432);  // llama.cpp's greedy first token (",")
+  EXPECT_NE(std::set<int>(plain.begin(), plain.end()).size(), plain.size());  // it repeats
+  EXPECT_NE(std::find(plain.begin(), plain.end(), 261), plain.end());         // " a", in the prompt
+  const auto penalised = run({}, 100.0f);
+  std::set<int> seen(prompt.begin(), prompt.end());
+  for (int t : penalised) EXPECT_TRUE(seen.insert(t).second) << t << " came again";
+  EXPECT_NE(run({432}, 100.0f)[0], 432);  // the given history counts too
+}
+
 TEST(Sampler, SeededGenerationIsIndependentOfThreadCount) {
   const std::string path = test::data_path("models/real/stories260K.gguf");
   HEARTH_REQUIRE_DATA(path);

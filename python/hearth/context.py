@@ -76,7 +76,8 @@ class Context:
                  penalty_last_n=64, logit_bias=None):
         """Decodes prompt_ids after what the context holds and generates. Returns a dict with
         'tokens', 'text', 'stop_reason' and timings. on_token(token, text) may return True to
-        stop.
+        stop; a last on_token(None, text) may release text held back (a possible stop string)
+        when an end-of-generation token ends the output.
 
         Sampling (the C chain, in its order): logit_bias {token: bias} (float('-inf') bans),
         repeat_penalty / frequency_penalty / presence_penalty over the last penalty_last_n
