@@ -208,6 +208,12 @@ TEST(Sampler, LogitBiasBansAndBoosts) {
   EXPECT_EQ(draws(g, l, 1)[0], 17);
   g.logit_bias = {{17, 50.0f}, {17, 50.0f}};  // entries for one token add up
   EXPECT_EQ(draws(g, l, 1)[0], 17);
+  // A bias that overflows to +INFINITY still samples that token (no NaN softmax).
+  SamplerConfig huge;
+  huge.temperature = 1.0f;
+  huge.seed = 3;
+  huge.logit_bias = {{17, 3e38f}, {17, 3e38f}};
+  EXPECT_EQ(draws(huge, l, 20), std::vector<int>(20, 17));
   // Everything banned is an error, not a crash.
   SamplerConfig all;
   for (int i = 0; i < 3; ++i) all.logit_bias.push_back({i, -INFINITY});

@@ -2,16 +2,26 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "hearth/error.hpp"
 
 namespace hearth {
+namespace {
+
+// +INFINITY (a huge bias, a broken model) would turn the softmax into inf - inf = NaN: the
+// largest finite float keeps it the clear favourite instead.
+float finite_logit(float l) {
+  return l == INFINITY ? std::numeric_limits<float>::max() : l;
+}
+
+}  // namespace
 
 void Candidates::reset(const float* logits, int n_vocab) {
   items_.clear();
   items_.reserve(static_cast<size_t>(n_vocab));
   for (int i = 0; i < n_vocab; ++i)
-    if (logits[i] > -INFINITY) items_.push_back({logits[i], i});  // false for NaN too
+    if (logits[i] > -INFINITY) items_.push_back({finite_logit(logits[i]), i});  // not NaN
   sorted_ = 0;
   if (items_.empty())
     fail(Status::kInvalidArgument, "every token is banned (all logits are -INFINITY or NaN)");
@@ -37,7 +47,7 @@ void Candidates::reset_top_k(const float* logits, int n_vocab, size_t k) {
   // A heap of the k best so far with the worst on top: most tokens cost one comparison.
   for (int i = 0; i < n_vocab; ++i) {
     if (!(logits[i] > -INFINITY)) continue;
-    const Candidate c{logits[i], i};
+    const Candidate c{finite_logit(logits[i]), i};
     if (items_.size() < k) {
       items_.push_back(c);
       std::push_heap(items_.begin(), items_.end(), before);

@@ -30,7 +30,8 @@ class Sampler {
   int sample(const float* logits, int n_vocab);
 
   // Runs the chain up to (not including) the temperature and the draw: the surviving
-  // candidates with their logits after bias and penalties. For tests and diagnostics.
+  // candidates with their logits after bias and penalties. For tests and diagnostics. With
+  // temperature 0, top-k / top-p / min-p are skipped (they never drop the greedy choice).
   const Candidates& candidates(const float* logits, int n_vocab);
 
   uint64_t seed() const { return seed_; }  // the effective seed (never kRandomSeed)
