@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <string>
 
-#include "generate/sampler.hpp"
 #include "hearth/error.hpp"
 #include "hearth/synth.hpp"
+#include "sampler/sampler_chain.hpp"
 #include "session/session.hpp"
 
 namespace {

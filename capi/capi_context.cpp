@@ -3,10 +3,9 @@
 // Threading rules (as hearth.h states): a context is used by one thread at a time; its worker
 // threads (n_threads) are owned by the context; hearth_context_cancel may be called from any
 // thread while another thread is inside hearth_decode or hearth_generate on the same context.
-#include <fmt/format.h>
-
 #include <cstring>
 
+#include "capi_generate_options.hpp"
 #include "capi_internal.hpp"
 #include "generate/generate.hpp"
 #include "hearth/context.hpp"
@@ -147,31 +146,7 @@ HEARTH_API hearth_status hearth_generate(hearth_context* ctx, const hearth_token
     hearth::Context& c = context_of(ctx);
     if (n_prompt > 0) require(prompt, "prompt");
     if (result) require_params(result, "result");
-    const auto p = copy_params(params, &hearth_generate_params_init, "params");
-    hearth::GenerateOptions opt;
-    if (p.max_tokens < 0) invalid(fmt::format("max_tokens {} is negative", p.max_tokens));
-    opt.max_tokens = p.max_tokens;
-    if (p.sampler) {
-      const auto s = copy_params(p.sampler, &hearth_sampler_params_init, "params->sampler");
-      opt.sampler.temperature = s.temperature;
-      opt.sampler.top_k = s.top_k;
-      opt.sampler.seed = s.seed;
-    }
-    if (p.n_stop_strings > 0) require(p.stop_strings, "params->stop_strings");
-    for (size_t i = 0; i < p.n_stop_strings; ++i) {
-      if (!p.stop_strings[i]) invalid(fmt::format("params->stop_strings[{}] is NULL", i));
-      opt.stop_strings.emplace_back(p.stop_strings[i]);
-    }
-    if (p.on_token) {
-      opt.on_token = [&](int token, const std::string& text) {
-        hearth_generation_event ev{};
-        ev.struct_size = sizeof ev;
-        ev.token = token;
-        ev.text = text.c_str();
-        ev.text_len = text.size();
-        return p.on_token(&ev, p.user_data) == 0;
-      };
-    }
+    const hearth::GenerateOptions opt = to_generate_options(params);
     const hearth::GenerateResult r = hearth::generate(c, prompt, n_prompt, opt);
     if (result) {
       hearth_generation_result out{};

@@ -3,10 +3,9 @@
 // A cancelled hearth_session_generate returns HEARTH_ERR_CANCELLED, fills *result
 // (stop_reason 3) and leaves the conversation as it was before the call (the partial reply is
 // not appended; its evaluated tokens stay in the KV cache for the next turn to reuse).
-#include <fmt/format.h>
-
 #include <cstring>
 
+#include "capi_generate_options.hpp"
 #include "capi_internal.hpp"
 #include "generate/generate.hpp"
 #include "session/session.hpp"
@@ -34,37 +33,6 @@ T copy_params(const T* params, void (*init)(T*), const char* name) {
     p.struct_size = sizeof(T);
   }
   return p;
-}
-
-// The same translation as hearth_generate's (capi_context.cpp): keep the two in step.
-hearth::GenerateOptions generate_options_from(const hearth_generate_params& p) {
-  hearth::GenerateOptions opt;
-  if (p.max_tokens < 0) invalid(fmt::format("max_tokens {} is negative", p.max_tokens));
-  opt.max_tokens = p.max_tokens;
-  if (p.sampler) {
-    const auto s = copy_params(p.sampler, &hearth_sampler_params_init, "params->sampler");
-    opt.sampler.temperature = s.temperature;
-    opt.sampler.top_k = s.top_k;
-    opt.sampler.seed = s.seed;
-  }
-  if (p.n_stop_strings > 0) require(p.stop_strings, "params->stop_strings");
-  for (size_t i = 0; i < p.n_stop_strings; ++i) {
-    if (!p.stop_strings[i]) invalid(fmt::format("params->stop_strings[{}] is NULL", i));
-    opt.stop_strings.emplace_back(p.stop_strings[i]);
-  }
-  if (p.on_token) {
-    const hearth_token_callback cb = p.on_token;
-    void* user = p.user_data;
-    opt.on_token = [cb, user](int token, const std::string& text) {
-      hearth_generation_event ev{};
-      ev.struct_size = sizeof ev;
-      ev.token = token;
-      ev.text = text.c_str();
-      ev.text_len = text.size();
-      return cb(&ev, user) == 0;
-    };
-  }
-  return opt;
 }
 
 }  // namespace
@@ -124,8 +92,7 @@ HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
   return guarded([&] {
     hearth::Session& s = session_of(session);
     if (result) require_params(result, "result");
-    const auto p = copy_params(params, &hearth_generate_params_init, "params");
-    const hearth::SessionReply reply = s.generate(generate_options_from(p));
+    const hearth::SessionReply reply = s.generate(to_generate_options(params));
     const hearth::GenerateResult& r = reply.result;
     if (result) {
       hearth_generation_result out{};

@@ -180,27 +180,40 @@ typedef struct hearth_logit_bias {
 } hearth_logit_bias;
 
 /* Applied in this order: logit bias, penalties, top-k, typical-p, top-p, min-p, temperature,
- * then a draw with the seeded generator. temperature <= 0 means greedy. */
+ * then a draw with the seeded generator. temperature 0 means greedy (the largest logit left
+ * after the stages; no draw). Top-k/typical-p/top-p/min-p use probabilities at temperature 1.
+ * Penalties (llama.cpp semantics), for each token seen c > 0 times in the last penalty_last_n
+ * tokens of the history (the prompt given to hearth_generate, then the generated tokens):
+ *   logit = logit > 0 ? logit / repeat_penalty : logit * repeat_penalty;
+ *   logit -= c * frequency_penalty + presence_penalty.
+ * Top-p keeps the fewest most likely tokens whose probability reaches top_p; min-p keeps tokens
+ * with p >= min_p * max p; typical-p keeps the tokens closest to the entropy (|-log p - H|)
+ * until their probability reaches typical_p. The same seed and inputs give the same tokens on
+ * every thread count and platform. Out-of-range values make hearth_generate return
+ * HEARTH_ERR_INVALID_ARGUMENT with a message naming the field (nothing is decoded). */
 typedef struct hearth_sampler_params {
   size_t struct_size;
-  float temperature;        /* default 0.8; 0 = greedy */
-  int32_t top_k;            /* default 40; 0 = off */
-  float top_p;              /* default 0.95; 1 = off */
-  float min_p;              /* default 0.05; 0 = off */
-  float typical_p;          /* default 1 = off */
-  float repeat_penalty;     /* default 1 = off */
+  float temperature;        /* default 0.8; 0 = greedy; must be >= 0 */
+  int32_t top_k;            /* default 40; 0 = off; must be >= 0 */
+  float top_p;              /* default 0.95; 1 = off; in (0, 1] */
+  float min_p;              /* default 0.05; 0 = off; in [0, 1] */
+  float typical_p;          /* default 1 = off; in (0, 1] */
+  float repeat_penalty;     /* default 1 = off; must be > 0 */
   float frequency_penalty;  /* default 0 */
   float presence_penalty;   /* default 0 */
-  int32_t penalty_last_n;   /* default 64 tokens */
+  int32_t penalty_last_n;   /* default 64 tokens; 0 = penalties off; -1 = the whole history */
   uint64_t seed;            /* default 0xFFFFFFFF... = random */
-  const hearth_logit_bias* logit_bias;
+  const hearth_logit_bias* logit_bias; /* tokens in the vocabulary; a token's biases add up */
   size_t n_logit_bias;
 } hearth_sampler_params;
 
 HEARTH_API void hearth_sampler_params_init(hearth_sampler_params* params);
 
 /* One streamed step. `text` holds complete UTF-8 only (may be empty while a multi-byte
- * character or a possible stop string is pending). Valid during the callback only. */
+ * character or a possible stop string is pending). Valid during the callback only. Text held
+ * back when generation ends is released: with the last token at max_tokens / a full context,
+ * or, at an end-of-generation token, in one extra event with token -1 (its return value is
+ * ignored). At a stop string or a cancel, held-back text is dropped. */
 typedef struct hearth_generation_event {
   size_t struct_size;
   hearth_token token;

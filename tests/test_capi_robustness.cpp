@@ -144,7 +144,7 @@ TEST(CapiRobustness, DamagedFilesNeverCrash) {
   std::vector<std::vector<uint8_t>> originals;
   for (const auto& s : sources) originals.push_back(read_file(s));
   int loaded = 0, decoded = 0, rejected = 0;
-  constexpr int kFiles = 300;
+  constexpr int kFiles = 1000;
   for (int i = 0; i < kFiles; ++i) {
     const std::string& source = sources[i % sources.size()];
     const auto bytes = mutate(originals[i % sources.size()], rng);

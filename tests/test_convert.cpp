@@ -13,6 +13,7 @@
 #include "hearth/context.hpp"
 #include "hearth/convert.hpp"
 #include "hearth/gguf.hpp"
+#include "hearth/quantize_model.hpp"
 #include "test_data.hpp"
 
 namespace hearth {
@@ -107,6 +108,41 @@ TEST_P(ConvertHfReference, TinyStoriesQ8_0MatchesLlamaCppFile) {
   EXPECT_EQ(got->get_int("general.file_type"), 7);
   EXPECT_EQ(got->find_tensor("output.weight"), nullptr) << "tied output must be omitted";
   expect_reference_greedy(o.output, data_path("models/reference/TinyStories-656K-Q8_0.text.json"));
+}
+
+// 4-bit output in one pass equals converting to F32 and re-quantizing with `hearth quantize`
+// (whose files are byte-identical to llama-quantize's): same tensor types (the Q4_K_M mix) and
+// bytes.
+TEST(ConvertHf, FourBitTargetsEqualConvertThenQuantize) {
+  const std::string in = data_path("models/real/TinyStories-656K-hf");
+  HEARTH_REQUIRE_DATA(in);
+  test::TempDir dir;
+  ConvertOptions f32;
+  f32.input = in;
+  f32.output = dir / "f32.gguf";
+  f32.type = ConvertType::kF32;
+  convert_model(f32);
+  for (const auto& [name, ctype, qtype] :
+       {std::tuple{"q4_0", ConvertType::kQ4_0, QuantizeType::kQ4_0},
+        std::tuple{"q4_k_m", ConvertType::kQ4_K_M, QuantizeType::kQ4_K_M}}) {
+    SCOPED_TRACE(name);
+    ConvertOptions direct;
+    direct.input = in;
+    direct.output = dir / (std::string(name) + "-direct.gguf");
+    direct.type = ctype;
+    convert_model(direct);
+    QuantizeOptions q;
+    q.input = f32.output;
+    q.output = dir / (std::string(name) + "-requantized.gguf");
+    q.type = qtype;
+    q.n_threads = 1;
+    quantize_model(q);
+    auto got = GgufFile::open(direct.output);
+    auto want = GgufFile::open(q.output);
+    expect_same_tensors(*got, *want);
+    EXPECT_EQ(got->get_int("general.file_type"), want->get_int("general.file_type"));
+    EXPECT_EQ(got->get_int("general.quantization_version"), 2);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(RealCheckpoints, ConvertHfReference,

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generate/generate.hpp"
-#include "generate/piece.hpp"
+#include "sampler/utf8.hpp"
 #include "hearth/context.hpp"
 #include "hearth/error.hpp"
 #include "test_data.hpp"

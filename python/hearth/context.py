@@ -71,16 +71,37 @@ class Context:
         return ptr[:n.value]
 
     def generate(self, prompt_ids, max_tokens=256, temperature=0.0, top_k=0, seed=None,
-                 stop=(), on_token=None):
+                 stop=(), on_token=None, *, top_p=1.0, min_p=0.0, typical_p=1.0,
+                 repeat_penalty=1.0, frequency_penalty=0.0, presence_penalty=0.0,
+                 penalty_last_n=64, logit_bias=None):
         """Decodes prompt_ids after what the context holds and generates. Returns a dict with
         'tokens', 'text', 'stop_reason' and timings. on_token(token, text) may return True to
-        stop."""
+        stop; a last on_token(None, text) may release text held back (a possible stop string)
+        when an end-of-generation token ends the output.
+
+        Sampling (the C chain, in its order): logit_bias {token: bias} (float('-inf') bans),
+        repeat_penalty / frequency_penalty / presence_penalty over the last penalty_last_n
+        tokens of prompt + output (0 off, -1 all), top_k (0 off), typical_p, top_p (1 off),
+        min_p (0 off), temperature (0 greedy), seed (None: random). Bad values raise
+        HearthError (INVALID_ARGUMENT) naming the parameter. Defaults: greedy, all stages off."""
         sampler = _lib.SamplerParams()
         lib.hearth_sampler_params_init(ctypes.byref(sampler))
         sampler.temperature = temperature
         sampler.top_k = top_k
+        sampler.top_p = top_p
+        sampler.min_p = min_p
+        sampler.typical_p = typical_p
+        sampler.repeat_penalty = repeat_penalty
+        sampler.frequency_penalty = frequency_penalty
+        sampler.presence_penalty = presence_penalty
+        sampler.penalty_last_n = penalty_last_n
         if seed is not None:
             sampler.seed = seed
+        biases = list((logit_bias or {}).items())
+        bias_arr = (_lib.LogitBias * max(1, len(biases)))(
+            *[_lib.LogitBias(int(t), float(b)) for t, b in biases])
+        sampler.logit_bias = bias_arr
+        sampler.n_logit_bias = len(biases)
         params = _lib.GenerateParams()
         lib.hearth_generate_params_init(ctypes.byref(params))
         params.max_tokens = max_tokens
@@ -94,8 +115,12 @@ class Context:
         def callback(event_p, _user):
             ev = event_p.contents
             text = ctypes.string_at(ev.text, ev.text_len) if ev.text_len else b""
-            tokens.append(ev.token)
             chunks.append(text)
+            if ev.token < 0:  # the final flush of held-back text: no token
+                if on_token is not None and text:
+                    on_token(None, text.decode("utf-8", "replace"))
+                return 0
+            tokens.append(ev.token)
             if on_token is not None:
                 try:
                     return 1 if on_token(ev.token, text.decode("utf-8", "replace")) else 0
@@ -119,6 +144,7 @@ class Context:
             "text": b"".join(chunks).decode("utf-8", "replace"),
             "stop_reason": STOP_REASONS.get(result.stop_reason, str(result.stop_reason)),
             "n_prompt_tokens": result.n_prompt_tokens,
+            "time_to_first_token_ms": result.time_to_first_token_ms,
             "prompt_tokens_per_s": result.prompt_tokens_per_s,
             "gen_tokens_per_s": result.gen_tokens_per_s,
         }

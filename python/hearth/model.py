@@ -86,14 +86,16 @@ class Model:
             return ctx.logits()
 
     def generate(self, prompt_ids, max_tokens=256, temperature=0.0, top_k=0, seed=None, stop=(),
-                 on_token=None, n_ctx=None, n_threads=0):
+                 on_token=None, n_ctx=None, n_threads=0, **sampling):
         """Generates after prompt_ids in a fresh context: greedy unless temperature > 0.
+        sampling: the other keyword options of Context.generate (top_p, min_p, typical_p,
+        repeat_penalty, frequency_penalty, presence_penalty, penalty_last_n, logit_bias).
         Returns a dict: tokens, text, stop_reason, timings."""
         ids = list(prompt_ids)
         n_ctx = n_ctx or min(max(1, self.context_length), len(ids) + max_tokens)
         with self.context(n_ctx=n_ctx, n_threads=n_threads) as ctx:
             return ctx.generate(ids, max_tokens=max_tokens, temperature=temperature, top_k=top_k,
-                                seed=seed, stop=stop, on_token=on_token)
+                                seed=seed, stop=stop, on_token=on_token, **sampling)
 
     # ---- tokenizer
     def tokenize(self, text, add_special=True, parse_special=False):

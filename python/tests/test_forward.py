@@ -55,6 +55,36 @@ class ForwardTest(unittest.TestCase):
             b = m.generate(ref["prompt_ids"], max_tokens=16, temperature=1.0, seed=5)
             self.assertEqual(a["tokens"], b["tokens"])
 
+    def test_sampler_options(self):
+        ref, _ = reference("stories260K.text")
+        path = os.path.join(MODELS, "real", "stories260K.gguf")
+        require(path)
+        opts = dict(temperature=0.9, top_k=20, top_p=0.9, min_p=0.02, typical_p=0.95,
+                    repeat_penalty=1.2, frequency_penalty=0.2, presence_penalty=0.1,
+                    penalty_last_n=16, logit_bias={432: float("-inf"), 383: 0.5})
+        with hearth.Model(path) as m:
+            a = m.generate(ref["prompt_ids"], max_tokens=24, seed=11, **opts)
+            b = m.generate(ref["prompt_ids"], max_tokens=24, seed=11, n_threads=2, **opts)
+            c = m.generate(ref["prompt_ids"], max_tokens=24, seed=12, **opts)
+            self.assertGreaterEqual(len(a["tokens"]), 4)
+            self.assertEqual(a["tokens"], b["tokens"])
+            self.assertNotEqual(a["tokens"], c["tokens"])
+            self.assertNotIn(432, a["tokens"])  # banned: greedy's first choice
+            # Greedy with the first greedy token banned picks something else first.
+            g = m.generate(ref["prompt_ids"], max_tokens=3, logit_bias={432: float("-inf")})
+            self.assertNotEqual(g["tokens"][0], ref["greedy_tokens"][0])
+            # A stop string is not part of the text.
+            s = m.generate(ref["prompt_ids"], max_tokens=48, stop=["Lily"])
+            self.assertEqual(s["stop_reason"], "stop_string")
+            self.assertEqual(s["text"], ", there was a little girl named ")
+            for bad in (dict(top_p=0.0), dict(min_p=1.5), dict(typical_p=0.0),
+                        dict(repeat_penalty=0.0), dict(penalty_last_n=-2), dict(top_k=-1),
+                        dict(logit_bias={512: 1.0})):
+                with self.assertRaises(hearth.HearthError) as e:
+                    m.generate(ref["prompt_ids"], max_tokens=4, temperature=1.0, **bad)
+                self.assertEqual(e.exception.status_name, "INVALID_ARGUMENT")
+                self.assertIn(next(iter(bad)), str(e.exception))
+
     def test_context_errors(self):
         path = os.path.join(MODELS, "real", "stories260K.gguf")
         require(path)

@@ -11,6 +11,7 @@
 #include "convert/importers.hpp"
 #include "hearth/error.hpp"
 #include "hearth/quant.hpp"
+#include "hearth/quantize_model.hpp"
 
 namespace hearth {
 
@@ -24,8 +25,13 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// GGUF dims are innermost first: the reverse of the PyTorch shape.
+std::vector<uint64_t> gguf_dims(const std::vector<uint64_t>& shape) {
+  return std::vector<uint64_t>(shape.rbegin(), shape.rend());
+}
+
 // llama.cpp's converter keeps vectors (norms, biases) in F32 and falls back to F16 for
-// matrices whose rows do not fill whole Q8_0 blocks.
+// matrices whose rows do not fill whole Q8_0 blocks. (Q4_0 / Q4_K_M: see tensor_types.)
 DType tensor_type(ConvertType target, const PlannedTensor& t) {
   if (t.shape.size() <= 1 || ends_with(t.name, "_norm.weight")) return DType::F32;
   switch (target) {
@@ -41,9 +47,29 @@ DType tensor_type(ConvertType target, const PlannedTensor& t) {
     case ConvertType::kQ4_K_M:
       break;
   }
-  fail(Status::kUnsupported,
-       "q4_0 and q4_k_m output is not implemented yet; convert to f16 or "
-       "q8_0 and use `hearth quantize`");
+  fail(Status::kInternal, "tensor_type: 4-bit targets are planned by tensor_types()");
+}
+
+// Every tensor's output type. The 4-bit targets use llama-quantize's choices (the Q4_K_M mix of
+// Q4_K / Q6_K, fallbacks for rows that are not whole blocks), planned in its tensor order
+// because the mix depends on each tensor's position among its kind; the weights are quantized
+// straight from the checkpoint's values, without an F16 file in between.
+std::vector<DType> tensor_types(ConvertType target, const std::vector<PlannedTensor>& tensors) {
+  std::vector<DType> types(tensors.size());
+  if (target != ConvertType::kQ4_0 && target != ConvertType::kQ4_K_M) {
+    for (size_t i = 0; i < tensors.size(); ++i) types[i] = tensor_type(target, tensors[i]);
+    return types;
+  }
+  std::vector<std::string> names;
+  for (const auto& t : tensors) names.push_back(t.name);
+  const std::vector<size_t> order = llama_tensor_order(names);
+  std::vector<TensorDesc> descs;
+  for (size_t i : order)
+    descs.push_back({tensors[i].name, gguf_dims(tensors[i].shape), DType::F32});
+  const std::vector<DType> planned = plan_tensor_types(
+      target == ConvertType::kQ4_0 ? QuantizeType::kQ4_0 : QuantizeType::kQ4_K_M, descs);
+  for (size_t k = 0; k < order.size(); ++k) types[order[k]] = planned[k];
+  return types;
 }
 
 uint32_t file_type_id(ConvertType t) {  // llama.cpp's llama_ftype
@@ -82,18 +108,10 @@ void encode_row(DType type, const float* src, uint8_t* dst, size_t n) {
         std::memcpy(dst + 2 * i, &h, 2);
       }
       return;
-    case DType::Q8_0:
-      quantize_row_q8_0(src, reinterpret_cast<BlockQ8_0*>(dst), n);
-      return;
     default:
-      break;
+      quantize_row(type, src, dst, n);  // the reference quantizers (Q8_0, Q4_0, Q4_K, Q6_K...)
+      return;
   }
-  fail(Status::kInternal, fmt::format("no encoder for {}", dtype_name(type)));
-}
-
-// GGUF dims are innermost first: the reverse of the PyTorch shape.
-std::vector<uint64_t> gguf_dims(const std::vector<uint64_t>& shape) {
-  return std::vector<uint64_t>(shape.rbegin(), shape.rend());
 }
 
 void write_plan(ModelPlan& plan, const ConvertOptions& o) {
@@ -103,12 +121,9 @@ void write_plan(ModelPlan& plan, const ConvertOptions& o) {
       o.type != ConvertType::kF32 && o.type != ConvertType::kF16 && o.type != ConvertType::kBF16;
   if (quantized) w.set_u32("general.quantization_version", 2);
 
-  std::vector<DType> types;
+  const std::vector<DType> types = tensor_types(o.type, plan.tensors);
   uint64_t total = 0;
-  for (const auto& t : plan.tensors) {
-    types.push_back(tensor_type(o.type, t));
-    total += t.n_elements();
-  }
+  for (const auto& t : plan.tensors) total += t.n_elements();
   const uint64_t grand_total = 2 * std::max<uint64_t>(total, 1);
   uint64_t done = 0;
   auto report = [&](uint64_t d) {

@@ -2,77 +2,63 @@
 
 #include <chrono>
 
-#include "generate/piece.hpp"
 #include "hearth/error.hpp"
 #include "hearth/tokenizer.hpp"
+#include "sampler/stop_string_stream.hpp"
 
 namespace hearth {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-// Streams text: holds back an incomplete UTF-8 tail and any tail that could begin a stop string.
-class TextStream {
- public:
-  explicit TextStream(const std::vector<std::string>& stops) : stops_(stops) {}
-
-  // Appends a piece; returns the text now final. Sets `stopped` when a stop string appeared.
-  std::string push(const std::string& piece, bool& stopped) {
-    pending_ += piece;
-    for (const auto& s : stops_) {
-      if (s.empty()) continue;
-      const size_t at = pending_.find(s);
-      if (at != std::string::npos) {
-        stopped = true;
-        std::string out = pending_.substr(0, at);
-        pending_.clear();
-        return out;
-      }
-    }
-    size_t keep_from = complete_utf8_prefix(pending_);
-    for (const auto& s : stops_)
-      for (size_t len = std::min(s.size() - 1, pending_.size()); len > 0; --len)
-        if (pending_.compare(pending_.size() - len, len, s, 0, len) == 0) {
-          keep_from = std::min(keep_from, pending_.size() - len);
-          break;
-        }
-    std::string out = pending_.substr(0, keep_from);
-    pending_.erase(0, keep_from);
-    return out;
+// Context::decode, except that a cancel() from another thread returns false instead of
+// throwing: generation then ends normally with StopReason::kCancelled.
+bool decode_or_cancelled(Context& ctx, const int32_t* tokens, size_t n) {
+  try {
+    ctx.decode(tokens, n);
+    return true;
+  } catch (const Error& e) {
+    if (e.status() == Status::kCancelled) return false;
+    throw;
   }
-
- private:
-  const std::vector<std::string>& stops_;
-  std::string pending_;
-};
+}
 
 }  // namespace
 
 GenerateResult generate(Context& ctx, const int32_t* prompt, size_t n_prompt,
                         const GenerateOptions& options) {
   if (options.max_tokens < 0) fail(Status::kInvalidArgument, "max_tokens must be >= 0");
+  if (n_prompt > 0 && !prompt) fail(Status::kInvalidArgument, "prompt is NULL");
+  validate_sampler_config(options.sampler, ctx.n_vocab());
   GenerateResult result;
   result.n_prompt = static_cast<int>(n_prompt);
   const Model& model = ctx.model();
   const Tokenizer* tokenizer = model.tokenizer();
   Sampler sampler(options.sampler);
-  TextStream stream(options.stop_strings);
+  result.seed = sampler.seed();
+  for (int32_t t : options.history) sampler.accept(t);
+  for (size_t i = 0; i < n_prompt; ++i) sampler.accept(prompt[i]);
+  StopStringStream stream(options.stop_strings);
   ctx.clear_cancel();
 
   const auto t0 = Clock::now();
-  if (n_prompt > 0) ctx.decode(prompt, n_prompt);
-  const double prompt_ms = ms_since(t0);
-  result.prompt_tokens_per_s = prompt_ms > 0 ? n_prompt * 1000.0 / prompt_ms : 0;
+  if (n_prompt > 0 && !decode_or_cancelled(ctx, prompt, n_prompt)) {
+    result.stop_reason = StopReason::kCancelled;
+    return result;
+  }
+  const double prompt_ms = ms_between(t0, Clock::now());
+  result.prompt_tokens_per_s = n_prompt > 0 && prompt_ms > 0 ? n_prompt * 1000.0 / prompt_ms : 0;
   const float* logits = ctx.logits();  // throws when nothing was ever decoded
 
-  const auto t_gen = Clock::now();
+  int n_sampled = 0;  // tokens drawn, the end-of-generation one included
+  Clock::time_point t_first, t_last;
   for (;;) {
     if (static_cast<int>(result.tokens.size()) >= options.max_tokens) {
-      result.stop_reason = StopReason::kMaxTokens;
+      result.stop_reason = StopReason::kMaxTokens;  // only with max_tokens == 0
       break;
     }
     if (ctx.cancel_requested()) {
@@ -80,34 +66,45 @@ GenerateResult generate(Context& ctx, const int32_t* prompt, size_t n_prompt,
       break;
     }
     const int token = sampler.sample(logits, ctx.n_vocab());
-    if (result.tokens.empty()) result.time_to_first_token_ms = ms_since(t0);
+    t_last = Clock::now();
+    if (n_sampled++ == 0) {
+      t_first = t_last;
+      result.time_to_first_token_ms = ms_between(t0, t_first);
+    }
     if (model.is_eog(token)) {
       result.stop_reason = StopReason::kEog;
+      const std::string rest = stream.finish();
+      if (options.on_token && !rest.empty()) options.on_token(kFlushToken, rest);
       break;
     }
     result.tokens.push_back(token);
-    bool stopped = false;
-    const std::string text =
-        stream.push(tokenizer ? tokenizer->token_to_piece(token) : std::string(), stopped);
-    if (options.on_token && !options.on_token(token, text)) {
+    sampler.accept(token);
+    StopStringStream::Step step =
+        stream.push(tokenizer ? tokenizer->token_to_piece(token) : std::string());
+    const bool out_of_tokens = static_cast<int>(result.tokens.size()) >= options.max_tokens;
+    const bool out_of_context = ctx.n_past() >= ctx.n_ctx();  // no room for this token
+    if (!step.stopped && (out_of_tokens || out_of_context)) step.text += stream.finish();
+    if (options.on_token && !options.on_token(token, step.text)) {
       result.stop_reason = StopReason::kCancelled;
       break;
     }
-    if (stopped) {
+    if (step.stopped) {
       result.stop_reason = StopReason::kStopString;
       break;
     }
-    if (static_cast<int>(result.tokens.size()) >= options.max_tokens) continue;
-    if (ctx.n_past() >= ctx.n_ctx()) {  // no room for the token just sampled
+    if (out_of_tokens || out_of_context) {
       result.stop_reason = StopReason::kMaxTokens;
       break;
     }
     const int32_t t32 = token;
-    ctx.decode(&t32, 1);
+    if (!decode_or_cancelled(ctx, &t32, 1)) {
+      result.stop_reason = StopReason::kCancelled;
+      break;
+    }
     logits = ctx.logits();
   }
-  const double gen_ms = ms_since(t_gen);
-  result.gen_tokens_per_s = gen_ms > 0 ? result.tokens.size() * 1000.0 / gen_ms : 0;
+  const double gen_ms = n_sampled > 1 ? ms_between(t_first, t_last) : 0;
+  result.gen_tokens_per_s = gen_ms > 0 ? (n_sampled - 1) * 1000.0 / gen_ms : 0;
   return result;
 }
 

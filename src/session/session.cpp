@@ -137,10 +137,12 @@ SessionReply Session::generate(const GenerateOptions& options) {
   std::vector<int32_t> sampled;
   GenerateOptions opt = options;
   opt.on_token = [&](int token, const std::string& text) {
-    sampled.push_back(token);
+    if (token != kFlushToken) sampled.push_back(token);
     reply.text += text;
     return options.on_token ? options.on_token(token, text) : true;
   };
+  // The reused prefix counts as history for the repetition penalties, as if decoded now.
+  opt.history.assign(cached_.begin(), cached_.end());
   try {
     reply.result = hearth::generate(ctx_, tokens.data() + keep, tokens.size() - keep, opt);
   } catch (const Error& e) {

@@ -23,15 +23,7 @@ class BpeTokenizer : public Tokenizer {
     load_common(file);
     add_bos_ = file.get_bool("tokenizer.ggml.add_bos_token").value_or(false);
     add_eos_ = file.get_bool("tokenizer.ggml.add_eos_token").value_or(false);
-    const auto* merges = file.get_string_array("tokenizer.ggml.merges");
-    if (!merges) fail(Status::kInvalidModel, "BPE tokenizer without tokenizer.ggml.merges");
-    ranks_.reserve(merges->size());
-    for (size_t i = 0; i < merges->size(); ++i) {
-      const std::string& m = (*merges)[i];
-      const size_t space = m.find(' ', 1);
-      if (space == std::string::npos) continue;
-      ranks_.emplace(m, static_cast<int>(i));  // key: "left right"
-    }
+    ranks_ = load_merge_ranks(file);
   }
 
  protected:
@@ -137,6 +129,21 @@ class BpeTokenizer : public Tokenizer {
 };
 
 }  // namespace
+
+std::unordered_map<std::string, int> load_merge_ranks(const GgufFile& file) {
+  const auto* merges = file.get_string_array("tokenizer.ggml.merges");
+  if (!merges)
+    fail(Status::kInvalidModel, fmt::format("{} tokenizer without tokenizer.ggml.merges",
+                                            file.get_string("tokenizer.ggml.model").value_or("?")));
+  std::unordered_map<std::string, int> ranks;
+  ranks.reserve(merges->size());
+  for (size_t i = 0; i < merges->size(); ++i) {
+    const std::string& m = (*merges)[i];
+    if (m.find(' ', 1) == std::string::npos) continue;  // not "left right"
+    ranks.emplace(m, static_cast<int>(i));
+  }
+  return ranks;
+}
 
 std::shared_ptr<const Tokenizer> make_bpe_tokenizer(const GgufFile& file) {
   return std::make_shared<BpeTokenizer>(file);

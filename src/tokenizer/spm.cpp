@@ -1,9 +1,12 @@
 // SentencePiece BPE (tokenizer.ggml.model == "llama"): spaces become U+2581, adjacent symbols
 // are merged greedily by the score of the merged token, unknown characters fall back to
-// <0xXX> byte tokens.
+// <0xXX> byte tokens. Gemma 4 (tokenizer.ggml.model == "gemma4") uses the same symbols and
+// byte fallback but ranks merges by tokenizer.ggml.merges (lowest rank first) instead of by
+// token score, over the whole fragment (Hugging Face's BPE model with no pre-tokenizer).
 #include <fmt/format.h>
 
 #include <queue>
+#include <unordered_map>
 
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
@@ -24,6 +27,7 @@ class SpmTokenizer : public Tokenizer {
     add_eos_ = file.get_bool("tokenizer.ggml.add_eos_token").value_or(false);
     add_space_prefix_ = file.get_bool("tokenizer.ggml.add_space_prefix").value_or(true);
     for (int b = 0; b < 256; ++b) byte_tokens_[b] = find(fmt::format("<0x{:02X}>", b));
+    if (file.get_string("tokenizer.ggml.model") == "gemma4") merge_ranks_ = load_merge_ranks(file);
   }
 
  protected:
@@ -62,10 +66,21 @@ class SpmTokenizer : public Tokenizer {
       return a.score < b.score || (a.score == b.score && a.left > b.left);
     };
     std::priority_queue<Bigram, std::vector<Bigram>, decltype(worse)> queue(worse);
+    std::string key;
     auto try_add = [&](int left, int right) {
       if (left < 0 || right < 0) return;
       const std::string_view merged(text.data() + symbols[left].start,
                                     symbols[left].len + symbols[right].len);
+      if (!merge_ranks_.empty()) {
+        key.assign(merged.substr(0, symbols[left].len));
+        key += ' ';
+        key.append(merged.substr(symbols[left].len));
+        const auto it = merge_ranks_.find(key);
+        if (it == merge_ranks_.end()) return;
+        // Lower rank merges first; ranks < 2^24 are exact as floats.
+        queue.push({left, right, -static_cast<float>(it->second), merged.size()});
+        return;
+      }
       const int32_t id = find(merged);
       if (id < 0) return;
       queue.push({left, right, scores_[id], merged.size()});
@@ -120,6 +135,7 @@ class SpmTokenizer : public Tokenizer {
 
  private:
   int32_t byte_tokens_[256];
+  std::unordered_map<std::string, int> merge_ranks_;  // gemma4: "left right" -> rank
 };
 
 }  // namespace

@@ -17,11 +17,11 @@ Tokenizer::~Tokenizer() = default;
 std::shared_ptr<const Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
   const auto model = file.get_string("tokenizer.ggml.model");
   if (!model || !file.get_string_array("tokenizer.ggml.tokens")) return nullptr;
-  if (*model == "llama") return tok::make_spm_tokenizer(file);
+  if (*model == "llama" || *model == "gemma4") return tok::make_spm_tokenizer(file);
   if (*model == "gpt2") return tok::make_bpe_tokenizer(file);
   if (*model == "bert") return tok::make_wordpiece_tokenizer(file);
   fail(Status::kUnsupported, fmt::format("tokenizer model '{}' is not supported (supported: "
-                                         "llama, gpt2, bert)",
+                                         "llama, gemma4, gpt2, bert)",
                                          *model));
 }
 

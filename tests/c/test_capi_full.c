@@ -249,6 +249,89 @@ static int on_token(const hearth_generation_event* ev, void* user) {
   return st->stop_after > 0 && st->seen >= st->stop_after;
 }
 
+/* Every sampler stage on: seeded runs reproduce, a banned token never comes, another seed
+ * differs; each out-of-range field is refused with a message naming it, before any decode. */
+static void test_sampler_stages(hearth_context* ctx, hearth_generate_params* gp,
+                                const hearth_token* prompt) {
+  hearth_logit_bias bias[2] = {{432, -INFINITY}, {383, 0.5f}}; /* 432 = ",", stories' favourite */
+  hearth_sampler_params sp;
+  hearth_sampler_params_init(&sp);
+  sp.temperature = 0.9f;
+  sp.top_k = 20;
+  sp.top_p = 0.9f;
+  sp.min_p = 0.02f;
+  sp.typical_p = 0.95f;
+  sp.repeat_penalty = 1.2f;
+  sp.frequency_penalty = 0.2f;
+  sp.presence_penalty = 0.1f;
+  sp.penalty_last_n = 16;
+  sp.seed = 7;
+  sp.logit_bias = bias;
+  sp.n_logit_bias = 2;
+  gp->sampler = &sp;
+  gp->max_tokens = 24;
+  gen_state runs[3];
+  memset(runs, 0, sizeof runs);
+  for (int i = 0; i < 3; ++i) {
+    if (i == 2) sp.seed = 8;
+    gp->user_data = &runs[i];
+    CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+    CHECK(hearth_generate(ctx, prompt, 3, gp, NULL) == HEARTH_OK);
+    for (int t = 0; t < runs[i].seen && t < 64; ++t) CHECK(runs[i].tokens[t] != 432);
+  }
+  CHECK(runs[0].seen >= 4);
+  CHECK(runs[0].seen == runs[1].seen &&
+        memcmp(runs[0].tokens, runs[1].tokens, sizeof runs[0].tokens) == 0);
+  CHECK(runs[0].seen != runs[2].seen ||
+        memcmp(runs[0].tokens, runs[2].tokens, sizeof runs[0].tokens) != 0);
+  struct {
+    const char* field;
+    int which;
+    float value;
+  } bad[] = {{"temperature", 0, -1.0f},
+             {"temperature", 0, NAN},
+             {"top_p", 1, 0.0f},
+             {"top_p", 1, 1.5f},
+             {"min_p", 2, -0.5f},
+             {"min_p", 2, 2.0f},
+             {"typical_p", 3, 0.0f},
+             {"repeat_penalty", 4, 0.0f},
+             {"frequency_penalty", 5, NAN},
+             {"presence_penalty", 6, INFINITY}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    hearth_sampler_params b = sp;
+    float* fields[] = {&b.temperature,     &b.top_p,          &b.min_p,
+                       &b.typical_p,       &b.repeat_penalty, &b.frequency_penalty,
+                       &b.presence_penalty};
+    *fields[bad[i].which] = bad[i].value;
+    gp->sampler = &b;
+    CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
+    CHECK_ERR(hearth_generate(ctx, prompt, 3, gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(hearth_last_error(), bad[i].field) != NULL);
+    int32_t n_past = -1;
+    CHECK(hearth_context_n_past(ctx, &n_past) == HEARTH_OK && n_past == 0);
+  }
+  hearth_sampler_params b = sp;
+  gp->sampler = &b;
+  b.top_k = -1;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(hearth_last_error(), "top_k") != NULL);
+  b = sp;
+  b.penalty_last_n = -2;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(hearth_last_error(), "penalty_last_n") != NULL);
+  b = sp;
+  hearth_logit_bias out_of_vocab = {512, 1.0f};
+  b.logit_bias = &out_of_vocab;
+  b.n_logit_bias = 1;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(hearth_last_error(), "logit_bias[0]") != NULL);
+  b.logit_bias = NULL;
+  CHECK_ERR(hearth_generate(ctx, prompt, 3, gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(hearth_last_error(), "logit_bias") != NULL);
+  gp->sampler = NULL;
+}
+
 static void test_generate(hearth_model* m) {
   hearth_context_params p;
   hearth_context_params_init(&p);
@@ -315,6 +398,7 @@ static void test_generate(hearth_model* m) {
   CHECK(a.seen == b.seen && memcmp(a.tokens, b.tokens, sizeof a.tokens) == 0);
   sp.struct_size = 0;
   CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
+  test_sampler_stages(ctx, &gp, prompt);
   gp.sampler = NULL;
   /* Bad params. */
   gp.max_tokens = -1;
@@ -477,8 +561,10 @@ typedef struct {
 
 static int on_reply(const hearth_generation_event* ev, void* user) {
   reply_state* st = (reply_state*)user;
-  if (st->seen < 64) st->tokens[st->seen] = ev->token;
-  ++st->seen;
+  if (ev->token >= 0) { /* token -1: the end-of-generation event that only releases text */
+    if (st->seen < 64) st->tokens[st->seen] = ev->token;
+    ++st->seen;
+  }
   if (st->text_len + ev->text_len < sizeof st->text) {
     memcpy(st->text + st->text_len, ev->text, ev->text_len);
     st->text_len += ev->text_len;

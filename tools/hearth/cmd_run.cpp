@@ -1,5 +1,5 @@
 // hearth run -m MODEL.gguf (-p "text" | --ids 1,2,3) [-n N] [-t threads] [-c ctx]
-//            [--temp T] [--top-k K] [--seed S] [--logits-out FILE]
+//            [sampling options] [--stop STR]... [--logits-out FILE]
 // Streams the generated text to stdout; timings and diagnostics go to stderr.
 #include <fmt/format.h>
 
@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "hearth/tokenizer.hpp"
 #include "command.hpp"
 #include "generate/generate.hpp"
 #include "hearth/context.hpp"
 #include "hearth/error.hpp"
 #include "hearth/model.hpp"
+#include "hearth/tokenizer.hpp"
 
 namespace {
 
@@ -22,9 +22,18 @@ const char* kUsage =
     "  -n N               tokens to generate (default 128)\n"
     "  -t N               threads (default: one per core)\n"
     "  -c N               context size in tokens (default 2048, capped at the model's)\n"
-    "  --temp T           sampling temperature (default 0: greedy)\n"
-    "  --top-k K          sample among the K most likely tokens (default 0: all)\n"
-    "  --seed S           random seed for sampling (default: random)\n"
+    "sampling, applied in this order (defaults: greedy, every stage off):\n"
+    "  --repeat-penalty R     divide positive / multiply negative logits of recent tokens (1)\n"
+    "  --frequency-penalty F  subtract F x occurrences in the recent tokens (0)\n"
+    "  --presence-penalty P   subtract P from every recent token (0)\n"
+    "  --repeat-last-n N      recent tokens the penalties see (64; 0 off, -1 all)\n"
+    "  --top-k K              keep the K most likely tokens (0: all)\n"
+    "  --typical P            locally typical sampling mass (1: off)\n"
+    "  --top-p P              nucleus mass (1: off)\n"
+    "  --min-p P              drop tokens below P x the best probability (0: off)\n"
+    "  --temp T               temperature (0: greedy)\n"
+    "  --seed S               random seed (default: random; printed to stderr)\n"
+    "  --stop STR             stop before STR (not printed); repeatable\n"
     "  --logits-out FILE  write the float32 logits after the last prompt token\n"
     "  --no-bos           with -p: do not add the BOS token\n";
 
@@ -61,6 +70,29 @@ int to_int(const std::string& flag, const std::string& v) {
                fmt::format("{}: '{}' is not an integer", flag, v));
 }
 
+float to_float(const std::string& flag, const std::string& v) {
+  try {
+    size_t used = 0;
+    const float f = std::stof(v, &used);
+    if (used == v.size()) return f;
+  } catch (const std::exception&) {
+  }
+  hearth::fail(hearth::Status::kInvalidArgument, fmt::format("{}: '{}' is not a number", flag, v));
+}
+
+uint64_t to_u64(const std::string& flag, const std::string& v) {
+  try {
+    size_t used = 0;
+    if (!v.empty() && v[0] != '-') {
+      const unsigned long long n = std::stoull(v, &used);
+      if (used == v.size()) return n;
+    }
+  } catch (const std::exception&) {
+  }
+  hearth::fail(hearth::Status::kInvalidArgument,
+               fmt::format("{}: '{}' is not a non-negative integer", flag, v));
+}
+
 int run_run(const std::vector<std::string>& args) {
   std::string model_path, prompt, ids, logits_out;
   bool have_prompt = false, add_bos = true;
@@ -95,11 +127,27 @@ int run_run(const std::vector<std::string>& args) {
     else if (a == "-c" || a == "--ctx-size")
       cparams.n_ctx = to_int(a, v);
     else if (a == "--temp")
-      opt.sampler.temperature = std::stof(v);
+      opt.sampler.temperature = to_float(a, v);
     else if (a == "--top-k")
       opt.sampler.top_k = to_int(a, v);
+    else if (a == "--top-p")
+      opt.sampler.top_p = to_float(a, v);
+    else if (a == "--min-p")
+      opt.sampler.min_p = to_float(a, v);
+    else if (a == "--typical")
+      opt.sampler.typical_p = to_float(a, v);
+    else if (a == "--repeat-penalty")
+      opt.sampler.repeat_penalty = to_float(a, v);
+    else if (a == "--repeat-last-n")
+      opt.sampler.penalty_last_n = to_int(a, v);
+    else if (a == "--frequency-penalty")
+      opt.sampler.frequency_penalty = to_float(a, v);
+    else if (a == "--presence-penalty")
+      opt.sampler.presence_penalty = to_float(a, v);
     else if (a == "--seed")
-      opt.sampler.seed = std::stoull(v);
+      opt.sampler.seed = to_u64(a, v);
+    else if (a == "--stop")
+      opt.stop_strings.push_back(v);
     else if (a == "--logits-out")
       logits_out = v;
     else {
@@ -111,6 +159,7 @@ int run_run(const std::vector<std::string>& args) {
     std::fputs(kUsage, stderr);
     return 2;
   }
+  hearth::validate_sampler_config(opt.sampler, 0);  // bad flags fail before the model loads
   auto model = hearth::Model::load(hearth::GgufFile::open(model_path));
   std::vector<int32_t> tokens;
   if (!ids.empty()) {
@@ -133,11 +182,12 @@ int run_run(const std::vector<std::string>& args) {
     out.write(reinterpret_cast<const char*>(ctx.logits()),
               static_cast<std::streamsize>(sizeof(float) * ctx.n_vocab()));
     if (!out) hearth::fail(hearth::Status::kIoError, fmt::format("cannot write '{}'", logits_out));
+    opt.history = tokens;  // still the penalties' history
     tokens.clear();
   }
   std::vector<int> generated;
   opt.on_token = [&](int token, const std::string& text) {
-    generated.push_back(token);
+    if (token != hearth::kFlushToken) generated.push_back(token);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
     return true;
@@ -148,8 +198,12 @@ int run_run(const std::vector<std::string>& args) {
   for (int t : generated) list += (list.empty() ? "" : ",") + std::to_string(t);
   static const char* reasons[] = {"end of generation", "max tokens", "stop string", "cancelled"};
   std::fprintf(stderr, "generated ids: %s\n", list.c_str());
-  std::fprintf(stderr, "stop: %s; prompt %.1f tok/s, generation %.1f tok/s\n",
-               reasons[static_cast<int>(r.stop_reason)], r.prompt_tokens_per_s, r.gen_tokens_per_s);
+  if (!hearth::is_greedy(opt.sampler))
+    std::fprintf(stderr, "seed: %llu\n", static_cast<unsigned long long>(r.seed));
+  std::fprintf(stderr,
+               "stop: %s; first token after %.1f ms; prompt %.1f tok/s, generation %.1f tok/s\n",
+               reasons[static_cast<int>(r.stop_reason)], r.time_to_first_token_ms,
+               r.prompt_tokens_per_s, r.gen_tokens_per_s);
   return 0;
 }
 

@@ -1,5 +1,5 @@
 // UTF-8 boundary helper of the generation loop's text stream.
-#include "generate/piece.hpp"
+#include "sampler/utf8.hpp"
 
 namespace hearth {
 

@@ -1,0 +1,73 @@
+#include "capi_generate_options.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "capi_internal.hpp"
+
+namespace hearth::capi {
+namespace {
+
+template <typename T>
+T copy_params(const T* params, void (*init)(T*), const char* name) {
+  T p;
+  init(&p);
+  if (params) {
+    require_params(params, name);
+    std::memcpy(&p, params, params->struct_size);
+    p.struct_size = sizeof(T);
+  }
+  return p;
+}
+
+}  // namespace
+
+SamplerConfig to_sampler_config(const hearth_sampler_params* params) {
+  const auto s = copy_params(params, &hearth_sampler_params_init, "params->sampler");
+  SamplerConfig c;
+  c.temperature = s.temperature;
+  c.top_k = s.top_k;
+  c.top_p = s.top_p;
+  c.min_p = s.min_p;
+  c.typical_p = s.typical_p;
+  c.repeat_penalty = s.repeat_penalty;
+  c.frequency_penalty = s.frequency_penalty;
+  c.presence_penalty = s.presence_penalty;
+  c.penalty_last_n = s.penalty_last_n;
+  c.seed = s.seed;
+  if (s.n_logit_bias > 0) require(s.logit_bias, "params->sampler->logit_bias");
+  c.logit_bias.reserve(s.n_logit_bias);
+  for (size_t i = 0; i < s.n_logit_bias; ++i)
+    c.logit_bias.push_back({s.logit_bias[i].token, s.logit_bias[i].bias});
+  validate_sampler_config(c, 0);  // the vocabulary check follows in generate()
+  return c;
+}
+
+GenerateOptions to_generate_options(const hearth_generate_params* params) {
+  const auto p = copy_params(params, &hearth_generate_params_init, "params");
+  GenerateOptions opt;
+  if (p.max_tokens < 0) invalid(fmt::format("max_tokens {} is negative", p.max_tokens));
+  opt.max_tokens = p.max_tokens;
+  if (p.sampler) opt.sampler = to_sampler_config(p.sampler);
+  if (p.n_stop_strings > 0) require(p.stop_strings, "params->stop_strings");
+  for (size_t i = 0; i < p.n_stop_strings; ++i) {
+    if (!p.stop_strings[i]) invalid(fmt::format("params->stop_strings[{}] is NULL", i));
+    opt.stop_strings.emplace_back(p.stop_strings[i]);
+  }
+  if (p.on_token) {
+    const hearth_token_callback cb = p.on_token;
+    void* const user = p.user_data;
+    opt.on_token = [cb, user](int token, const std::string& text) {
+      hearth_generation_event ev{};
+      ev.struct_size = sizeof ev;
+      ev.token = token;  // kFlushToken (-1) for the final flush of held-back text
+      ev.text = text.c_str();
+      ev.text_len = text.size();
+      return cb(&ev, user) == 0;
+    };
+  }
+  return opt;
+}
+
+}  // namespace hearth::capi

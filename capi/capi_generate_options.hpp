@@ -1,0 +1,18 @@
+// hearth_generate_params / hearth_sampler_params -> hearth::GenerateOptions: the one translation
+// that hearth_generate and hearth_session_generate share, so every field reaches the core the
+// same way (bad values: HEARTH_ERR_INVALID_ARGUMENT through hearth::capi::guarded).
+#pragma once
+
+#include "generate/generate.hpp"
+#include "hearth.h"
+
+namespace hearth::capi {
+
+// params NULL: the defaults of hearth_generate_params_init. Checks struct sizes, NULL arrays,
+// max_tokens, and the sampler values (validate_sampler_config: messages name the field).
+GenerateOptions to_generate_options(const hearth_generate_params* params);
+
+// Every field of hearth_sampler_params (NULL: the defaults of hearth_sampler_params_init).
+SamplerConfig to_sampler_config(const hearth_sampler_params* params);
+
+}  // namespace hearth::capi

@@ -1,0 +1,92 @@
+#include "sampler/sampler_chain.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "hearth/error.hpp"
+#include "sampler/truncation.hpp"
+
+namespace hearth {
+namespace {
+
+uint64_t resolve_seed(const SamplerConfig& config) {
+  validate_sampler_config(config, 0);
+  return config.seed == kRandomSeed ? random_seed() : config.seed;
+}
+
+}  // namespace
+
+int argmax(const float* logits, int n_vocab) {
+  int best = 0;
+  for (int i = 1; i < n_vocab; ++i)
+    if (logits[i] > logits[best]) best = i;
+  return best;
+}
+
+Sampler::Sampler(const SamplerConfig& config)
+    : config_(config), seed_(resolve_seed(config)), rng_(seed_), history_(config.penalty_last_n) {}
+
+void Sampler::accept(int32_t token) {
+  history_.accept(token);
+}
+
+const Candidates& Sampler::candidates(const float* logits, int n_vocab) {
+  if (n_vocab <= 0) fail(Status::kInvalidArgument, "sample: n_vocab must be > 0");
+  adjusted_.assign(logits, logits + n_vocab);
+  for (size_t i = 0; i < config_.logit_bias.size(); ++i) {
+    const LogitBias& b = config_.logit_bias[i];
+    if (b.token < 0 || b.token >= n_vocab)
+      fail(Status::kInvalidArgument,
+           fmt::format("logit_bias[{}].token {} is outside the vocabulary (0..{})", i, b.token,
+                       n_vocab - 1));
+    adjusted_[static_cast<size_t>(b.token)] += b.bias;
+  }
+  history_.apply(config_, adjusted_.data(), n_vocab);
+  // Greedy takes the largest logit, which top-k, top-p and min-p always keep: skip them.
+  // Typical-p may drop it, so it runs either way.
+  const bool greedy = is_greedy(config_);
+  if (!greedy && config_.top_k > 0 && config_.top_k < n_vocab)
+    candidates_.reset_top_k(adjusted_.data(), n_vocab, static_cast<size_t>(config_.top_k));
+  else
+    candidates_.reset(adjusted_.data(), n_vocab);
+  apply_typical_p(candidates_, config_.typical_p);
+  if (!greedy) {
+    apply_top_p(candidates_, config_.top_p);
+    apply_min_p(candidates_, config_.min_p);
+  }
+  return candidates_;
+}
+
+int Sampler::sample(const float* logits, int n_vocab) {
+  if (is_greedy(config_) && config_.logit_bias.empty() && penalties_off(config_) &&
+      config_.typical_p >= 1.0f) {
+    if (n_vocab <= 0) fail(Status::kInvalidArgument, "sample: n_vocab must be > 0");
+    return argmax(logits, n_vocab);  // the common case, without copying the logits
+  }
+  const Candidates& c = candidates(logits, n_vocab);
+  if (is_greedy(config_)) return c.best().id;
+  // softmax(logit / T) over the survivors, in their current (deterministic) order; one draw.
+  const double mx = c.max_logit();
+  const double inv_t = 1.0 / static_cast<double>(config_.temperature);
+  if (!std::isfinite(inv_t)) return c.best().id;  // a denormal temperature: greedy in effect
+  weights_.resize(c.size());
+  double sum = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    weights_[i] = std::exp((static_cast<double>(c[i].logit) - mx) * inv_t);
+    sum += weights_[i];
+  }
+  const double r = rng_.next_unit() * sum;
+  double acc = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    acc += weights_[i];
+    if (r < acc) return c[i].id;
+  }
+  // r rounded up to sum: the last candidate that could be drawn at all.
+  for (size_t i = c.size(); i-- > 0;)
+    if (weights_[i] > 0) return c[i].id;
+  return c.best().id;
+}
+
+}  // namespace hearth
