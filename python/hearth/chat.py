@@ -18,7 +18,11 @@ CANCELLED = 7
 _DONE = object()  # end-of-reply marker on the queue
 
 _SESSION_KEYS = ("n_ctx", "n_threads", "n_batch", "chat_template", "prompt_cache_bytes")
-_GENERATE_KEYS = ("max_tokens", "temperature", "top_k", "seed", "stop")
+# Sampling stages default to off (greedy), as in Context.generate; see its docstring.
+_SAMPLER_DEFAULTS = {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "min_p": 0.0, "typical_p": 1.0,
+                     "repeat_penalty": 1.0, "frequency_penalty": 0.0, "presence_penalty": 0.0,
+                     "penalty_last_n": 64}
+_GENERATE_KEYS = ("max_tokens", "seed", "stop") + tuple(_SAMPLER_DEFAULTS)
 
 
 class Chat:
@@ -157,8 +161,8 @@ class _GenerateCall:
     def __init__(self, options, pieces, stop):
         self.sampler = _lib.SamplerParams()
         lib.hearth_sampler_params_init(ctypes.byref(self.sampler))
-        self.sampler.temperature = options.get("temperature", 0.0)
-        self.sampler.top_k = options.get("top_k", 0)
+        for key, default in _SAMPLER_DEFAULTS.items():
+            setattr(self.sampler, key, options.get(key, default))
         if options.get("seed") is not None:
             self.sampler.seed = options["seed"]
         self.params = _lib.GenerateParams()

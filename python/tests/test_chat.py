@@ -86,6 +86,9 @@ class ChatTest(unittest.TestCase):
         self.assertEqual(e.exception.status_name, "INVALID_ARGUMENT")
         with self.assertRaises(TypeError):
             hearth.Chat(self.model, bogus=1)
+        with self.assertRaises(hearth.HearthError) as e:  # validated by the C sampler chain
+            list(chat.send("Hi", top_p=2.0))
+        self.assertEqual(e.exception.status_name, "INVALID_ARGUMENT")
         with self.assertRaises(hearth.HearthError) as e:
             chat.load("/nonexistent/chat.bin")
         self.assertEqual(e.exception.status_name, "IO")
