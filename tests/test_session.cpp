@@ -422,6 +422,19 @@ TEST_F(SessionTest, SaveLoadRoundTripGivesTheSameConversationAndLogits) {
   std::filesystem::remove(path);
 }
 
+TEST_F(SessionTest, SaveLoadOfAnEmptySession) {
+  const std::string path = temp_path("empty.bin");
+  Session a(model_, small_params());
+  a.save(path);
+  Session b(model_, small_params());
+  b.add_message("user", "to be replaced");
+  b.load(path);
+  EXPECT_TRUE(b.messages().empty());
+  EXPECT_TRUE(b.cached_tokens().empty());
+  EXPECT_EQ(b.context().n_past(), 0);
+  std::filesystem::remove(path);
+}
+
 void expect_load_fails(Session& s, const std::string& path, Status want, const char* what) {
   const auto messages = s.messages();
   const auto cached = s.cached_tokens();

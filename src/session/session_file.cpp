@@ -195,7 +195,7 @@ void Session::load(const std::string& path) {
   const uint32_t n_tokens = body.get<uint32_t>("the token count");
   const char* token_bytes = body.take(uint64_t{n_tokens} * sizeof(int32_t), "the tokens");
   std::vector<int32_t> tokens(n_tokens);
-  std::memcpy(tokens.data(), token_bytes, tokens.size() * sizeof(int32_t));
+  if (n_tokens > 0) std::memcpy(tokens.data(), token_bytes, tokens.size() * sizeof(int32_t));
   for (int32_t t : tokens)
     if (t < 0 || t >= ctx_.n_vocab()) body.corrupt(fmt::format("token {} is out of range", t));
   const uint64_t row_halves = body.get<uint64_t>("the KV row size");
@@ -204,7 +204,7 @@ void Session::load(const std::string& path) {
     body.corrupt("the KV state does not match the token count and the model");
   const char* kv_bytes = body.take(n_halves * sizeof(uint16_t), "the KV state");
   std::vector<uint16_t> kv(n_halves);
-  std::memcpy(kv.data(), kv_bytes, kv.size() * sizeof(uint16_t));
+  if (n_halves > 0) std::memcpy(kv.data(), kv_bytes, kv.size() * sizeof(uint16_t));
   if (body.pos() != data.size() - kTrailer) body.corrupt("unexpected bytes after the KV state");
   if (static_cast<int64_t>(n_tokens) > ctx_.n_ctx())
     fail(Status::kContextFull,
