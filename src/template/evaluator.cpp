@@ -1,0 +1,266 @@
+// Statement rendering: text, output, if, for, set, macros, call and filter blocks.
+#include "template/evaluator.hpp"
+
+#include "template/render_error.hpp"
+
+namespace hearth::tmpl {
+
+const Value* Scope::lookup(const std::string& name) const {
+  for (const Scope* s = this; s; s = s->parent_.get())
+    if (const Value* v = s->vars_.find(name)) return v;
+  return nullptr;
+}
+
+std::string Evaluator::render(const Template& tmpl, const ScopePtr& globals) {
+  std::string out;
+  try {
+    auto scope = std::make_shared<Scope>(globals);
+    if (render_body(tmpl.body, out, scope) != Flow::kNormal)
+      render_fail("'break' or 'continue' outside a loop");
+  } catch (const RenderError& e) {
+    template_fail(line_, e.what());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {  // e.g. std::out_of_range from a numeric conversion
+    template_fail(line_, e.what());
+  }
+  return out;
+}
+
+void Evaluator::append(std::string& out, const std::string& text) {
+  produced_ += text.size();
+  if (produced_ > limits_.max_output_bytes)
+    render_fail("output exceeds the limit of " + std::to_string(limits_.max_output_bytes) +
+                " bytes");
+  out += text;
+}
+
+void Evaluator::check_size(size_t bytes) const {
+  if (bytes > limits_.max_output_bytes)
+    render_fail("value exceeds the limit of " + std::to_string(limits_.max_output_bytes) +
+                " bytes");
+}
+
+void Evaluator::count_iterations(uint64_t n) {
+  if (n > limits_.max_iterations || iterations_ + n > limits_.max_iterations)
+    render_fail("loops exceed the limit of " + std::to_string(limits_.max_iterations) +
+                " iterations");
+  iterations_ += n;
+}
+
+Evaluator::Flow Evaluator::render_body(const Body& body, std::string& out, const ScopePtr& scope) {
+  for (const NodePtr& node : body) {
+    const Flow flow = render_node(*node, out, scope);
+    if (flow != Flow::kNormal) return flow;
+  }
+  return Flow::kNormal;
+}
+
+Evaluator::Flow Evaluator::render_node(const Node& node, std::string& out, const ScopePtr& scope) {
+  line_ = node.line;
+  switch (node.kind) {
+    case Node::Kind::kText:
+      append(out, node.text);
+      break;
+    case Node::Kind::kOutput:
+      append(out, eval(*node.expr, scope).str());
+      break;
+    case Node::Kind::kIf:
+      return render_if(node, out, scope);
+    case Node::Kind::kFor:
+      render_for(node, out, scope);
+      break;
+    case Node::Kind::kSet:
+      assign(node.target, eval(*node.expr, scope), scope);
+      break;
+    case Node::Kind::kSetBlock: {
+      std::string captured;
+      if (render_body(node.body, captured, std::make_shared<Scope>(scope)) != Flow::kNormal)
+        render_fail("'break' or 'continue' inside a set block");
+      line_ = node.line;
+      Value value(std::move(captured));
+      if (node.expr) {
+        // The filter chain's innermost input is the captured text.
+        std::vector<const Expr*> chain;
+        for (const Expr* f = node.expr.get(); f; f = f->args[0].get()) chain.push_back(f);
+        for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+          value = apply_filter((*it)->name, value, eval_args(**it, 1, scope));
+      }
+      assign(node.target, value, scope);
+      break;
+    }
+    case Node::Kind::kMacro:
+      scope->set(node.text, make_macro(node, scope));
+      break;
+    case Node::Kind::kCallBlock: {
+      // caller() renders the block body in a scope below the call site.
+      const Node* block = &node;
+      Evaluator* self = this;
+      ScopePtr site = scope;
+      Value caller = Value::callable(
+          [self, block, site](const CallArgs& args) {
+            return self->invoke_macro(*block, site, args, Value());
+          },
+          "caller");
+      const Expr& call = *node.expr;
+      Value callee = eval(*call.args[0], scope);
+      CallArgs args = eval_args(call, 1, scope);
+      args.keyword.emplace_back("caller", caller);
+      append(out, this->call(callee, args).str());
+      break;
+    }
+    case Node::Kind::kFilterBlock: {
+      std::string captured;
+      const Flow flow = render_body(node.body, captured, scope);
+      line_ = node.line;
+      Value value(std::move(captured));
+      std::vector<const Expr*> chain;
+      for (const Expr* f = node.expr.get(); f; f = f->args[0].get()) chain.push_back(f);
+      for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+        value = apply_filter((*it)->name, value, eval_args(**it, 1, scope));
+      append(out, value.str());
+      return flow;
+    }
+    case Node::Kind::kBreak:
+      return Flow::kBreak;
+    case Node::Kind::kContinue:
+      return Flow::kContinue;
+    case Node::Kind::kScope:
+      return render_body(node.body, out, scope);
+  }
+  return Flow::kNormal;
+}
+
+Evaluator::Flow Evaluator::render_if(const Node& node, std::string& out, const ScopePtr& scope) {
+  for (size_t i = 0; i < node.conditions.size(); ++i) {
+    line_ = node.conditions[i]->line;
+    if (eval(*node.conditions[i], scope).truthy()) return render_body(node.bodies[i], out, scope);
+  }
+  return render_body(node.else_body, out, scope);
+}
+
+void Evaluator::render_for(const Node& node, std::string& out, const ScopePtr& scope) {
+  ValueList items = iterate(eval(*node.expr, scope));
+  if (node.condition) {
+    // `for x in xs if cond`: the filter runs first, so loop.length counts what remains.
+    ValueList kept;
+    for (Value& item : items) {
+      count_iterations(1);
+      auto probe = std::make_shared<Scope>(scope);
+      assign(node.target, item, probe);
+      if (eval(*node.condition, probe).truthy()) kept.push_back(std::move(item));
+    }
+    items = std::move(kept);
+  }
+  if (items.empty()) {
+    render_body(node.else_body, out, scope);
+    return;
+  }
+  const int64_t n = static_cast<int64_t>(items.size());
+  for (int64_t i = 0; i < n; ++i) {
+    count_iterations(1);
+    auto iteration = std::make_shared<Scope>(scope);
+    Dict loop;
+    loop.set("index", Value(i + 1));
+    loop.set("index0", Value(i));
+    loop.set("revindex", Value(n - i));
+    loop.set("revindex0", Value(n - i - 1));
+    loop.set("first", Value(i == 0));
+    loop.set("last", Value(i == n - 1));
+    loop.set("length", Value(n));
+    loop.set("depth", Value(1));
+    loop.set("depth0", Value(0));
+    loop.set("previtem", i > 0 ? items[i - 1] : Value::undefined("there is no previous item"));
+    loop.set("nextitem", i + 1 < n ? items[i + 1] : Value::undefined("there is no next item"));
+    loop.set("cycle", Value::callable(
+                          [i](const CallArgs& args) {
+                            if (args.positional.empty()) render_fail("no items for cycling given");
+                            return args.positional[static_cast<size_t>(i) % args.positional.size()];
+                          },
+                          "cycle"));
+    iteration->set("loop", Value(std::move(loop)));
+    assign(node.target, items[static_cast<size_t>(i)], iteration);
+    if (render_body(node.body, out, iteration) == Flow::kBreak) break;
+  }
+}
+
+void Evaluator::assign(const Target& target, const Value& value, const ScopePtr& scope) {
+  if (!target.attribute.empty()) {
+    const Value* object = scope->lookup(target.names[0]);
+    if (!object || !object->is_namespace())
+      render_fail("cannot assign attribute on non-namespace object '" + target.names[0] + "'");
+    if (value_contains(value, &object->dict())) render_fail("assignment would create a cycle");
+    object->dict().set(target.attribute, value);
+    return;
+  }
+  if (target.names.size() == 1) {
+    scope->set(target.names[0], value);
+    return;
+  }
+  ValueList parts = iterate(value);
+  if (parts.size() != target.names.size())
+    render_fail("cannot unpack " + std::to_string(parts.size()) + " values into " +
+                std::to_string(target.names.size()) + " names");
+  for (size_t i = 0; i < parts.size(); ++i) scope->set(target.names[i], parts[i]);
+}
+
+Value Evaluator::make_macro(const Node& node, const ScopePtr& scope) {
+  Evaluator* self = this;
+  const Node* macro = &node;
+  ScopePtr defining = scope;
+  return Value::callable(
+      [self, macro, defining](const CallArgs& args) {
+        return self->invoke_macro(*macro, defining, args, Value());
+      },
+      node.text);
+}
+
+Value Evaluator::invoke_macro(const Node& node, const ScopePtr& defining, const CallArgs& args,
+                              const Value& caller) {
+  if (call_depth_ >= limits_.max_call_depth)
+    render_fail("macro calls nest deeper than " + std::to_string(limits_.max_call_depth));
+  const int saved_line = line_;
+  auto scope = std::make_shared<Scope>(defining);
+  // Keyword arguments the macro does not declare land in `kwargs`; extra positionals in `varargs`.
+  Dict extra_kwargs;
+  for (const auto& [name, value] : args.keyword) {
+    bool declared = false;
+    for (const MacroParam& p : node.params) declared = declared || p.name == name;
+    if (!declared) {
+      if (name == "caller") {
+        scope->set("caller", value);
+        continue;
+      }
+      extra_kwargs.set(name, value);
+    }
+  }
+  ValueList varargs;
+  for (size_t i = node.params.size(); i < args.positional.size(); ++i)
+    varargs.push_back(args.positional[i]);
+  for (size_t i = 0; i < node.params.size(); ++i) {
+    const MacroParam& p = node.params[i];
+    if (const Value* given = args.get(i, p.name)) {
+      scope->set(p.name, *given);
+    } else if (p.default_value) {
+      scope->set(p.name, eval(*p.default_value, scope));
+    } else {
+      scope->set(p.name, Value::undefined("'" + p.name + "' is undefined"));
+    }
+  }
+  scope->set("varargs", Value(std::move(varargs)));
+  scope->set("kwargs", Value(std::move(extra_kwargs)));
+  if (!caller.is_undefined()) scope->set("caller", caller);
+  ++call_depth_;
+  std::string out;
+  struct DepthRestore {
+    int& depth;
+    ~DepthRestore() { --depth; }
+  } restore{call_depth_};
+  render_body(node.body, out, scope);
+  line_ = saved_line;
+  return Value(std::move(out));
+}
+
+}  // namespace hearth::tmpl
