@@ -32,11 +32,11 @@ Value Evaluator::eval(const Expr& e, const ScopePtr& scope) {
       Dict dict;
       for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
         Value key = eval(*e.args[i], scope);
-        if (!key.is_string()) {
+        if (!key.is_string() && !key.is_number() && !key.is_none()) {
           line_ = e.line;
-          render_fail("dict keys must be strings here, got '" + key.type_name() + "'");
+          render_fail("unhashable type: '" + key.type_name() + "'");
         }
-        dict.set(key.as_string(), eval(*e.args[i + 1], scope));
+        dict.set_key(key, eval(*e.args[i + 1], scope));
       }
       return Value(std::move(dict));
     }
@@ -173,10 +173,9 @@ Value Evaluator::get_attribute(const Value& object, const std::string& name) {
 Value Evaluator::get_item(const Value& object, const Value& key) {
   if (object.is_undefined()) render_fail(object.hint());
   if (object.is_dict()) {
-    if (key.is_string()) {
-      if (const Value* v = object.dict().find(key.as_string())) return *v;
-      if (has_method(object, key.as_string())) return get_attribute(object, key.as_string());
-    }
+    if (const Value* v = object.dict().find(key)) return *v;
+    if (key.is_string() && has_method(object, key.as_string()))
+      return get_attribute(object, key.as_string());
     return Value::undefined("'" + object.type_name() + " object' has no attribute '" + key.str() +
                             "'");
   }
@@ -254,7 +253,7 @@ ValueList Evaluator::iterate(const Value& v) {
       return v.list();
     case Kind::kDict: {
       ValueList keys;
-      for (const auto& kv : v.dict().entries()) keys.push_back(Value(kv.first));
+      for (const auto& kv : v.dict().entries()) keys.push_back(kv.first);
       return keys;
     }
     case Kind::kString: {

@@ -249,6 +249,7 @@ std::string jinja_title(const std::string& s) {
 // select/reject/selectattr/rejectattr: keep items whose test (or truthiness) equals `keep`.
 Value filter_select(Evaluator& ev, const Value& input, const CallArgs& args, bool by_attribute,
                     bool keep) {
+  if (!input.truthy()) return Value(ValueList{});  // Jinja2 yields nothing for a falsy input
   size_t next = 0;
   const Value* attribute = nullptr;
   if (by_attribute) {
@@ -276,6 +277,7 @@ Value filter_select(Evaluator& ev, const Value& input, const CallArgs& args, boo
 
 Value filter_map(Evaluator& ev, const Value& input, const CallArgs& args) {
   ValueList out;
+  if (!input.truthy()) return Value(std::move(out));  // as Jinja2: a falsy input maps to nothing
   const Value* attribute = nullptr;
   for (const auto& [k, v] : args.keyword)
     if (k == "attribute") attribute = &v;
@@ -326,7 +328,7 @@ Value filter_dictsort(Evaluator& ev, const Value& input, const CallArgs& args) {
   const bool by_value = by && by->is_string() && by->as_string() == "value";
   const bool reverse = flag(args, 2, "reverse", false);
   ValueList pairs;
-  for (const auto& [k, v] : input.dict().entries()) pairs.push_back(Value(ValueList{Value(k), v}));
+  for (const auto& [k, v] : input.dict().entries()) pairs.push_back(Value(ValueList{k, v}));
   ev.count_iterations(pairs.size());
   auto key = [&](const Value& pair) {
     const Value& k = pair.list()[by_value ? 1 : 0];

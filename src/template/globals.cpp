@@ -45,7 +45,7 @@ Dict keywords_to_dict(const CallArgs& args, const char* function) {
   if (!args.positional.empty()) {
     if (args.positional.size() > 1 || !args.positional[0].is_dict())
       render_fail(std::string(function) + "() takes a mapping and keyword arguments");
-    for (const auto& [k, v] : args.positional[0].dict().entries()) d.set(k, v);
+    for (const auto& [k, v] : args.positional[0].dict().entries()) d.set_key(k, v);
   }
   for (const auto& [k, v] : args.keyword) d.set(k, v);
   return d;

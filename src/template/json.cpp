@@ -67,6 +67,16 @@ void append_escaped(std::string& out, const std::string& s, bool ensure_ascii) {
   out += '"';
 }
 
+// json.dumps turns non-string keys into text: 1 -> "1", True -> "true", None -> "null".
+std::string json_key(const Value& key) {
+  if (key.is_string()) return key.as_string();
+  if (key.is_bool()) return key.as_bool() ? "true" : "false";
+  if (key.is_none()) return "null";
+  if (key.is_int()) return std::to_string(key.as_int());
+  if (key.is_float()) return python_float_repr(key.as_double());
+  render_fail("keys must be str, int, float, bool or None, not " + key.type_name());
+}
+
 void newline(std::string& out, const JsonOptions& o, int level) {
   out += '\n';
   out.append(static_cast<size_t>(o.indent) * static_cast<size_t>(level), ' ');
@@ -117,20 +127,21 @@ void dump(std::string& out, const Value& v, const JsonOptions& o, int level) {
     case Kind::kDict: {
       if (v.is_namespace()) break;
       NestingGuard guard;
-      std::vector<const std::pair<std::string, Value>*> entries;
+      std::vector<const Dict::Entry*> entries;
       for (const auto& e : v.dict().entries()) entries.push_back(&e);
       if (entries.empty()) {
         out += "{}";
         return;
       }
       if (o.sort_keys)
-        std::stable_sort(entries.begin(), entries.end(),
-                         [](const auto* a, const auto* b) { return a->first < b->first; });
+        std::stable_sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) {
+          return value_less(a->first, b->first);
+        });
       out += '{';
       for (size_t i = 0; i < entries.size(); ++i) {
         if (i) out += o.item_separator;
         if (o.indent >= 0) newline(out, o, level + 1);
-        append_escaped(out, entries[i]->first, o.ensure_ascii);
+        append_escaped(out, json_key(entries[i]->first), o.ensure_ascii);
         out += o.key_separator;
         dump(out, entries[i]->second, o, level + 1);
       }

@@ -1,5 +1,6 @@
 #include "template/lexer.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 
@@ -42,6 +43,8 @@ class Lexer {
       const size_t open = find_tag_open(pos_);
       std::string text = src_.substr(pos_, open - pos_);
       const size_t text_start = pos_;
+      // lstrip_blocks looks at the raw text, before the previous tag's trimming.
+      const size_t line_tail = whitespace_line_tail(text, text_start);
       if (strip_next == 2) {
         size_t i = 0;
         while (i < text.size() && is_space(text[i])) ++i;
@@ -63,7 +66,7 @@ class Lexer {
       if (modifier == '-') {
         while (!text.empty() && is_space(text.back())) text.pop_back();
       } else if (kind != '{' && modifier != '+' && options_.lstrip_blocks) {
-        lstrip_line(text, text_start);
+        text.erase(text.size() - std::min(line_tail, text.size()));
       }
       emit_text(text, text_start);
       line_ = line_at(open);
@@ -92,14 +95,15 @@ class Lexer {
     return src_.size();
   }
 
-  // lstrip_blocks: spaces and tabs between the start of the line and a block tag go.
-  void lstrip_line(std::string& text, size_t text_start) const {
+  // lstrip_blocks: how many trailing spaces and tabs of `text` lie between the start of a line
+  // and the tag that follows (0 when something else precedes the tag on its line).
+  size_t whitespace_line_tail(const std::string& text, size_t text_start) const {
     const size_t newline = text.rfind('\n');
-    size_t tail = newline == std::string::npos ? 0 : newline + 1;
-    if (newline == std::string::npos && text_start != 0 && src_[text_start - 1] != '\n') return;
+    const size_t tail = newline == std::string::npos ? 0 : newline + 1;
+    if (newline == std::string::npos && text_start != 0 && src_[text_start - 1] != '\n') return 0;
     for (size_t i = tail; i < text.size(); ++i)
-      if (text[i] != ' ' && text[i] != '\t') return;
-    text.erase(tail);
+      if (text[i] != ' ' && text[i] != '\t') return 0;
+    return text.size() - tail;
   }
 
   int line_at(size_t offset) {

@@ -356,19 +356,18 @@ Value dict_method(const Value& object, const std::string& name, const CallArgs& 
   if (name == "get") {
     const Value* key = args.get(0, "key");
     if (!key) render_fail("get expected at least 1 argument");
-    if (key->is_string())
-      if (const Value* v = dict.find(key->as_string())) return *v;
+    if (const Value* v = dict.find(*key)) return *v;
     const Value* fallback = args.get(1, "default");
     return fallback ? *fallback : Value::none();
   }
   ValueList out;
   for (const auto& [k, v] : dict.entries()) {
     if (name == "keys") {
-      out.push_back(Value(k));
+      out.push_back(k);
     } else if (name == "values") {
       out.push_back(v);
     } else {
-      out.push_back(Value(ValueList{Value(k), v}));
+      out.push_back(Value(ValueList{k, v}));
     }
   }
   return Value(std::move(out));

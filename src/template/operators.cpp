@@ -16,9 +16,21 @@ namespace {
               b.type_name() + "'");
 }
 
-int64_t checked(bool overflow, int64_t value) {
-  if (overflow) render_fail("integer overflow");
-  return value;
+// Applies a __builtin_*_overflow operation, failing on overflow.
+template <typename Op>
+int64_t checked(Op op, int64_t x, int64_t y) {
+  int64_t r = 0;
+  if (op(x, y, &r)) render_fail("integer overflow");
+  return r;
+}
+bool add(int64_t x, int64_t y, int64_t* r) {
+  return __builtin_add_overflow(x, y, r);
+}
+bool sub(int64_t x, int64_t y, int64_t* r) {
+  return __builtin_sub_overflow(x, y, r);
+}
+bool mul(int64_t x, int64_t y, int64_t* r) {
+  return __builtin_mul_overflow(x, y, r);
 }
 
 Value repeat(const Value& seq, int64_t times, Evaluator& ev) {
@@ -88,15 +100,14 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b, Evaluato
     return Value(python_mod(x, y));  // %
   }
   const int64_t x = a.as_int(), y = b.as_int();
-  int64_t r = 0;
-  if (op == "+") return Value(checked(__builtin_add_overflow(x, y, &r), r));
-  if (op == "-") return Value(checked(__builtin_sub_overflow(x, y, &r), r));
-  if (op == "*") return Value(checked(__builtin_mul_overflow(x, y, &r), r));
+  if (op == "+") return Value(checked(add, x, y));
+  if (op == "-") return Value(checked(sub, x, y));
+  if (op == "*") return Value(checked(mul, x, y));
   if (op == "**") {
     if (y < 0) return Value(std::pow(static_cast<double>(x), static_cast<double>(y)));
     int64_t result = 1;
     for (int64_t i = 0; i < y; ++i) {
-      result = checked(__builtin_mul_overflow(result, x, &r), r);
+      result = checked(mul, result, x);
       if (result == 0 || result == 1) break;
     }
     if (result == 1 && x == -1 && y % 2 == 1) result = -1;
@@ -127,7 +138,7 @@ bool value_in(const Value& needle, const Value& haystack) {
         if (values_equal(v, needle)) return true;
       return false;
     case Kind::kDict:
-      return needle.is_string() && haystack.dict().find(needle.as_string()) != nullptr;
+      return haystack.dict().find(needle) != nullptr;
     default:
       render_fail("argument of type '" + haystack.type_name() + "' is not iterable");
   }

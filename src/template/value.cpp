@@ -11,13 +11,19 @@ namespace hearth::tmpl {
 
 const Value* Dict::find(const std::string& key) const {
   for (const auto& [k, v] : entries_)
-    if (k == key) return &v;
+    if (k.is_string() && k.as_string() == key) return &v;
   return nullptr;
 }
 
 Value* Dict::find(const std::string& key) {
   for (auto& [k, v] : entries_)
-    if (k == key) return &v;
+    if (k.is_string() && k.as_string() == key) return &v;
+  return nullptr;
+}
+
+const Value* Dict::find(const Value& key) const {
+  for (const auto& [k, v] : entries_)
+    if (values_equal(k, key)) return &v;
   return nullptr;
 }
 
@@ -26,17 +32,17 @@ void Dict::set(const std::string& key, Value value) {
     *existing = std::move(value);
     return;
   }
-  entries_.emplace_back(key, std::move(value));
+  entries_.emplace_back(Value(key), std::move(value));
 }
 
-bool Dict::erase(const std::string& key) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (it->first == key) {
-      entries_.erase(it);
-      return true;
+void Dict::set_key(const Value& key, Value value) {
+  for (auto& [k, v] : entries_) {
+    if (values_equal(k, key)) {
+      v = std::move(value);
+      return;
     }
   }
-  return false;
+  entries_.emplace_back(key, std::move(value));
 }
 
 const Value* CallArgs::get(size_t index, const std::string& name) const {
@@ -271,7 +277,7 @@ std::string Value::repr() const {
       for (const auto& [k, v] : dict_->entries()) {
         if (!first) out += ", ";
         first = false;
-        out += quote_python(k) + ": " + v.repr();
+        out += k.repr() + ": " + v.repr();
       }
       return out + "}";
     }
@@ -330,7 +336,7 @@ bool values_equal(const Value& a, const Value& b) {
       if (&a.dict() == &b.dict()) return true;
       if (a.dict().size() != b.dict().size()) return false;
       for (const auto& [k, v] : a.dict().entries()) {
-        const Value* other = b.dict().find(k);
+        const Value* other = b.dict().find(k);  // by key value, as Python hashes
         if (!other || !values_equal(v, *other)) return false;
       }
       return true;

@@ -15,19 +15,22 @@ namespace hearth::tmpl {
 class Value;
 using ValueList = std::vector<Value>;
 
-// An insertion-ordered string-keyed map (Python dicts keep insertion order; tojson relies on it).
+// An insertion-ordered map (Python dicts keep insertion order; tojson relies on it). Keys are
+// strings in nearly every template, but ints, floats, bools and None are allowed as in Python.
 class Dict {
  public:
+  using Entry = std::pair<Value, Value>;
   const Value* find(const std::string& key) const;
   Value* find(const std::string& key);
+  const Value* find(const Value& key) const;
   void set(const std::string& key, Value value);
-  bool erase(const std::string& key);
-  const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
-  std::vector<std::pair<std::string, Value>>& mutable_entries() { return entries_; }
+  void set_key(const Value& key, Value value);
+  const std::vector<Entry>& entries() const { return entries_; }
+  std::vector<Entry>& mutable_entries() { return entries_; }
   size_t size() const { return entries_.size(); }
 
  private:
-  std::vector<std::pair<std::string, Value>> entries_;
+  std::vector<Entry> entries_;
 };
 
 // Arguments of a call: positional, then keyword (in call order).
