@@ -159,28 +159,39 @@ void Evaluator::render_for(const Node& node, std::string& out, const ScopePtr& s
     return;
   }
   const int64_t n = static_cast<int64_t>(items.size());
+  // One loop object, updated in place each iteration (entries in kLoopKeys order).
+  static const char* const kLoopKeys[] = {"index",  "index0",   "revindex", "revindex0",
+                                          "first",  "last",     "length",   "depth",
+                                          "depth0", "previtem", "nextitem", "cycle"};
+  auto position = std::make_shared<int64_t>(0);
+  Dict loop_dict;
+  for (const char* key : kLoopKeys) loop_dict.set(key, Value());
+  Value loop(std::move(loop_dict));
+  auto& entries = loop.dict().mutable_entries();
+  entries[6].second = Value(n);
+  entries[7].second = Value(1);
+  entries[8].second = Value(0);
+  entries[11].second = Value::callable(
+      [position](const CallArgs& args) {
+        if (args.positional.empty()) render_fail("no items for cycling given");
+        return args.positional[static_cast<size_t>(*position) % args.positional.size()];
+      },
+      "cycle");
   for (int64_t i = 0; i < n; ++i) {
     count_iterations(1);
+    *position = i;
+    entries[0].second = Value(i + 1);
+    entries[1].second = Value(i);
+    entries[2].second = Value(n - i);
+    entries[3].second = Value(n - i - 1);
+    entries[4].second = Value(i == 0);
+    entries[5].second = Value(i == n - 1);
+    entries[9].second =
+        i > 0 ? items[static_cast<size_t>(i) - 1] : Value::undefined("there is no previous item");
+    entries[10].second =
+        i + 1 < n ? items[static_cast<size_t>(i) + 1] : Value::undefined("there is no next item");
     auto iteration = std::make_shared<Scope>(scope);
-    Dict loop;
-    loop.set("index", Value(i + 1));
-    loop.set("index0", Value(i));
-    loop.set("revindex", Value(n - i));
-    loop.set("revindex0", Value(n - i - 1));
-    loop.set("first", Value(i == 0));
-    loop.set("last", Value(i == n - 1));
-    loop.set("length", Value(n));
-    loop.set("depth", Value(1));
-    loop.set("depth0", Value(0));
-    loop.set("previtem", i > 0 ? items[i - 1] : Value::undefined("there is no previous item"));
-    loop.set("nextitem", i + 1 < n ? items[i + 1] : Value::undefined("there is no next item"));
-    loop.set("cycle", Value::callable(
-                          [i](const CallArgs& args) {
-                            if (args.positional.empty()) render_fail("no items for cycling given");
-                            return args.positional[static_cast<size_t>(i) % args.positional.size()];
-                          },
-                          "cycle"));
-    iteration->set("loop", Value(std::move(loop)));
+    iteration->set("loop", loop);
     assign(node.target, items[static_cast<size_t>(i)], iteration);
     if (render_body(node.body, out, iteration) == Flow::kBreak) break;
   }
