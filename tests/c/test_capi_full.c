@@ -16,7 +16,6 @@
 #pragma weak hearth_token_bos
 #pragma weak hearth_token_eos
 #pragma weak hearth_token_is_eog
-#pragma weak hearth_chat_template_apply
 #pragma weak hearth_session_params_init
 #pragma weak hearth_session_new
 #pragma weak hearth_session_free
@@ -418,6 +417,48 @@ static void test_chat_and_session(hearth_model* m) {
         HEARTH_ERR_TEMPLATE);
     CHECK_ERR(hearth_chat_template_apply(NULL, tmpl, NULL, 2, 1, "", "", buf, sizeof buf, &len),
               HEARTH_ERR_INVALID_ARGUMENT);
+    /* The model has no tokenizer.chat_template: tmpl NULL renders the ChatML fallback. */
+    CHECK(hearth_chat_template_apply(m, NULL, msgs, 2, 1, NULL, NULL, buf, sizeof buf, &len) ==
+          HEARTH_OK);
+    CHECK(strcmp(buf,
+                 "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+                 "<|im_start|>assistant\n") == 0);
+    /* bos/eos NULL: the model's BOS/EOS token text; given: used as is; no model: "". */
+    const char* specials = "{{ bos_token }}|{{ eos_token }}";
+    CHECK(hearth_chat_template_apply(m, specials, msgs, 2, 0, NULL, NULL, buf, sizeof buf, &len) ==
+          HEARTH_OK);
+    CHECK(strcmp(buf, "<s>|</s>") == 0);
+    CHECK(hearth_chat_template_apply(m, specials, msgs, 2, 0, "B", "E", buf, sizeof buf, &len) ==
+          HEARTH_OK);
+    CHECK(strcmp(buf, "B|E") == 0);
+    CHECK(hearth_chat_template_apply(NULL, specials, msgs, 2, 0, NULL, NULL, buf, sizeof buf,
+                                     &len) == HEARTH_OK);
+    CHECK(strcmp(buf, "|") == 0 && len == 1);
+    /* Unknown roles reach the template, which decides. */
+    hearth_chat_message odd = {"narrator", "x"};
+    CHECK(hearth_chat_template_apply(NULL, "{{ messages[0].role }}", &odd, 1, 0, "", "", buf,
+                                     sizeof buf, &len) == HEARTH_OK);
+    CHECK(strcmp(buf, "narrator") == 0);
+    /* raise_exception: HEARTH_ERR_TEMPLATE with the template's message. */
+    CHECK_ERR(hearth_chat_template_apply(NULL, "{{ raise_exception('no system role') }}", msgs, 2,
+                                         0, "", "", buf, sizeof buf, &len),
+              HEARTH_ERR_TEMPLATE);
+    CHECK(strstr(hearth_last_error(), "no system role") != NULL);
+    /* Invalid UTF-8 and NULL fields are refused. */
+    hearth_chat_message bad = {"user", "caf\xc3"};
+    CHECK_ERR(hearth_chat_template_apply(NULL, tmpl, &bad, 1, 0, "", "", buf, sizeof buf, &len),
+              HEARTH_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(hearth_last_error(), "UTF-8") != NULL);
+    hearth_chat_message no_role = {NULL, "x"};
+    CHECK_ERR(
+        hearth_chat_template_apply(NULL, tmpl, &no_role, 1, 0, "", "", buf, sizeof buf, &len),
+        HEARTH_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(hearth_chat_template_apply(NULL, tmpl, msgs, 2, 0, "", "", buf, sizeof buf, NULL),
+              HEARTH_ERR_INVALID_ARGUMENT);
+    /* An empty conversation is fine. */
+    CHECK(hearth_chat_template_apply(NULL, tmpl, NULL, 0, 1, "", "", buf, sizeof buf, &len) ==
+          HEARTH_OK);
+    CHECK(strcmp(buf, "<assistant>") == 0);
   }
   if (!(HAVE(hearth_session_params_init) && HAVE(hearth_session_new) && HAVE(hearth_session_free) &&
         HAVE(hearth_session_add_message) && HAVE(hearth_session_generate) &&
