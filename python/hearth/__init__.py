@@ -5,7 +5,9 @@
     print(model.architecture, model.vocab_size)
 """
 from ._lib import HearthError, lib, version, system_info
+from .chat_template import apply_chat_template
 from .context import Context
 from .model import Model
 
-__all__ = ["Context", "HearthError", "Model", "lib", "version", "system_info"]
+__all__ = ["Context", "HearthError", "Model", "apply_chat_template", "lib", "version",
+           "system_info"]

@@ -164,3 +164,14 @@ _declare("hearth_detokenize", c_status, model_p, ctypes.POINTER(ctypes.c_int32),
 _declare("hearth_token_bos", c_status, model_p, ctypes.POINTER(ctypes.c_int32))
 _declare("hearth_token_eos", c_status, model_p, ctypes.POINTER(ctypes.c_int32))
 _declare("hearth_token_is_eog", c_status, model_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_int))
+
+# ---- chat templates (capi/capi_template.cpp)
+
+
+class ChatMessage(ctypes.Structure):
+    _fields_ = [("role", ctypes.c_char_p), ("content", ctypes.c_char_p)]
+
+
+_declare("hearth_chat_template_apply", c_status, model_p, ctypes.c_char_p,
+         ctypes.POINTER(ChatMessage), ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p,
+         ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))
