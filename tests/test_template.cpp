@@ -297,6 +297,13 @@ TEST(TemplateLimits, HostileTemplatesFailCleanly) {
   EXPECT_NE(error_of("{{ " + std::string(1000, '(') + "1" + std::string(1000, ')') + " }}")
                 .find("nests deeper"),
             std::string::npos);
+  // Macros recursing through nested blocks: bounded as a whole, not just per level.
+  std::string nested_macro = "{% macro r(n) %}";
+  for (int i = 0; i < 100; ++i) nested_macro += "{% if true %}";
+  nested_macro += "{{ r(n + 1) }}";
+  for (int i = 0; i < 100; ++i) nested_macro += "{% endif %}";
+  nested_macro += "{% endmacro %}{{ r(0) }}";
+  EXPECT_NE(error_of(nested_macro).find("nests deeper"), std::string::npos);
   std::string deep_blocks;
   for (int i = 0; i < 1000; ++i) deep_blocks += "{% if true %}";
   EXPECT_NE(error_of(deep_blocks).find("nests deeper"), std::string::npos);

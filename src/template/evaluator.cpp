@@ -51,6 +51,13 @@ void Evaluator::count_iterations(uint64_t n) {
 }
 
 Evaluator::Flow Evaluator::render_body(const Body& body, std::string& out, const ScopePtr& scope) {
+  if (nesting_ >= limits_.max_nesting)
+    render_fail("template nests deeper than " + std::to_string(limits_.max_nesting) +
+                " blocks while rendering");
+  struct NestingRestore {
+    int& depth;
+    ~NestingRestore() { --depth; }
+  } restore{++nesting_};
   for (const NodePtr& node : body) {
     const Flow flow = render_node(*node, out, scope);
     if (flow != Flow::kNormal) return flow;

@@ -15,8 +15,9 @@ namespace hearth::tmpl {
 
 struct RenderLimits {
   int max_call_depth = 64;              // nested macro calls
+  int max_nesting = 400;                // bodies being rendered at once, across macro calls
   uint64_t max_iterations = 1000000;    // loop iterations, all loops together
-  size_t max_output_bytes = 16u << 20;  // text produced, macro results included
+  size_t max_output_bytes = 64u << 20;  // text produced, macro results included
 };
 
 class Scope {
@@ -73,6 +74,7 @@ class Evaluator {
   int64_t now_unix_seconds_;
   int line_ = 0;  // the line of the node being evaluated, for error messages
   int call_depth_ = 0;
+  int nesting_ = 0;  // render_body frames on the stack: bounds stack use, whatever the nesting
   uint64_t iterations_ = 0;
   size_t produced_ = 0;
 };
