@@ -321,6 +321,28 @@ TEST(TemplateLimits, HostileTemplatesFailCleanly) {
             std::string::npos);
 }
 
+// Values that refer back to their container: refused or kept acyclic (LeakSanitizer checks the
+// rest in the sanitizer run).
+TEST(TemplateLimits, NoReferenceCycles) {
+  EXPECT_NE(
+      error_of("{% set l = [] %}{% set f = l.append %}{% set _ = l.append(f) %}").find("itself"),
+      std::string::npos);
+  EXPECT_NE(error_of("{% set ns = namespace() %}{% set ns.me = ns %}").find("cycle"),
+            std::string::npos);
+  EXPECT_EQ(render("{% set ns = namespace() %}{% for x in [1, 2] %}{% set ns.l = loop %}"
+                   "{% endfor %}{{ ns.l.index }}"),
+            "2");
+  // Here loop.previtem is ns itself in the second iteration.
+  EXPECT_NE(error_of("{% set ns = namespace() %}{% for x in [ns, 2] %}{% set ns.l = loop %}"
+                     "{% endfor %}")
+                .find("cycle"),
+            std::string::npos);
+  // A macro outlives the loop iteration that defined it, and keeps seeing that iteration.
+  EXPECT_EQ(render("{% set ns = namespace() %}{% for x in [1] %}{% macro m() %}in{{ x }}"
+                   "{% endmacro %}{% set ns.m = m %}{% endfor %}{{ ns.m() }}"),
+            "in1");
+}
+
 TEST(TemplateFallback, ChatMl) {
   EXPECT_EQ(hearth::tmpl::render_fallback_chat({{"system", "S"}, {"user", "hi"}}, true),
             "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n"

@@ -133,6 +133,7 @@ Value Evaluator::eval_call(const Expr& e, const ScopePtr& scope) {
 Value Evaluator::call(const Value& callee, const CallArgs& args) {
   if (callee.is_undefined()) render_fail(callee.hint());
   if (!callee.is_callable()) render_fail("'" + callee.type_name() + "' object is not callable");
+  if (callee.is_bound_method()) return call_method(*this, callee.bound_self(), callee.hint(), args);
   return callee.function()(args);
 }
 
@@ -148,25 +149,12 @@ Value Evaluator::get_attribute(const Value& object, const std::string& name) {
   if (object.is_undefined()) render_fail(object.hint());
   if (object.is_dict()) {
     // Jinja2 looks up attributes before items: d.items is the method even if 'items' is a key.
-    if (!object.is_namespace() && has_method(object, name)) {
-      Evaluator* self = this;
-      Value bound = object;
-      return Value::callable(
-          [self, bound, name](const CallArgs& args) {
-            return call_method(*self, bound, name, args);
-          },
-          name);
-    }
+    if (!object.is_namespace() && has_method(object, name))
+      return Value::bound_method(object, name);
     if (const Value* v = object.dict().find(name)) return *v;
     return Value::undefined("'" + object.type_name() + " object' has no attribute '" + name + "'");
   }
-  if (has_method(object, name)) {
-    Evaluator* self = this;
-    Value bound = object;
-    return Value::callable(
-        [self, bound, name](const CallArgs& args) { return call_method(*self, bound, name, args); },
-        name);
-  }
+  if (has_method(object, name)) return Value::bound_method(object, name);
   return Value::undefined("'" + object.type_name() + " object' has no attribute '" + name + "'");
 }
 

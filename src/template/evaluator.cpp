@@ -105,10 +105,11 @@ Evaluator::Flow Evaluator::render_node(const Node& node, std::string& out, const
       // caller() renders the block body in a scope below the call site.
       const Node* block = &node;
       Evaluator* self = this;
-      ScopePtr site = scope;
+      pin(scope);
+      Scope* site = scope.get();
       Value caller = Value::callable(
           [self, block, site](const CallArgs& args) {
-            return self->invoke_macro(*block, site, args, Value());
+            return self->invoke_macro(*block, site->shared_from_this(), args, Value());
           },
           "caller");
       const Expr& call = *node.expr;
@@ -174,11 +175,11 @@ void Evaluator::render_for(const Node& node, std::string& out, const ScopePtr& s
   Dict loop_dict;
   for (const char* key : kLoopKeys) loop_dict.set(key, Value());
   Value loop(std::move(loop_dict));
-  auto& entries = loop.dict().mutable_entries();
-  entries[6].second = Value(n);
-  entries[7].second = Value(1);
-  entries[8].second = Value(0);
-  entries[11].second = Value::callable(
+  auto* entries_ptr = &loop.dict().mutable_entries();
+  (*entries_ptr)[6].second = Value(n);
+  (*entries_ptr)[7].second = Value(1);
+  (*entries_ptr)[8].second = Value(0);
+  (*entries_ptr)[11].second = Value::callable(
       [position](const CallArgs& args) {
         if (args.positional.empty()) render_fail("no items for cycling given");
         return args.positional[static_cast<size_t>(*position) % args.positional.size()];
@@ -186,6 +187,14 @@ void Evaluator::render_for(const Node& node, std::string& out, const ScopePtr& s
       "cycle");
   for (int64_t i = 0; i < n; ++i) {
     count_iterations(1);
+    if (!loop.sole_owner()) {
+      // The body kept the loop object (`set ns.l = loop`): give it its own from now on, so
+      // updating ours neither changes what it saw nor links it into a cycle.
+      Dict copy = loop.dict();
+      loop = Value(std::move(copy));
+      entries_ptr = &loop.dict().mutable_entries();
+    }
+    auto& entries = *entries_ptr;
     *position = i;
     entries[0].second = Value(i + 1);
     entries[1].second = Value(i);
@@ -224,13 +233,21 @@ void Evaluator::assign(const Target& target, const Value& value, const ScopePtr&
   for (size_t i = 0; i < parts.size(); ++i) scope->set(target.names[i], parts[i]);
 }
 
+void Evaluator::pin(const ScopePtr& scope) {
+  if (!pinned_scopes_.empty() && pinned_scopes_.back() == scope) return;
+  if (pinned_scopes_.size() >= kMaxPinnedScopes)
+    render_fail("more than " + std::to_string(kMaxPinnedScopes) + " macro or call scopes");
+  pinned_scopes_.push_back(scope);
+}
+
 Value Evaluator::make_macro(const Node& node, const ScopePtr& scope) {
   Evaluator* self = this;
   const Node* macro = &node;
-  ScopePtr defining = scope;
+  pin(scope);
+  Scope* defining = scope.get();
   return Value::callable(
       [self, macro, defining](const CallArgs& args) {
-        return self->invoke_macro(*macro, defining, args, Value());
+        return self->invoke_macro(*macro, defining->shared_from_this(), args, Value());
       },
       node.text);
 }

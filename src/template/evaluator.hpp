@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "template/ast.hpp"
 #include "template/value.hpp"
@@ -20,7 +21,7 @@ struct RenderLimits {
   size_t max_output_bytes = 64u << 20;  // text produced, macro results included
 };
 
-class Scope {
+class Scope : public std::enable_shared_from_this<Scope> {
  public:
   explicit Scope(std::shared_ptr<Scope> parent) : parent_(std::move(parent)) {}
   const Value* lookup(const std::string& name) const;
@@ -63,6 +64,8 @@ class Evaluator {
   Value invoke_macro(const Node& node, const ScopePtr& defining, const CallArgs& args,
                      const Value& caller);
   void append(std::string& out, const std::string& text);
+  void pin(const ScopePtr& scope);
+  static constexpr size_t kMaxPinnedScopes = 10000;
 
   Value eval(const Expr& e, const ScopePtr& scope);
   Value eval_binary(const Expr& e, const ScopePtr& scope);
@@ -74,7 +77,12 @@ class Evaluator {
   int64_t now_unix_seconds_;
   int line_ = 0;  // the line of the node being evaluated, for error messages
   int call_depth_ = 0;
-  int nesting_ = 0;  // render_body frames on the stack: bounds stack use, whatever the nesting
+  int nesting_ = 0;
+  // Scopes that macros and caller() blocks render in. Their closures point at them without
+  // owning them (a macro stored in its own scope would otherwise keep both alive forever); the
+  // evaluator keeps them until the render ends.
+  std::vector<ScopePtr>
+      pinned_scopes_;  // render_body frames on the stack: bounds stack use, whatever the nesting
   uint64_t iterations_ = 0;
   size_t produced_ = 0;
 };

@@ -38,7 +38,7 @@ bool same_object(const Value& a, const Value& b) {
     case Kind::kDict:
       return &a.dict() == &b.dict();
     case Kind::kCallable:
-      return &a.function() == &b.function();
+      return a.same_callable(b);
   }
   return false;
 }

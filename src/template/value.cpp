@@ -121,6 +121,14 @@ Value Value::callable(Callable fn, std::string name) {
   return v;
 }
 
+Value Value::bound_method(Value self, std::string name) {
+  Value v;
+  v.kind_ = Kind::kCallable;
+  v.bound_ = std::make_shared<Value>(std::move(self));
+  v.string_ = std::make_shared<std::string>(std::move(name));
+  return v;
+}
+
 Value Value::namespace_object(Dict dict) {
   Value v(std::move(dict));
   v.namespace_ = true;
@@ -342,7 +350,7 @@ bool values_equal(const Value& a, const Value& b) {
       return true;
     }
     case Kind::kCallable:
-      return &a.function() == &b.function();
+      return a.same_callable(b);
     default:
       return false;
   }
@@ -358,6 +366,8 @@ bool value_contains(const Value& v, const void* container) {
     if (&v.dict() == container) return true;
     for (const auto& kv : v.dict().entries())
       if (value_contains(kv.second, container)) return true;
+  } else if (v.is_bound_method()) {
+    return value_contains(v.bound_self(), container);
   }
   return false;
 }

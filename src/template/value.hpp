@@ -68,6 +68,9 @@ class Value {
   Value(ValueList list);
   Value(Dict dict);
   static Value callable(Callable fn, std::string name);
+  // `self.name` as a value (`d.items`): called through call_method, and kept as data rather than
+  // inside a closure so that cycle checks can see what it refers to.
+  static Value bound_method(Value self, std::string name);
   // A namespace() object: a dict whose entries are attributes that `set ns.x = ...` may assign.
   static Value namespace_object(Dict dict);
 
@@ -92,7 +95,16 @@ class Value {
   const std::string& as_string() const { return *string_; }
   ValueList& list() const { return *list_; }
   Dict& dict() const { return *dict_; }
-  const Callable& function() const { return *callable_; }
+  bool is_bound_method() const { return bound_ != nullptr; }
+  const Value& bound_self() const { return *bound_; }
+  const Callable& function() const { return *callable_; }  // callables other than bound methods
+  bool same_callable(const Value& other) const {
+    return callable_ == other.callable_ && bound_ == other.bound_;
+  }
+  // True for a list or dict no other Value shares (it may be updated in place unseen).
+  bool sole_owner() const {
+    return (list_ && list_.use_count() == 1) || (dict_ && dict_.use_count() == 1);
+  }
   const std::string& hint() const;  // undefined's hint or callable's name ("" if none)
 
   bool truthy() const;
@@ -112,6 +124,7 @@ class Value {
   std::shared_ptr<ValueList> list_;
   std::shared_ptr<Dict> dict_;
   std::shared_ptr<Callable> callable_;
+  std::shared_ptr<Value> bound_;
 };
 
 // Python's == (1 == 1.0 == True; lists and dicts element-wise; undefined equals only undefined).
