@@ -214,7 +214,7 @@ TEST(TemplateMethods, StringMethods) {
 TEST(TemplateMethods, DictAndListMethods) {
   EXPECT_EQ(render("{% set d = {'a': 1} %}{{ d.get('a') }} {{ d.get('z') }} {{ d.get('z', 5) }} "
                    "{{ d.keys() | list }} {{ d.values() | list }} {{ d.items() | list }}"),
-            "1 None 5 ['a'] [1] [['a', 1]]");
+            "1 None 5 ['a'] [1] [('a', 1)]");
   EXPECT_EQ(render("{% set l = [1] %}{% set _ = l.append(2) %}{{ l }} {{ l.pop(0) }} {{ l }}"),
             "[1, 2] 1 [2]");
 }
@@ -235,6 +235,9 @@ TEST(TemplateOperators, ArithmeticComparisonsSlicing) {
                    "{{ 0 or 'z' }}"),
             "True None None False False 0 z");
   EXPECT_EQ(render("{{ 'a' 'b' }} {{ '\\u00e9\\t|' }}"), "ab é\t|");
+  EXPECT_EQ(
+      render("{{ (1,) }} {{ (1, 'a') }} {{ {'b': 1} | dictsort }} {{ [none, 1.0, \"it's\"] }}"),
+      "(1,) (1, 'a') [('b', 1)] [None, 1.0, \"it's\"]");
 }
 
 TEST(TemplateGlobals, VariablesAndFunctions) {

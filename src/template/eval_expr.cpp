@@ -26,6 +26,7 @@ Value Evaluator::eval(const Expr& e, const ScopePtr& scope) {
       ValueList items;
       items.reserve(e.args.size());
       for (const ExprPtr& a : e.args) items.push_back(eval(*a, scope));
+      if (e.kind == Expr::Kind::kTuple) return Value::tuple(std::move(items));
       return Value(std::move(items));
     }
     case Expr::Kind::kDict: {

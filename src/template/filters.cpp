@@ -328,7 +328,7 @@ Value filter_dictsort(Evaluator& ev, const Value& input, const CallArgs& args) {
   const bool by_value = by && by->is_string() && by->as_string() == "value";
   const bool reverse = flag(args, 2, "reverse", false);
   ValueList pairs;
-  for (const auto& [k, v] : input.dict().entries()) pairs.push_back(Value(ValueList{k, v}));
+  for (const auto& [k, v] : input.dict().entries()) pairs.push_back(Value::tuple(ValueList{k, v}));
   ev.count_iterations(pairs.size());
   auto key = [&](const Value& pair) {
     const Value& k = pair.list()[by_value ? 1 : 0];

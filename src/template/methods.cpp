@@ -367,7 +367,7 @@ Value dict_method(const Value& object, const std::string& name, const CallArgs& 
     } else if (name == "values") {
       out.push_back(v);
     } else {
-      out.push_back(Value(ValueList{k, v}));
+      out.push_back(Value::tuple(ValueList{k, v}));
     }
   }
   return Value(std::move(out));

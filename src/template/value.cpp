@@ -129,6 +129,12 @@ Value Value::bound_method(Value self, std::string name) {
   return v;
 }
 
+Value Value::tuple(ValueList items) {
+  Value v(std::move(items));
+  v.tuple_ = true;
+  return v;
+}
+
 Value Value::namespace_object(Dict dict) {
   Value v(std::move(dict));
   v.namespace_ = true;
@@ -270,11 +276,12 @@ std::string Value::repr() const {
       return quote_python(*string_);
     case Kind::kList: {
       NestingGuard guard;
-      std::string out = "[";
+      std::string out = tuple_ ? "(" : "[";
       for (size_t i = 0; i < list_->size(); ++i) {
         if (i) out += ", ";
         out += (*list_)[i].repr();
       }
+      if (tuple_) return out + (list_->size() == 1 ? ",)" : ")");
       return out + "]";
     }
     case Kind::kDict: {

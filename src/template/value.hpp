@@ -73,6 +73,8 @@ class Value {
   static Value bound_method(Value self, std::string name);
   // A namespace() object: a dict whose entries are attributes that `set ns.x = ...` may assign.
   static Value namespace_object(Dict dict);
+  // A Python tuple: a list that prints as (a, b); what (a, b) literals and dict.items() make.
+  static Value tuple(ValueList items);
 
   Kind kind() const { return kind_; }
   bool is_undefined() const { return kind_ == Kind::kUndefined; }
@@ -118,6 +120,7 @@ class Value {
   Kind kind_ = Kind::kUndefined;
   bool bool_ = false;
   bool namespace_ = false;
+  bool tuple_ = false;
   int64_t int_ = 0;
   double float_ = 0;
   std::shared_ptr<std::string> string_;
