@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <sstream>
 
 #include "hearth/error.hpp"
@@ -31,6 +32,11 @@ struct ConformanceCase {
   std::string stem;       // template file name without .jinja
   std::string case_name;  // "system-user", "multi-turn"
 };
+
+// Names the case in test listings (ctest shows GetParam()).
+void PrintTo(const ConformanceCase& c, std::ostream* os) {
+  *os << c.stem << "." << c.case_name;
+}
 
 std::vector<ConformanceCase> list_cases() {
   std::vector<ConformanceCase> cases;
