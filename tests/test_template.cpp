@@ -65,6 +65,13 @@ TEST(TemplateWhitespace, CommentsAreDroppedAndTrimmedLikeBlocks) {
   EXPECT_EQ(render("a  {#- note -#}  b"), "ab");
 }
 
+TEST(TemplateWhitespace, NewlinesNormalizedAndOneTrailingNewlineDropped) {
+  EXPECT_EQ(render("a\n"), "a");
+  EXPECT_EQ(render("a\n\n"), "a\n");
+  EXPECT_EQ(render("a\r\nb\rc"), "a\nb\nc");
+  EXPECT_EQ(render("{{ 'x\r\ny' }}"), "x\ny");
+}
+
 TEST(TemplateWhitespace, RawBlocksAreVerbatim) {
   EXPECT_EQ(render("{% raw %}{{ x }}{% endraw %}"), "{{ x }}");
 }

@@ -363,7 +363,20 @@ class Lexer {
 }  // namespace
 
 std::vector<Token> lex_template(const std::string& source, const LexOptions& options) {
-  return Lexer(source, options).run();
+  // As Jinja2 reads a template: \r\n and \r become \n, and one trailing newline is dropped
+  // (keep_trailing_newline is off in Hugging Face's environment).
+  std::string normalized;
+  normalized.reserve(source.size());
+  for (size_t i = 0; i < source.size(); ++i) {
+    if (source[i] == '\r') {
+      normalized += '\n';
+      if (i + 1 < source.size() && source[i + 1] == '\n') ++i;
+    } else {
+      normalized += source[i];
+    }
+  }
+  if (!normalized.empty() && normalized.back() == '\n') normalized.pop_back();
+  return Lexer(normalized, options).run();
 }
 
 }  // namespace hearth::tmpl
