@@ -172,6 +172,20 @@ TEST(TemplateFilters, DefaultAndConversions) {
             "43 3 7 2.5 7x 2.0 3.14 3.0 3");
 }
 
+TEST(TemplateFilters, PythonNumberRules) {
+  // round() rounds the exact binary value (2.675 is 2.67499999...), halves to even; int() and
+  // float() read no hexadecimal.
+  EXPECT_EQ(render("{{ 2.675 | round(2) }} {{ 0.5 | round }} {{ 1.5 | round }} {{ '0x1A' | int }} "
+                   "{{ '0x1A' | float }} {{ ' 42 ' | int }} {{ -3.99 | int }}"),
+            "2.67 0.0 2.0 0 0.0 42 -3");
+  EXPECT_EQ(render("{{ [1, 5, 10] | select('lessthan', 6) | list }} "
+                   "{{ [1, 5, 10] | select('greaterthan', 4) | list }}"),
+            "[1, 5] [5, 10]");
+  EXPECT_EQ(render("{{ [{'a': 1}, {}] | map(attribute='a') | list }} {{ (1, 2) == [1, 2] }} "
+                   "{% macro m() %}{{ varargs }}{% endmacro %}{{ m(1, 2) }}"),
+            "[1, Undefined] False (1, 2)");
+}
+
 TEST(TemplateFilters, Sequences) {
   EXPECT_EQ(render("{{ [1, 2, 3] | join(', ') }} {{ [1, 2, 3] | first }} {{ 'abc' | last }} "
                    "{{ 'ab' | list }}"),

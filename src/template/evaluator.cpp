@@ -284,7 +284,7 @@ Value Evaluator::invoke_macro(const Node& node, const ScopePtr& defining, const 
       scope->set(p.name, Value::undefined("'" + p.name + "' is undefined"));
     }
   }
-  scope->set("varargs", Value(std::move(varargs)));
+  scope->set("varargs", Value::tuple(std::move(varargs)));
   scope->set("kwargs", Value(std::move(extra_kwargs)));
   if (!caller.is_undefined()) scope->set("caller", caller);
   ++call_depth_;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cfenv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "template/builtins.hpp"
@@ -149,8 +150,14 @@ Value filter_round(const Value& input, const CallArgs& args) {
   const double scale = std::pow(10.0, static_cast<double>(precision));
   const double x = input.as_double() * scale;
   double r;
+  if (method == "common" && precision >= 0) {
+    // Python rounds the exact binary value, halves to even; so does printf's %.Nf.
+    char buf[400];
+    std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(precision), input.as_double());
+    return Value(std::strtod(buf, nullptr));
+  }
   if (method == "common") {
-    r = std::nearbyint(x);  // Python's round(): halves go to even
+    r = std::nearbyint(x);  // halves to even
   } else if (method == "ceil") {
     r = std::ceil(x);
   } else if (method == "floor") {
@@ -182,6 +189,8 @@ Value parse_int(const Value& input, const CallArgs& args) {
     return *p == '\0';
   };
   if (end != begin && errno == 0 && rest_blank(end)) return Value(static_cast<int64_t>(v));
+  // Python's float() reads no hexadecimal, which strtod would.
+  if (s.find_first_of("xX") != std::string::npos) return dflt;
   const double f = std::strtod(begin, &end);
   if (end != begin && rest_blank(end) && std::isfinite(f) && std::fabs(f) < 9.2e18)
     return Value(static_cast<int64_t>(f));
@@ -193,6 +202,7 @@ Value parse_float(const Value& input, const CallArgs& args) {
   const Value dflt = fallback ? *fallback : Value(0.0);
   if (input.is_number()) return Value(input.as_double());
   if (!input.is_string()) return dflt;
+  if (input.as_string().find_first_of("xX") != std::string::npos) return dflt;  // no hex floats
   const char* begin = input.as_string().c_str();
   char* end = nullptr;
   const double f = std::strtod(begin, &end);

@@ -14,7 +14,7 @@ const char* const kTests[] = {
     "number",  "string",    "mapping", "iterable", "sequence", "callable", "equalto",     "eq",
     "==",      "ne",        "!=",      "lt",       "<",        "le",       "<=",          "gt",
     ">",       "ge",        ">=",      "in",       "odd",      "even",     "divisibleby", "sameas",
-    "lower",   "upper",     "filter",  "test",     "escaped"};
+    "lower",   "upper",     "filter",  "test",     "escaped",  "lessthan", "greaterthan"};
 
 const Value& argument(const CallArgs& args, const std::string& test) {
   if (args.positional.empty()) render_fail("test '" + test + "' needs an argument");
@@ -75,11 +75,11 @@ bool run_test(Evaluator& ev, const std::string& name, const Value& v, const Call
   if (name == "equalto" || name == "eq" || name == "==")
     return values_equal(v, argument(args, name));
   if (name == "ne" || name == "!=") return !values_equal(v, argument(args, name));
-  if (name == "lt" || name == "<")
+  if (name == "lt" || name == "<" || name == "lessthan")
     return binary_operator("<", v, argument(args, name), ev).truthy();
   if (name == "le" || name == "<=")
     return binary_operator("<=", v, argument(args, name), ev).truthy();
-  if (name == "gt" || name == ">")
+  if (name == "gt" || name == ">" || name == "greaterthan")
     return binary_operator(">", v, argument(args, name), ev).truthy();
   if (name == "ge" || name == ">=")
     return binary_operator(">=", v, argument(args, name), ev).truthy();

@@ -263,7 +263,7 @@ std::string Value::str() const {
 std::string Value::repr() const {
   switch (kind_) {
     case Kind::kUndefined:
-      return "";
+      return "Undefined";  // what Python shows for an Undefined inside a printed list
     case Kind::kNone:
       return "None";
     case Kind::kBool:
@@ -342,7 +342,7 @@ bool values_equal(const Value& a, const Value& b) {
     case Kind::kList: {
       const ValueList& x = a.list();
       const ValueList& y = b.list();
-      if (x.size() != y.size()) return false;
+      if (x.size() != y.size() || a.is_tuple() != b.is_tuple()) return false;  // (1,) != [1]
       for (size_t i = 0; i < x.size(); ++i)
         if (!values_equal(x[i], y[i])) return false;
       return true;

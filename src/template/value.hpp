@@ -90,6 +90,7 @@ class Value {
   bool is_dict() const { return kind_ == Kind::kDict; }
   bool is_callable() const { return kind_ == Kind::kCallable; }
   bool is_namespace() const { return kind_ == Kind::kDict && namespace_; }
+  bool is_tuple() const { return kind_ == Kind::kList && tuple_; }
 
   bool as_bool() const { return bool_; }
   int64_t as_int() const;    // bool and int
