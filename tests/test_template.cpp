@@ -282,6 +282,10 @@ TEST(TemplateUndefined, BehavesLikeJinja2DefaultUndefined) {
             std::string::npos);
   EXPECT_NE(error_of("{{ missing + 1 }}").find("'missing' is undefined"), std::string::npos);
   EXPECT_NE(error_of("{{ missing() }}").find("undefined"), std::string::npos);
+  // Python's int(), float() and indent's concatenation fail on an undefined, unlike str().
+  EXPECT_NE(error_of("{{ missing | int }}").find("'missing' is undefined"), std::string::npos);
+  EXPECT_NE(error_of("{{ missing | indent }}").find("'missing' is undefined"), std::string::npos);
+  EXPECT_EQ(render("{{ namespace(a=1) }}"), "<Namespace {'a': 1}>");
 }
 
 TEST(TemplateErrors, MessagesNameTheProblemAndLine) {

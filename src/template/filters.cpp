@@ -439,6 +439,9 @@ Value run_filter(Evaluator& ev, const std::string& name, const Value& input, con
     return filter_select(ev, input, args, false, name == "select");
   if (name == "map") return filter_map(ev, input, args);
   if (name == "safe" || name == "string") return input.is_string() ? input : Value(input.str());
+  // Python's int()/float() and indent's `s + "\n"` fail on an undefined, unlike str().
+  if ((name == "int" || name == "float" || name == "indent") && input.is_undefined())
+    render_fail(input.hint());
   if (name == "int") return parse_int(input, args);
   if (name == "float") return parse_float(input, args);
   if (name == "replace") return call_method(ev, Value(text_of(input)), "replace", args);

@@ -285,16 +285,15 @@ std::string Value::repr() const {
       return out + "]";
     }
     case Kind::kDict: {
-      if (namespace_) return "<Namespace>";
       NestingGuard guard;
-      std::string out = "{";
+      std::string out = namespace_ ? "<Namespace {" : "{";
       bool first = true;
       for (const auto& [k, v] : dict_->entries()) {
         if (!first) out += ", ";
         first = false;
         out += k.repr() + ": " + v.repr();
       }
-      return out + "}";
+      return out + (namespace_ ? "}>" : "}");
     }
     case Kind::kCallable:
       return "<function " + *string_ + ">";
