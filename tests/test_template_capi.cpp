@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "hearth.h"
 #include "test_data.hpp"
@@ -74,6 +75,33 @@ TEST(TemplateCApi, SharedTemplateMatchesJinja2) {
   expected.replace(at_expected + marker.size(), 11, "DD Mon YYYY");
   out.replace(at_out + marker.size(), 11, "DD Mon YYYY");
   EXPECT_EQ(out, expected);
+}
+
+// hearth.h promises thread safety: renders on several threads at once agree.
+TEST(TemplateCApi, ConcurrentRendersAgree) {
+  const char* tmpl =
+      "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}"
+      "{{ m.role | upper }}={{ m.content | tojson }};{% endfor %}{{ ns.n }}";
+  const std::vector<hearth_chat_message> messages = {{"user", "a\"b"}, {"assistant", "é"}};
+  const std::string expected = "USER=\"a\\\"b\";ASSISTANT=\"é\";2";
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      int good = 0;
+      for (int i = 0; i < 200; ++i) {
+        char buf[128];
+        size_t len = 0;
+        if (hearth_chat_template_apply(nullptr, tmpl, messages.data(), messages.size(), 0, "", "",
+                                       buf, sizeof buf, &len) == HEARTH_OK &&
+            std::string(buf, len) == expected)
+          ++good;
+      }
+      ok[t] = good;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(ok[t], 200) << "thread " << t;
 }
 
 }  // namespace
