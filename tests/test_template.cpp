@@ -132,7 +132,10 @@ TEST(TemplateMacros, DefaultsKeywordsCaller) {
   EXPECT_EQ(render("{% set g = 'G' %}{% macro m() %}{{ g }}{{ bos_token }}{% endmacro %}{{ m() }}"),
             "G<s>");
   EXPECT_EQ(render("{% filter upper %}abc{{ 'd' }}{% endfilter %}"), "ABCD");
-  EXPECT_EQ(render("{% generation %}kept{% endgeneration %}"), "kept");
+  EXPECT_EQ(render("{% generation %}kept{% set g = 1 %}{% endgeneration %}{{ g is defined }}"),
+            "keptFalse");
+  EXPECT_EQ(render("{% set a = 1 %}{% with a = 2, b = a %}{{ a }}{{ b }}{% endwith %}{{ a }}"),
+            "211");
 }
 
 TEST(TemplateFilters, TojsonLikeHuggingFace) {

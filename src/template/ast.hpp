@@ -68,7 +68,7 @@ struct Node {
     kFilterBlock,  // {% filter expr %}body{% endfilter %}
     kBreak,
     kContinue,
-    kScope,  // a body rendered as is ({% generation %})
+    kScope,  // a body in a scope of its own: {% generation %}, {% with a = x %} (params)
   };
   Kind kind;
   int line = 0;

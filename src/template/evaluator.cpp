@@ -135,8 +135,12 @@ Evaluator::Flow Evaluator::render_node(const Node& node, std::string& out, const
       return Flow::kBreak;
     case Node::Kind::kContinue:
       return Flow::kContinue;
-    case Node::Kind::kScope:
-      return render_body(node.body, out, scope);
+    case Node::Kind::kScope: {
+      // Values are computed in the enclosing scope, then bound in the new one.
+      auto inner = std::make_shared<Scope>(scope);
+      for (const MacroParam& p : node.params) inner->set(p.name, eval(*p.default_value, scope));
+      return render_body(node.body, out, inner);
+    }
   }
   return Flow::kNormal;
 }

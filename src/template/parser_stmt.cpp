@@ -127,11 +127,28 @@ NodePtr Parser::parse_statement() {
     return make_node(tag == "break" ? Node::Kind::kBreak : Node::Kind::kContinue, line);
   }
   if (tag == "generation") {
-    // Hugging Face's AssistantTracker tag: renders its body unchanged.
+    // Hugging Face's AssistantTracker tag: renders its body unchanged, in a scope of its own.
     expect_block_end();
     auto n = make_node(Node::Kind::kScope, line);
     std::string found;
     n->body = parse_body({"endgeneration"}, &found);
+    expect_block_end();
+    return n;
+  }
+  if (tag == "with") {
+    // {% with a = 1, b = x %}: names set for the body only.
+    auto n = make_node(Node::Kind::kScope, line);
+    while (peek().type != TokenType::kBlockEnd) {
+      MacroParam assignment;
+      assignment.name = expect_name();
+      expect_op("=");
+      assignment.default_value = parse_expression(true);
+      n->params.push_back(std::move(assignment));
+      if (!accept_op(",")) break;
+    }
+    expect_block_end();
+    std::string found;
+    n->body = parse_body({"endwith"}, &found);
     expect_block_end();
     return n;
   }
