@@ -87,6 +87,9 @@ TEST(TemplateLoops, LoopVariables) {
                    "default('-') }},{% endfor %}"),
             "-2,13,2-,");
   EXPECT_EQ(render("{% for x in [1, 2, 3] %}{{ loop.cycle('a', 'b') }}{% endfor %}"), "aba");
+  EXPECT_EQ(render("{% for x in [1, 1, 2, 2, 1] %}{% if loop.changed(x) %}{{ x }}{% endif %}"
+                   "{% endfor %}"),
+            "121");
 }
 
 TEST(TemplateLoops, ElseFilterUnpackingBreakContinue) {

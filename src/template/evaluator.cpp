@@ -172,9 +172,9 @@ void Evaluator::render_for(const Node& node, std::string& out, const ScopePtr& s
   }
   const int64_t n = static_cast<int64_t>(items.size());
   // One loop object, updated in place each iteration (entries in kLoopKeys order).
-  static const char* const kLoopKeys[] = {"index",  "index0",   "revindex", "revindex0",
-                                          "first",  "last",     "length",   "depth",
-                                          "depth0", "previtem", "nextitem", "cycle"};
+  static const char* const kLoopKeys[] = {"index",    "index0", "revindex", "revindex0", "first",
+                                          "last",     "length", "depth",    "depth0",    "previtem",
+                                          "nextitem", "cycle",  "changed"};
   auto position = std::make_shared<int64_t>(0);
   Dict loop_dict;
   for (const char* key : kLoopKeys) loop_dict.set(key, Value());
@@ -189,6 +189,17 @@ void Evaluator::render_for(const Node& node, std::string& out, const ScopePtr& s
         return args.positional[static_cast<size_t>(*position) % args.positional.size()];
       },
       "cycle");
+  // loop.changed(x): true when x differs from the previous call's. What is remembered is the
+  // printed form, not the value, so the loop object never holds on to template data.
+  auto last_seen = std::make_shared<std::pair<bool, std::string>>(false, "");
+  (*entries_ptr)[12].second = Value::callable(
+      [last_seen](const CallArgs& args) {
+        const std::string now = Value::tuple(args.positional).repr();
+        const bool changed = !last_seen->first || last_seen->second != now;
+        *last_seen = {true, now};
+        return Value(changed);
+      },
+      "changed");
   for (int64_t i = 0; i < n; ++i) {
     count_iterations(1);
     if (!loop.sole_owner()) {
