@@ -262,8 +262,10 @@ typedef struct hearth_chat_message {
 } hearth_chat_message;
 
 /* Renders a Jinja chat template. tmpl NULL: the model's tokenizer.chat_template (model may be NULL
- * when tmpl is given). bos/eos NULL: the model's tokens (or ""). Template errors return
- * HEARTH_ERR_TEMPLATE with the message in hearth_last_error(). Thread-safe. */
+ * when tmpl is given); a model without one renders ChatML. bos/eos NULL: the model's tokens (or
+ * ""). Roles are passed to the template as given. Every string must be valid UTF-8, else
+ * HEARTH_ERR_INVALID_ARGUMENT. Template errors return HEARTH_ERR_TEMPLATE with the message in
+ * hearth_last_error(). Thread-safe. See docs/templates.md. */
 HEARTH_API hearth_status hearth_chat_template_apply(const hearth_model* model, const char* tmpl,
                                                     const hearth_chat_message* messages,
                                                     size_t n_messages, int add_generation_prompt,

@@ -24,6 +24,10 @@ for t in $targets; do
     # Seeds: the small shared GGUF files (large ones slow every iteration down).
     find "$data/models" "$data/testdata/tokenizer" -name '*.gguf' -size -2M -exec cp -n {} "$corpus/$t/" \; 2>/dev/null || true
   fi
+  if [ "$t" = fuzz_template ] && [ -d "$data/testdata/templates" ]; then
+    # Seeds: the real chat templates.
+    cp -n "$data/testdata/templates/"*.jinja "$corpus/$t/" 2>/dev/null || true
+  fi
   echo "=== fuzz $t for ${seconds}s"
   log=$dir/$t.log
   if ! (cd "$dir" && ASAN_OPTIONS=detect_leaks=1 "$dir/fuzz/$t" -max_total_time="$seconds" \

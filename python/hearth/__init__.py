@@ -9,7 +9,9 @@
 """
 from ._lib import HearthError, lib, version, system_info
 from .chat import Chat
+from .chat_template import apply_chat_template
 from .context import Context
 from .model import Model
 
-__all__ = ["Chat", "Context", "HearthError", "Model", "lib", "version", "system_info"]
+__all__ = ["Chat", "Context", "HearthError", "Model", "apply_chat_template", "lib", "version",
+           "system_info"]

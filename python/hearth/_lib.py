@@ -185,3 +185,15 @@ for _name in ("hearth_session_cancel", "hearth_session_reset"):
     _declare(_name, c_status, session_p)
 for _name in ("hearth_session_save", "hearth_session_load"):
     _declare(_name, c_status, session_p, ctypes.c_char_p)
+
+
+# ---- chat templates (capi/capi_template.cpp)
+
+
+class ChatMessage(ctypes.Structure):
+    _fields_ = [("role", ctypes.c_char_p), ("content", ctypes.c_char_p)]
+
+
+_declare("hearth_chat_template_apply", c_status, model_p, ctypes.c_char_p,
+         ctypes.POINTER(ChatMessage), ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p,
+         ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))

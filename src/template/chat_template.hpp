@@ -22,10 +22,11 @@ struct RenderOptions {
   int64_t now_unix_seconds = -1;
 };
 
-// Renders `source` (Jinja) for `messages`. Throws hearth::Error(Status::kTemplateError, ...) when the
-// template does not parse, raises an exception (raise_exception) or fails while rendering; the
+// Renders `source` (Jinja) for `messages`. Throws hearth::Error(Status::kTemplateError, ...) when
+// the template does not parse, raises an exception (raise_exception) or fails while rendering; the
 // message says what and where (line).
-std::string render_chat_template(const std::string& source, const std::vector<ChatMessage>& messages,
+std::string render_chat_template(const std::string& source,
+                                 const std::vector<ChatMessage>& messages,
                                  const RenderOptions& options);
 
 // The conversation in ChatML (<|im_start|>role\ncontent<|im_end|>\n...), used for models that

@@ -1,0 +1,44 @@
+// render_chat_template: lex, parse and evaluate with the variables Hugging Face's
+// apply_chat_template passes for a plain conversation (messages, add_generation_prompt,
+// bos_token, eos_token; tools and documents stay undefined).
+#include "template/chat_template.hpp"
+
+#include "template/builtins.hpp"
+#include "template/evaluator.hpp"
+#include "template/lexer.hpp"
+#include "template/parser.hpp"
+
+namespace hearth::tmpl {
+
+std::string render_chat_template(const std::string& source,
+                                 const std::vector<ChatMessage>& messages,
+                                 const RenderOptions& options) {
+  const Template tmpl = parse_template(lex_template(source, LexOptions{}));
+  Evaluator evaluator(RenderLimits{}, options.now_unix_seconds);
+  auto globals = std::make_shared<Scope>(nullptr);
+  add_global_functions(evaluator, *globals);
+  ValueList list;
+  list.reserve(messages.size());
+  for (const ChatMessage& m : messages) {
+    Dict message;
+    message.set("role", Value(m.role));
+    message.set("content", Value(m.content));
+    list.push_back(Value(std::move(message)));
+  }
+  globals->set("messages", Value(std::move(list)));
+  globals->set("add_generation_prompt", Value(options.add_generation_prompt));
+  globals->set("bos_token", Value(options.bos_token));
+  globals->set("eos_token", Value(options.eos_token));
+  return evaluator.render(tmpl, globals);
+}
+
+std::string render_fallback_chat(const std::vector<ChatMessage>& messages,
+                                 bool add_generation_prompt) {
+  std::string out;
+  for (const ChatMessage& m : messages)
+    out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+  if (add_generation_prompt) out += "<|im_start|>assistant\n";
+  return out;
+}
+
+}  // namespace hearth::tmpl

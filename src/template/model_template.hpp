@@ -1,0 +1,29 @@
+// What a model file contributes to chat rendering: its tokenizer.chat_template and the text of
+// its BOS/EOS tokens. Shared by the C ABI and the CLI so both pick the same defaults.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hearth/gguf.hpp"
+#include "hearth/tokenizer.hpp"
+#include "template/chat_template.hpp"
+
+namespace hearth::tmpl {
+
+struct ModelChatDefaults {
+  std::optional<std::string> chat_template;  // tokenizer.chat_template, if the file has one
+  std::string bos_text;                      // "" when the model has no BOS token
+  std::string eos_text;
+};
+
+// `tokenizer` may be null (a file without tokenizer metadata).
+ModelChatDefaults model_chat_defaults(const GgufFile& file, const Tokenizer* tokenizer);
+
+// Renders `tmpl` when given, else the ChatML fallback (which uses no BOS/EOS).
+std::string render_or_fallback(const std::optional<std::string>& tmpl,
+                               const std::vector<ChatMessage>& messages,
+                               const RenderOptions& options);
+
+}  // namespace hearth::tmpl
