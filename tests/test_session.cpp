@@ -161,14 +161,7 @@ TEST_F(SessionTest, JinjaTemplateWritingBosGetsNoSecondBos) {
       "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
   Session s(model_, p);
   s.add_message("user", "Hi");
-  std::vector<int32_t> tokens;
-  try {
-    tokens = s.prompt_tokens();
-  } catch (const Error& e) {
-    if (e.status() == Status::kUnsupported)
-      GTEST_SKIP() << "needs the Jinja renderer: " << e.what();
-    throw;
-  }
+  const std::vector<int32_t> tokens = s.prompt_tokens();
   const Tokenizer& tok = *model_->tokenizer();
   ASSERT_GE(tokens.size(), 2u);
   EXPECT_EQ(tokens[0], tok.bos());
@@ -540,14 +533,7 @@ TEST(SessionQwen, SecondTurnWithTheModelsTemplateEvaluatesOnlyNewTokens) {
   auto model = load_model(kQwenModel);
   Session s(model, small_params());
   s.add_message("user", "Hello there, how are you today?");
-  SessionReply r1;
-  try {
-    r1 = s.generate(greedy(6));
-  } catch (const Error& e) {
-    if (e.status() == Status::kUnsupported)
-      GTEST_SKIP() << "needs the Jinja renderer: " << e.what();
-    throw;
-  }
+  const SessionReply r1 = s.generate(greedy(6));
   EXPECT_NE(s.render_prompt().find("<|im_start|>user\nHello there"), std::string::npos);
   const std::vector<int32_t> cached = s.cached_tokens();
   s.add_message("user", "Tell me more.");
