@@ -1,0 +1,24 @@
+// AVX-512 (F/BW/VL/DQ + VNNI, BF16 where the CPU has it) kernels: declarations only, the
+// definitions are compiled with the AVX-512 flags.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/kernel_table.hpp"
+
+namespace hearth::kernels::avx512 {
+
+float dot_f32(const void* w, const void* x, int64_t n);
+float dot_f16(const void* w, const void* x, int64_t n);
+float dot_bf16(const void* w, const void* x, int64_t n);  // needs AVX512_BF16
+float dot_q8_0(const void* w, const void* x, int64_t n);
+float dot_q4_0(const void* w, const void* x, int64_t n);
+
+void convert_f16(const float* x, void* dst, int64_t n);
+void quantize_q8_0_act(const float* x, void* dst, int64_t n);
+
+// VNNI tiled products (several rows x several tokens per microkernel).
+extern const GemmKernel kGemmQ8_0;
+extern const GemmKernel kGemmQ4_0;
+
+}  // namespace hearth::kernels::avx512

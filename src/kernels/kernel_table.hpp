@@ -1,0 +1,54 @@
+// The CPU kernel dispatch table: one set of function pointers per ISA level (scalar, avx2,
+// avx512), chosen once from CPUID through active_isa(). Each ISA's implementations live in
+// src/kernels/<isa>/ in their own namespace (hearth::kernels::<isa>) and are compiled with that
+// ISA's flags only; this header and kernel_table.cpp are portable code.
+//
+// Numerics: every quantized dot product sums integers exactly per block and then scales by the
+// block scales in float, like llama.cpp; the ISAs differ only in the order of the float sums.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hearth/cpu.hpp"
+#include "hearth/dtype.hpp"
+
+namespace hearth::kernels {
+
+// DType values are GGUF ids, all below this bound: tables are indexed by the id directly.
+constexpr int kTypeSlots = 32;
+
+// Dot product of one weight row (n elements of the weight type) with one activation row
+// already converted to that type's vec_dot type.
+using VecDotFn = float (*)(const void* w, const void* act, int64_t n);
+// Converts n floats (n a multiple of the block size) to an activation type.
+using ConvertFn = void (*)(const float* x, void* dst, int64_t n);
+
+// A tiled matrix product for one weight type: activations are prepared once per matmul (in a
+// layout private to the kernel), then each thread runs rows [r0, r1) against all tokens, so a
+// weight block loaded from memory is reused across several tokens.
+struct GemmKernel {
+  // Bytes of one prepared activation row of n_in elements (a multiple of 64).
+  size_t (*prepared_bytes)(int64_t n_in);
+  // x: [n_in] floats -> one prepared row.
+  void (*prepare)(const float* x, void* dst, int64_t n_in);
+  // W rows r0..r1-1 (w_stride bytes apart) times act: [n_tok][prepared_bytes] ->
+  // y[t * ldy + r] for every token t and row r.
+  void (*run)(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act,
+              int n_tok, int64_t n_in, float* y, int64_t ldy);
+};
+
+struct KernelTable {
+  Isa isa;
+  const char* summary;                 // which kernels this table brings, for system_info
+  VecDotFn vec_dot[kTypeSlots];        // by weight type; null: no dot product for that type
+  ConvertFn convert[kTypeSlots];       // by activation type (F32, F16, BF16, Q8_0, Q8_1, Q8_K)
+  const GemmKernel* gemm[kTypeSlots];  // by weight type; null: matmul loops over vec_dot
+};
+
+// The table of active_isa(), built on first use.
+const KernelTable& active_kernels();
+// The table of one level, or nullptr when this CPU cannot run it (used by the kernel tests).
+const KernelTable* kernels_for(Isa isa);
+
+}  // namespace hearth::kernels
