@@ -248,6 +248,47 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
   }
 }
 
+TEST_P(Kernels, AttentionPrimitivesMatchScalar) {
+  REQUIRE_ISA();
+  const auto& a = k->attention;
+  const auto& ref = scalar_table().attention;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int64_t n : {1, 7, 8, 15, 16, 33, 64, 128, 129}) {
+    std::vector<float> x(n), y(n);
+    std::vector<uint16_t> h(n), acc(n);
+    for (int64_t i = 0; i < n; ++i) {
+      x[i] = normal(rng);
+      y[i] = normal(rng);
+      h[i] = fp32_to_fp16(normal(rng));
+      acc[i] = fp32_to_fp16(normal(rng) * 10.0f);
+    }
+    double mag = 0;
+    for (int64_t i = 0; i < n; ++i) mag += std::fabs(x[i] * fp16_to_fp32(h[i]));
+    EXPECT_NEAR(a.dot_f32_f16(x.data(), h.data(), n), ref.dot_f32_f16(x.data(), h.data(), n),
+                1e-5 * mag)
+        << n;
+    // Per-element operations are the same as scalar: bit-identical.
+    std::vector<float> y1 = y, y2 = y;
+    a.axpy_f16(0.37f, h.data(), y1.data(), n);
+    ref.axpy_f16(0.37f, h.data(), y2.data(), n);
+    EXPECT_EQ(y1, y2) << n;
+    std::vector<uint16_t> a1 = acc, a2 = acc;
+    a.scale_f16(a1.data(), 0.61f, n);
+    ref.scale_f16(a2.data(), 0.61f, n);
+    EXPECT_EQ(a1, a2) << n;
+    // Fused (SIMD) or not (scalar) multiply-add: within one F16 rounding step.
+    a1 = acc;
+    a2 = acc;
+    a.axpy_f16_f16(0.83f, h.data(), a1.data(), n);
+    ref.axpy_f16_f16(0.83f, h.data(), a2.data(), n);
+    for (int64_t i = 0; i < n; ++i) {
+      const float want = fp16_to_fp32(a2[i]);
+      EXPECT_NEAR(fp16_to_fp32(a1[i]), want, std::fabs(want) * 1e-3f + 1e-7f) << n << " " << i;
+    }
+  }
+}
+
 TEST(KernelTable, ActiveTableFollowsActiveIsa) {
   EXPECT_EQ(kernels::active_kernels().isa, active_isa());
   EXPECT_NE(kernels::kernels_for(Isa::kScalar), nullptr);

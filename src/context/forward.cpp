@@ -24,6 +24,7 @@
 #include "hearth/context.hpp"
 #include "hearth/error.hpp"
 #include "hearth/quant.hpp"
+#include "kernels/kernel_table.hpp"
 #include "model/matmul.hpp"
 
 namespace hearth {
@@ -80,28 +81,25 @@ void rope(const ModelConfig& c, float* x, int n_heads, const float* cs, const fl
 // llama.cpp's CPU flash attention for small batches (one query row at a time): Q rounded to F16,
 // one pass with a running max M and sum S, and the V accumulator kept in F16 (rounded after
 // every update). K/V rows are kv_stride apart; n_kv cells are visible.
-void attend_f16acc(const float* q, const uint16_t* K, const uint16_t* V, int kv_stride, int n_kv,
-                   int hd, float scale, float* out, uint16_t* acc) {
-  std::vector<float> qh(hd);
-  for (int i = 0; i < hd; ++i) qh[i] = fp16_to_fp32(fp32_to_fp16(q[i]));
+void attend_f16acc(const kernels::KernelTable& ktab, const float* q, const uint16_t* K,
+                   const uint16_t* V, int kv_stride, int n_kv, int hd, float scale, float* out,
+                   uint16_t* acc, uint16_t* qh) {
+  ktab.convert[static_cast<int>(DType::F16)](q, qh, hd);
+  const kernels::VecDotFn dot_f16 = ktab.vec_dot[static_cast<int>(DType::F16)];
   std::fill(acc, acc + hd, uint16_t{0});
   float M = -INFINITY, S = 0;
   for (int j = 0; j < n_kv; ++j) {
     const uint16_t* kj = K + static_cast<size_t>(j) * kv_stride;
-    double dot = 0;
-    for (int i = 0; i < hd; ++i) dot += static_cast<double>(qh[i] * fp16_to_fp32(kj[i]));
-    const float sv = static_cast<float>(dot) * scale;
+    const float sv = dot_f16(qh, kj, hd) * scale;
     float ms = 1.0f, vs = 1.0f;
     if (sv > M) {
       ms = std::exp(M - sv);
       M = sv;
-      for (int i = 0; i < hd; ++i) acc[i] = fp32_to_fp16(fp16_to_fp32(acc[i]) * ms);
+      ktab.attention.scale_f16(acc, ms, hd);
     } else {
       vs = std::exp(sv - M);
     }
-    const uint16_t* vj = V + static_cast<size_t>(j) * kv_stride;
-    for (int i = 0; i < hd; ++i)
-      acc[i] = fp32_to_fp16(fp16_to_fp32(acc[i]) + fp16_to_fp32(vj[i]) * vs);
+    ktab.attention.axpy_f16_f16(vs, V + static_cast<size_t>(j) * kv_stride, acc, hd);
     S = S * ms + vs;
   }
   for (int i = 0; i < hd; ++i) out[i] = fp16_to_fp32(acc[i]) / S;
@@ -111,19 +109,18 @@ void attend_f16acc(const float* q, const uint16_t* K, const uint16_t* V, int kv_
 // F32 Q, KV in tiles of 64 cells, per-tile max, softmax sums in double, F32 accumulator.
 constexpr int kTiledMinRows = 64;
 constexpr int kKvTile = 64;
-void attend_tiled(const float* q, const uint16_t* K, const uint16_t* V, int kv_stride, int n_kv,
-                  int hd, float scale, float* out) {
-  std::vector<float> acc(hd, 0.0f), s(kKvTile);
+void attend_tiled(const kernels::KernelTable& ktab, const float* q, const uint16_t* K,
+                  const uint16_t* V, int kv_stride, int n_kv, int hd, float scale, float* out,
+                  float* acc) {
+  float s[kKvTile];
+  std::fill(acc, acc + hd, 0.0f);
   float M = -INFINITY;
   double S = 0;
   for (int j0 = 0; j0 < n_kv; j0 += kKvTile) {
     const int n = std::min(kKvTile, n_kv - j0);
     float tile_max = -INFINITY;
     for (int j = 0; j < n; ++j) {
-      const uint16_t* kj = K + static_cast<size_t>(j0 + j) * kv_stride;
-      float dot = 0;
-      for (int i = 0; i < hd; ++i) dot = std::fma(q[i], fp16_to_fp32(kj[i]), dot);
-      s[j] = dot * scale;
+      s[j] = ktab.attention.dot_f32_f16(q, K + static_cast<size_t>(j0 + j) * kv_stride, hd) * scale;
       tile_max = std::max(tile_max, s[j]);
     }
     const float M_new = std::max(M, tile_max);
@@ -134,12 +131,11 @@ void attend_tiled(const float* q, const uint16_t* K, const uint16_t* V, int kv_s
       tile_sum += s[j];
     }
     S = S * ms + tile_sum;
-    for (int i = 0; i < hd; ++i) {
-      float a = acc[i] * ms;
-      for (int j = 0; j < n; ++j)
-        a = std::fma(s[j], fp16_to_fp32(V[static_cast<size_t>(j0 + j) * kv_stride + i]), a);
-      acc[i] = a;
-    }
+    // acc[i] = fma over j of s[j] * V[j][i], after acc[i] * ms: row by row over j keeps each
+    // element's order of operations.
+    for (int i = 0; i < hd; ++i) acc[i] *= ms;
+    for (int j = 0; j < n; ++j)
+      ktab.attention.axpy_f16(s[j], V + static_cast<size_t>(j0 + j) * kv_stride, acc, hd);
     M = M_new;
   }
   for (int i = 0; i < hd; ++i) out[i] = static_cast<float>(acc[i] / S);
@@ -150,6 +146,8 @@ void attend_tiled(const float* q, const uint16_t* K, const uint16_t* V, int kv_s
 void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* out_logits) {
   const ModelConfig& c = model_->config();
   const Model& m = *model_;
+  const kernels::KernelTable& ktab = kernels::active_kernels();
+  const kernels::ConvertFn to_f16 = ktab.convert[static_cast<int>(DType::F16)];
   ThreadPool* pool = pool_.get();
   const int n_embd = c.n_embd, hd = c.head_dim;
   const int q_dim = c.n_head * hd, kv_dim = c.n_head_kv * hd;
@@ -193,10 +191,8 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
       rope(c, kt, c.n_head_kv, ct, st);
       uint16_t* kc = &k_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
       uint16_t* vc = &v_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
-      for (int i = 0; i < kv_dim; ++i) {
-        kc[i] = fp32_to_fp16(kt[i]);
-        vc[i] = fp32_to_fp16(v[t * kv_dim + i]);
-      }
+      to_f16(kt, kc, kv_dim);
+      to_f16(&v[t * kv_dim], vc, kv_dim);
     }
 
     // Attention, one (token, head) pair per task.
@@ -204,8 +200,8 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
     const uint16_t* K = k_cache_[il].data();
     const uint16_t* V = v_cache_[il].data();
     parallel_for(pool, static_cast<int64_t>(T) * c.n_head, [&](int64_t b, int64_t e) {
-      std::vector<float> o(hd);
-      std::vector<uint16_t> acc(hd);
+      std::vector<float> o(hd), acc32(hd);
+      std::vector<uint16_t> acc(hd), qh(hd);
       for (int64_t task = b; task < e; ++task) {
         const int t = static_cast<int>(task / c.n_head), hh = static_cast<int>(task % c.n_head);
         const int kvh = hh / group, n_kv = p0 + t + 1;  // causal: positions 0..p0+t
@@ -213,9 +209,10 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
         const uint16_t* Kh = K + kvh * hd;
         const uint16_t* Vh = V + kvh * hd;
         if (n_tok >= kTiledMinRows)
-          attend_tiled(qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data());
+          attend_tiled(ktab, qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data(), acc32.data());
         else
-          attend_f16acc(qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data(), acc.data());
+          attend_f16acc(ktab, qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data(), acc.data(),
+                        qh.data());
         std::copy(o.begin(), o.end(), &att[static_cast<size_t>(t) * q_dim + hh * hd]);
       }
     });

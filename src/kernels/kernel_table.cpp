@@ -34,6 +34,7 @@ KernelTable scalar_table() {
   k.convert[at(DType::Q8_0)] = scalar::quantize_q8_0_act;
   k.convert[at(DType::Q8_1)] = scalar::quantize_q8_1_act;
   k.convert[at(DType::Q8_K)] = scalar::quantize_q8_k_act;
+  k.attention = {scalar::dot_f32_f16, scalar::axpy_f16, scalar::scale_f16, scalar::axpy_f16_f16};
   return k;
 }
 
@@ -41,7 +42,8 @@ KernelTable scalar_table() {
 KernelTable avx2_table() {
   KernelTable k = scalar_table();
   k.isa = Isa::kAvx2;
-  k.summary = "avx2: f32 f16 bf16 q8_0 q4_0 q4_k q6_k dots, q8_0/f16/bf16 converters";
+  k.summary =
+      "avx2: f32 f16 bf16 q8_0 q4_0 q4_k q6_k dots, q8_0/f16/bf16 converters, f16 attention";
   k.vec_dot[at(DType::F32)] = avx2::dot_f32;
   k.vec_dot[at(DType::F16)] = avx2::dot_f16;
   k.vec_dot[at(DType::BF16)] = avx2::dot_bf16;
@@ -52,6 +54,7 @@ KernelTable avx2_table() {
   k.convert[at(DType::F16)] = avx2::convert_f16;
   k.convert[at(DType::BF16)] = avx2::convert_bf16;
   k.convert[at(DType::Q8_0)] = avx2::quantize_q8_0_act;
+  k.attention = {avx2::dot_f32_f16, avx2::axpy_f16, avx2::scale_f16, avx2::axpy_f16_f16};
   return k;
 }
 
@@ -61,8 +64,9 @@ KernelTable avx512_table() {
   k.isa = Isa::kAvx512;
   const bool bf16 = cpu_features().avx512bf16;
   k.summary = bf16 ? "avx512: VNNI q8_0/q4_0 tiled gemm, f32 f16 bf16(dpbf16) dots; "
-                     "avx2: q4_k q6_k dots"
-                   : "avx512: VNNI q8_0/q4_0 tiled gemm, f32 f16 dots; avx2: bf16 q4_k q6_k dots";
+                     "avx2: q4_k q6_k dots, f16 attention"
+                   : "avx512: VNNI q8_0/q4_0 tiled gemm, f32 f16 dots; avx2: bf16 q4_k q6_k dots, "
+                     "f16 attention";
   k.vec_dot[at(DType::F32)] = avx512::dot_f32;
   k.vec_dot[at(DType::F16)] = avx512::dot_f16;
   if (bf16) k.vec_dot[at(DType::BF16)] = avx512::dot_bf16;

@@ -38,12 +38,26 @@ struct GemmKernel {
               int n_tok, int64_t n_in, float* y, int64_t ldy);
 };
 
+// Attention over the F16 KV cache (src/context/forward.cpp), n = head dimension.
+struct AttentionKernels {
+  // sum of x[i] * h[i] (the tiled algorithm's q . k; scalar: one fma chain in index order).
+  float (*dot_f32_f16)(const float* x, const uint16_t* h, int64_t n);
+  // y[i] = fma(a, h[i], y[i]): vectorized over i, so every y[i] sees the same operations as in
+  // scalar code (bit-identical).
+  void (*axpy_f16)(float a, const uint16_t* h, float* y, int64_t n);
+  // F16 accumulator updates of the one-row algorithm: acc = f16(acc * s), acc = f16(acc + a*v)
+  // (scalar: multiply then add; SIMD: fused, as llama.cpp's SIMD builds do).
+  void (*scale_f16)(uint16_t* acc, float s, int64_t n);
+  void (*axpy_f16_f16)(float a, const uint16_t* v, uint16_t* acc, int64_t n);
+};
+
 struct KernelTable {
   Isa isa;
   const char* summary;                 // which kernels this table brings, for system_info
   VecDotFn vec_dot[kTypeSlots];        // by weight type; null: no dot product for that type
   ConvertFn convert[kTypeSlots];       // by activation type (F32, F16, BF16, Q8_0, Q8_1, Q8_K)
   const GemmKernel* gemm[kTypeSlots];  // by weight type; null: matmul loops over vec_dot
+  AttentionKernels attention;
 };
 
 // The table of active_isa(), built on first use.

@@ -24,4 +24,9 @@ void quantize_q8_0_act(const float* x, void* dst, int64_t n);
 void quantize_q8_1_act(const float* x, void* dst, int64_t n);
 void quantize_q8_k_act(const float* x, void* dst, int64_t n);
 
+float dot_f32_f16(const float* x, const uint16_t* h, int64_t n);
+void axpy_f16(float a, const uint16_t* h, float* y, int64_t n);
+void scale_f16(uint16_t* acc, float s, int64_t n);
+void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n);
+
 }  // namespace hearth::kernels::scalar
