@@ -17,6 +17,11 @@ float dot_q4_0(const void* w, const void* x, int64_t n);
 void convert_f16(const float* x, void* dst, int64_t n);
 void quantize_q8_0_act(const float* x, void* dst, int64_t n);
 
+float dot_f32_f16(const float* x, const uint16_t* h, int64_t n);
+void axpy_f16(float a, const uint16_t* h, float* y, int64_t n);
+void scale_f16(uint16_t* acc, float s, int64_t n);
+void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n);
+
 // VNNI tiled products (several rows x several tokens per microkernel).
 extern const GemmKernel kGemmQ8_0;
 extern const GemmKernel kGemmQ4_0;

@@ -1,0 +1,63 @@
+// AVX-512 attention primitives over F16 K/V rows, 16 elements per step, tails through masked
+// loads and stores. Per element they do what the AVX2 versions do (fused multiply-adds).
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/avx512/avx512_kernels.hpp"
+
+namespace hearth::kernels::avx512 {
+namespace {
+
+__mmask16 mask_for(int64_t left) {
+  return left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
+}
+__m512 load_f16(const uint16_t* p, __mmask16 m) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+void store_f16(uint16_t* p, __m512 v, __mmask16 m) {
+  _mm256_mask_storeu_epi16(p, m, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+
+}  // namespace
+
+float dot_f32_f16(const float* x, const uint16_t* h, int64_t n) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), load_f16(h + i, 0xFFFF), a0);
+    a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16), load_f16(h + i + 16, 0xFFFF), a1);
+  }
+  for (; i < n; i += 16) {
+    const __mmask16 m = mask_for(n - i);
+    a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + i), load_f16(h + i, m), a0);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+}
+
+void axpy_f16(float a, const uint16_t* h, float* y, int64_t n) {
+  const __m512 av = _mm512_set1_ps(a);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = mask_for(n - i);
+    _mm512_mask_storeu_ps(y + i, m,
+                          _mm512_fmadd_ps(av, load_f16(h + i, m), _mm512_maskz_loadu_ps(m, y + i)));
+  }
+}
+
+void scale_f16(uint16_t* acc, float s, int64_t n) {
+  const __m512 sv = _mm512_set1_ps(s);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = mask_for(n - i);
+    store_f16(acc + i, _mm512_mul_ps(load_f16(acc + i, m), sv), m);
+  }
+}
+
+void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n) {
+  const __m512 av = _mm512_set1_ps(a);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = mask_for(n - i);
+    store_f16(acc + i, _mm512_fmadd_ps(load_f16(v + i, m), av, load_f16(acc + i, m)), m);
+  }
+}
+
+}  // namespace hearth::kernels::avx512
