@@ -228,6 +228,13 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
           g->run(w.data(), rb, 3, 8, prepared.data(), n_tok, n, y_split.data(), rows);
           g->run(w.data(), rb, 8, rows, prepared.data(), n_tok, n, y_split.data(), rows);
           EXPECT_EQ(y, y_split) << dtype_name(wt) << " nb=" << nb;
+          // A token alone (decode) gives the same bits as inside a batch (prefill).
+          for (int t = 0; t < n_tok; ++t) {
+            std::vector<float> y1(static_cast<size_t>(rows));
+            g->run(w.data(), rb, 0, rows, prepared.data() + t * stride, 1, n, y1.data(), rows);
+            for (int64_t r = 0; r < rows; ++r)
+              ASSERT_EQ(y1[r], y[t * rows + r]) << dtype_name(wt) << " tok " << t << " row " << r;
+          }
           std::vector<uint8_t> xa(*row_bytes(at, static_cast<uint64_t>(n)));
           for (int t = 0; t < n_tok; ++t) {
             scalar_table().convert[slot(at)](x.data() + t * n, xa.data(), n);

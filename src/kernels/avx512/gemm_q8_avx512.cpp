@@ -10,9 +10,11 @@
 // Each lane is then scaled by d_w * d_x and summed in float; a row's 16 lanes are reduced once.
 //
 // A microkernel computes R rows x T tokens (R, T <= 4): each weight vector is loaded once and
-// used for T tokens. Tokens are processed in chunks whose prepared rows stay in L2. Every
-// (row, token) result is computed by the same sequence of operations whatever the tile shape,
-// so results do not depend on the thread count or on which tile a row falls in.
+// used for T tokens; for prefill a tile of rows is first unpacked (unsigned bytes, scale
+// vectors) into a buffer that every token tile of the chunk reuses. Tokens are processed in chunks
+// whose prepared rows stay in L2. Every (row, token) result is computed by the same sequence of
+// operations whatever the tile shape, so results do not depend on the thread count or on which tile
+// a row falls in.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -126,11 +128,65 @@ float last_scale(const uint8_t* row, int64_t b) {
     return _cvtsh_ss((reinterpret_cast<const BlockQ4_0*>(row) + b)->d);
 }
 
-// R weight rows (w, w_stride apart) x T prepared tokens (act, act_stride apart) ->
-// y[t * ldy + r].
-template <WeightKind kKind, int R, int T>
-void tile(const uint8_t* w, size_t w_stride, const uint8_t* act, size_t act_stride, int64_t nb,
-          float* y, int64_t ldy) {
+// Where a microkernel gets its weight vectors: straight from the rows (decode, small batches),
+// or from a row tile unpacked once into a buffer and then reused for every token tile of a
+// chunk (prefill). Both give the same vectors, so the results are the same bits.
+template <WeightKind kKind>
+struct DirectWeights {
+  const uint8_t* w;
+  size_t stride;
+  __m512i pair_q(int r, int64_t b) const { return pair_weights<kKind>(w + r * stride, b); }
+  __m512 pair_d(int r, int64_t b) const { return pair_scales<kKind>(w + r * stride, b); }
+  __m256i last_q(int r, int64_t b) const { return last_weights<kKind>(w + r * stride, b); }
+  __m256 last_d(int r, int64_t b) const {
+    return _mm256_set1_ps(last_scale<kKind>(w + r * stride, b));
+  }
+};
+
+// Layout: per pair of blocks, per row: 64 weight bytes then 16 scale floats; then per row the
+// odd last block: 32 weight bytes and 8 scale floats.
+struct PackedWeights {
+  const uint8_t* buf;
+  int rows;
+  size_t tail;  // byte offset of the last-block section
+  const uint8_t* at(int r, int64_t b) const { return buf + ((b / 2) * rows + r) * 128; }
+  __m512i pair_q(int r, int64_t b) const { return _mm512_load_si512(at(r, b)); }
+  __m512 pair_d(int r, int64_t b) const { return _mm512_load_ps(at(r, b) + 64); }
+  __m256i last_q(int r, int64_t) const {
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(buf + tail + r * 64));
+  }
+  __m256 last_d(int r, int64_t) const {
+    return _mm256_load_ps(reinterpret_cast<const float*>(buf + tail + r * 64 + 32));
+  }
+};
+
+size_t packed_bytes(int rows, int64_t nb) {
+  return static_cast<size_t>(rows) * ((nb / 2) * 128 + 64);
+}
+
+template <WeightKind kKind>
+PackedWeights pack_rows(const uint8_t* w, size_t stride, int rows, int64_t nb, uint8_t* buf) {
+  const DirectWeights<kKind> src{w, stride};
+  PackedWeights p{buf, rows, static_cast<size_t>((nb / 2) * rows * 128)};
+  for (int64_t b = 0; b + 2 <= nb; b += 2)
+    for (int r = 0; r < rows; ++r) {
+      uint8_t* dst = buf + ((b / 2) * rows + r) * 128;
+      _mm512_store_si512(dst, src.pair_q(r, b));
+      _mm512_store_ps(dst + 64, src.pair_d(r, b));
+    }
+  if (nb & 1)
+    for (int r = 0; r < rows; ++r) {
+      uint8_t* dst = buf + p.tail + r * 64;
+      _mm256_store_si256(reinterpret_cast<__m256i*>(dst), src.last_q(r, nb - 1));
+      _mm256_store_ps(reinterpret_cast<float*>(dst + 32), src.last_d(r, nb - 1));
+    }
+  return p;
+}
+
+// R weight rows x T prepared tokens (act, act_stride apart) -> y[t * ldy + r].
+template <int R, int T, typename Src>
+void tile(const Src& src, const uint8_t* act, size_t act_stride, int64_t nb, float* y,
+          int64_t ldy) {
   __m512 acc[R][T];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r)
@@ -143,8 +199,8 @@ void tile(const uint8_t* w, size_t w_stride, const uint8_t* act, size_t act_stri
     __m512 wd[R];
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
-      wq[r] = pair_weights<kKind>(w + r * w_stride, b);
-      wd[r] = pair_scales<kKind>(w + r * w_stride, b);
+      wq[r] = src.pair_q(r, b);
+      wd[r] = src.pair_d(r, b);
     }
 #pragma GCC unroll 4
     for (int t = 0; t < T; ++t) {
@@ -162,8 +218,8 @@ void tile(const uint8_t* w, size_t w_stride, const uint8_t* act, size_t act_stri
   if (b < nb) {  // odd block count: one 256-bit step, zero-extended into the accumulators
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
-      const __m256i wq = last_weights<kKind>(w + r * w_stride, b);
-      const __m256 wd = _mm256_set1_ps(last_scale<kKind>(w + r * w_stride, b));
+      const __m256i wq = src.last_q(r, b);
+      const __m256 wd = src.last_d(r, b);
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) {
         const uint8_t* a = act + t * act_stride;
@@ -183,28 +239,31 @@ void tile(const uint8_t* w, size_t w_stride, const uint8_t* act, size_t act_stri
     for (int t = 0; t < T; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(acc[r][t]);
 }
 
-using TileFn = void (*)(const uint8_t*, size_t, const uint8_t*, size_t, int64_t, float*, int64_t);
+template <typename Src>
+using TileFn = void (*)(const Src&, const uint8_t*, size_t, int64_t, float*, int64_t);
 
-template <WeightKind kKind, int R>
-constexpr TileFn kRowTiles[4] = {tile<kKind, R, 1>, tile<kKind, R, 2>, tile<kKind, R, 3>,
-                                 tile<kKind, R, 4>};
+template <typename Src, int R>
+constexpr TileFn<Src> kRowTiles[4] = {tile<R, 1, Src>, tile<R, 2, Src>, tile<R, 3, Src>,
+                                      tile<R, 4, Src>};
 
-template <WeightKind kKind>
-TileFn tile_for(int r, int t) {
+template <typename Src>
+TileFn<Src> tile_for(int r, int t) {
   switch (r) {
     case 1:
-      return kRowTiles<kKind, 1>[t - 1];
+      return kRowTiles<Src, 1>[t - 1];
     case 2:
-      return kRowTiles<kKind, 2>[t - 1];
+      return kRowTiles<Src, 2>[t - 1];
     case 3:
-      return kRowTiles<kKind, 3>[t - 1];
+      return kRowTiles<Src, 3>[t - 1];
     default:
-      return kRowTiles<kKind, 4>[t - 1];
+      return kRowTiles<Src, 4>[t - 1];
   }
 }
 
 // Keeps a chunk of prepared token rows within ~256 KiB (L2) while the thread's rows stream past.
 constexpr size_t kChunkBytes = 256 * 1024;
+// Unpacked row tiles up to this size (4 rows of n_in <= 8192) live on the stack.
+constexpr size_t kPackBytes = 64 * 1024;
 
 template <WeightKind kKind>
 void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
@@ -213,14 +272,26 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
   const size_t stride = prepared_bytes(n_in);
   int chunk = static_cast<int>(kChunkBytes / (stride ? stride : 1)) / 4 * 4;
   if (chunk < 4) chunk = 4;
+  alignas(64) uint8_t buf[kPackBytes];
+  const bool can_pack = packed_bytes(4, nb) <= kPackBytes;
   for (int t0 = 0; t0 < n_tok; t0 += chunk) {
     const int t1 = t0 + chunk < n_tok ? t0 + chunk : n_tok;
     for (int64_t r = r0; r < r1; r += 4) {
       const int nr = r1 - r < 4 ? static_cast<int>(r1 - r) : 4;
-      for (int t = t0; t < t1; t += 4) {
-        const int nt = t1 - t < 4 ? t1 - t : 4;
-        tile_for<kKind>(nr, nt)(w + r * w_stride, w_stride, act + t * stride, stride, nb,
-                                y + t * ldy + r, ldy);
+      const uint8_t* rows = w + r * w_stride;
+      if (can_pack && t1 - t0 > 4) {  // several token tiles: unpack the rows once
+        const PackedWeights src = pack_rows<kKind>(rows, w_stride, nr, nb, buf);
+        for (int t = t0; t < t1; t += 4) {
+          const int nt = t1 - t < 4 ? t1 - t : 4;
+          tile_for<PackedWeights>(nr, nt)(src, act + t * stride, stride, nb, y + t * ldy + r, ldy);
+        }
+      } else {
+        const DirectWeights<kKind> src{rows, w_stride};
+        for (int t = t0; t < t1; t += 4) {
+          const int nt = t1 - t < 4 ? t1 - t : 4;
+          tile_for<DirectWeights<kKind>>(nr, nt)(src, act + t * stride, stride, nb, y + t * ldy + r,
+                                                 ldy);
+        }
       }
     }
   }
