@@ -296,6 +296,40 @@ TEST_P(Kernels, AttentionPrimitivesMatchScalar) {
   }
 }
 
+TEST_P(Kernels, AttentionTilesMatchThePrimitiveLoop) {
+  REQUIRE_ISA();
+  const auto& a = k->attention;
+  if (!a.tile_scores) GTEST_SKIP() << isa_name(GetParam()) << " loops over the primitives";
+  const auto& ref = scalar_table().attention;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int hd : {64, 128}) {
+    const int stride = 3 * hd;
+    for (int n : {1, 5, 64}) {
+      std::vector<float> q(hd), acc(hd);
+      std::vector<uint16_t> kv(static_cast<size_t>(n) * stride);
+      for (auto& v : q) v = normal(rng);
+      for (auto& v : acc) v = normal(rng);
+      for (auto& v : kv) v = fp32_to_fp16(normal(rng));
+      std::vector<float> s(n), want(n);
+      ASSERT_TRUE(a.tile_scores(q.data(), kv.data(), stride, n, hd, 0.125f, s.data()));
+      for (int j = 0; j < n; ++j) {
+        want[j] = ref.dot_f32_f16(q.data(), kv.data() + j * stride, hd) * 0.125f;
+        double mag = 0;
+        for (int i = 0; i < hd; ++i) mag += std::fabs(q[i] * fp16_to_fp32(kv[j * stride + i]));
+        EXPECT_NEAR(s[j], want[j], 1e-5 * mag * 0.125) << hd << " " << n << " " << j;
+      }
+      std::vector<float> got = acc, expect = acc;
+      ASSERT_TRUE(a.tile_accumulate(want.data(), kv.data(), stride, n, hd, 0.7f, got.data()));
+      for (auto& v : expect) v *= 0.7f;
+      for (int j = 0; j < n; ++j) ref.axpy_f16(want[j], kv.data() + j * stride, expect.data(), hd);
+      EXPECT_EQ(got, expect) << hd << " " << n;
+    }
+  }
+  float s1;
+  EXPECT_FALSE(a.tile_scores(nullptr, nullptr, 0, 0, 48, 1.0f, &s1)) << "hd 48 is not handled";
+}
+
 TEST(KernelTable, ActiveTableFollowsActiveIsa) {
   EXPECT_EQ(kernels::active_kernels().isa, active_isa());
   EXPECT_NE(kernels::kernels_for(Isa::kScalar), nullptr);

@@ -119,10 +119,13 @@ void attend_tiled(const kernels::KernelTable& ktab, const float* q, const uint16
   for (int j0 = 0; j0 < n_kv; j0 += kKvTile) {
     const int n = std::min(kKvTile, n_kv - j0);
     float tile_max = -INFINITY;
-    for (int j = 0; j < n; ++j) {
-      s[j] = ktab.attention.dot_f32_f16(q, K + static_cast<size_t>(j0 + j) * kv_stride, hd) * scale;
-      tile_max = std::max(tile_max, s[j]);
-    }
+    const uint16_t* Kt = K + static_cast<size_t>(j0) * kv_stride;
+    const uint16_t* Vt = V + static_cast<size_t>(j0) * kv_stride;
+    if (!ktab.attention.tile_scores ||
+        !ktab.attention.tile_scores(q, Kt, kv_stride, n, hd, scale, s))
+      for (int j = 0; j < n; ++j)
+        s[j] = ktab.attention.dot_f32_f16(q, Kt + static_cast<size_t>(j) * kv_stride, hd) * scale;
+    for (int j = 0; j < n; ++j) tile_max = std::max(tile_max, s[j]);
     const float M_new = std::max(M, tile_max);
     const float ms = std::exp(M - M_new);
     double tile_sum = 0;
@@ -133,9 +136,12 @@ void attend_tiled(const kernels::KernelTable& ktab, const float* q, const uint16
     S = S * ms + tile_sum;
     // acc[i] = fma over j of s[j] * V[j][i], after acc[i] * ms: row by row over j keeps each
     // element's order of operations.
-    for (int i = 0; i < hd; ++i) acc[i] *= ms;
-    for (int j = 0; j < n; ++j)
-      ktab.attention.axpy_f16(s[j], V + static_cast<size_t>(j0 + j) * kv_stride, acc, hd);
+    if (!ktab.attention.tile_accumulate ||
+        !ktab.attention.tile_accumulate(s, Vt, kv_stride, n, hd, ms, acc)) {
+      for (int i = 0; i < hd; ++i) acc[i] *= ms;
+      for (int j = 0; j < n; ++j)
+        ktab.attention.axpy_f16(s[j], Vt + static_cast<size_t>(j) * kv_stride, acc, hd);
+    }
     M = M_new;
   }
   for (int i = 0; i < hd; ++i) out[i] = static_cast<float>(acc[i] / S);

@@ -34,7 +34,8 @@ KernelTable scalar_table() {
   k.convert[at(DType::Q8_0)] = scalar::quantize_q8_0_act;
   k.convert[at(DType::Q8_1)] = scalar::quantize_q8_1_act;
   k.convert[at(DType::Q8_K)] = scalar::quantize_q8_k_act;
-  k.attention = {scalar::dot_f32_f16, scalar::axpy_f16, scalar::scale_f16, scalar::axpy_f16_f16};
+  k.attention = {scalar::dot_f32_f16,  scalar::axpy_f16, scalar::scale_f16,
+                 scalar::axpy_f16_f16, nullptr,          nullptr};
   return k;
 }
 
@@ -54,7 +55,10 @@ KernelTable avx2_table() {
   k.convert[at(DType::F16)] = avx2::convert_f16;
   k.convert[at(DType::BF16)] = avx2::convert_bf16;
   k.convert[at(DType::Q8_0)] = avx2::quantize_q8_0_act;
-  k.attention = {avx2::dot_f32_f16, avx2::axpy_f16, avx2::scale_f16, avx2::axpy_f16_f16};
+  k.attention.dot_f32_f16 = avx2::dot_f32_f16;
+  k.attention.axpy_f16 = avx2::axpy_f16;
+  k.attention.scale_f16 = avx2::scale_f16;
+  k.attention.axpy_f16_f16 = avx2::axpy_f16_f16;
   return k;
 }
 
@@ -76,7 +80,8 @@ KernelTable avx512_table() {
   k.convert[at(DType::Q8_0)] = avx512::quantize_q8_0_act;
   k.gemm[at(DType::Q8_0)] = &avx512::kGemmQ8_0;
   k.gemm[at(DType::Q4_0)] = &avx512::kGemmQ4_0;
-  k.attention = {avx512::dot_f32_f16, avx512::axpy_f16, avx512::scale_f16, avx512::axpy_f16_f16};
+  k.attention = {avx512::dot_f32_f16,  avx512::axpy_f16,    avx512::scale_f16,
+                 avx512::axpy_f16_f16, avx512::tile_scores, avx512::tile_accumulate};
   return k;
 }
 

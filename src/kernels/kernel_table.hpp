@@ -49,6 +49,15 @@ struct AttentionKernels {
   // (scalar: multiply then add; SIMD: fused, as llama.cpp's SIMD builds do).
   void (*scale_f16)(uint16_t* acc, float s, int64_t n);
   void (*axpy_f16_f16)(float a, const uint16_t* v, uint16_t* acc, int64_t n);
+  // Optional (null: forward.cpp loops over the primitives above): one KV tile of the tiled
+  // algorithm, n cells of K/V rows kv_stride apart, head size hd:
+  //   s[j] = (q . K[j]) * scale;   acc = acc * ms, then acc += s[j] * V[j] for j = 0..n-1,
+  // with the accumulator kept in registers; per element of acc the operations are those of
+  // axpy_f16 (bit-identical to the loop). Return false when hd is not handled.
+  bool (*tile_scores)(const float* q, const uint16_t* K, int64_t kv_stride, int n, int hd,
+                      float scale, float* s);
+  bool (*tile_accumulate)(const float* s, const uint16_t* V, int64_t kv_stride, int n, int hd,
+                          float ms, float* acc);
 };
 
 struct KernelTable {

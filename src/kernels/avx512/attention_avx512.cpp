@@ -60,4 +60,66 @@ void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n) {
   }
 }
 
+namespace {
+
+// NV = hd / 16 vectors per head row, q and the accumulator held in registers.
+template <int NV>
+void scores(const float* q, const uint16_t* K, int64_t kv_stride, int n, float scale, float* s) {
+  __m512 qv[NV];
+  for (int v = 0; v < NV; ++v) qv[v] = _mm512_loadu_ps(q + 16 * v);
+  for (int j = 0; j < n; ++j) {
+    const uint16_t* k = K + j * kv_stride;
+    __m512 a0 = _mm512_mul_ps(qv[0], load_f16(k, 0xFFFF));
+    __m512 a1 = _mm512_mul_ps(qv[1], load_f16(k + 16, 0xFFFF));
+    for (int v = 2; v < NV; v += 2) {
+      a0 = _mm512_fmadd_ps(qv[v], load_f16(k + 16 * v, 0xFFFF), a0);
+      a1 = _mm512_fmadd_ps(qv[v + 1], load_f16(k + 16 * v + 16, 0xFFFF), a1);
+    }
+    s[j] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale;
+  }
+}
+
+template <int NV>
+void accumulate(const float* s, const uint16_t* V, int64_t kv_stride, int n, float ms, float* acc) {
+  __m512 av[NV];
+  const __m512 msv = _mm512_set1_ps(ms);
+  for (int v = 0; v < NV; ++v) av[v] = _mm512_mul_ps(_mm512_loadu_ps(acc + 16 * v), msv);
+  for (int j = 0; j < n; ++j) {
+    const __m512 sj = _mm512_set1_ps(s[j]);
+    const uint16_t* row = V + j * kv_stride;
+    for (int v = 0; v < NV; ++v) av[v] = _mm512_fmadd_ps(sj, load_f16(row + 16 * v, 0xFFFF), av[v]);
+  }
+  for (int v = 0; v < NV; ++v) _mm512_storeu_ps(acc + 16 * v, av[v]);
+}
+
+}  // namespace
+
+bool tile_scores(const float* q, const uint16_t* K, int64_t kv_stride, int n, int hd, float scale,
+                 float* s) {
+  switch (hd) {
+    case 64:
+      scores<4>(q, K, kv_stride, n, scale, s);
+      return true;
+    case 128:
+      scores<8>(q, K, kv_stride, n, scale, s);
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool tile_accumulate(const float* s, const uint16_t* V, int64_t kv_stride, int n, int hd, float ms,
+                     float* acc) {
+  switch (hd) {
+    case 64:
+      accumulate<4>(s, V, kv_stride, n, ms, acc);
+      return true;
+    case 128:
+      accumulate<8>(s, V, kv_stride, n, ms, acc);
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace hearth::kernels::avx512

@@ -21,6 +21,10 @@ float dot_f32_f16(const float* x, const uint16_t* h, int64_t n);
 void axpy_f16(float a, const uint16_t* h, float* y, int64_t n);
 void scale_f16(uint16_t* acc, float s, int64_t n);
 void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n);
+bool tile_scores(const float* q, const uint16_t* K, int64_t kv_stride, int n, int hd, float scale,
+                 float* s);
+bool tile_accumulate(const float* s, const uint16_t* V, int64_t kv_stride, int n, int hd, float ms,
+                     float* acc);
 
 // VNNI tiled products (several rows x several tokens per microkernel).
 extern const GemmKernel kGemmQ8_0;
