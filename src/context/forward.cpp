@@ -182,24 +182,31 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
     add_bias(q.data(), L.bq, n_tok, q_dim);
     add_bias(k.data(), L.bk, n_tok, kv_dim);
     add_bias(v.data(), L.bv, n_tok, kv_dim);
-    for (size_t t = 0; t < T; ++t) {
-      float* qt = &q[t * q_dim];
-      float* kt = &k[t * kv_dim];
-      if (c.qk_norm) {
-        for (int hh = 0; hh < c.n_head; ++hh)
-          rms_norm(qt + hh * hd, f32(L.q_norm), qt + hh * hd, hd, c.rms_eps);
-        for (int hh = 0; hh < c.n_head_kv; ++hh)
-          rms_norm(kt + hh * hd, f32(L.k_norm), kt + hh * hd, hd, c.rms_eps);
-      }
-      const float* ct = &cs[t * (c.n_rot / 2)];
-      const float* st = &sn[t * (c.n_rot / 2)];
-      rope(c, qt, c.n_head, ct, st);
-      rope(c, kt, c.n_head_kv, ct, st);
-      uint16_t* kc = &k_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
-      uint16_t* vc = &v_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
-      to_f16(kt, kc, kv_dim);
-      to_f16(&v[t * kv_dim], vc, kv_dim);
-    }
+    // Per-token work on several threads for batches (elementwise: no change in numerics).
+    const int64_t tok_grain = n_tok >= 16 ? 4 : n_tok;
+    parallel_for(
+        pool, n_tok,
+        [&](int64_t t0, int64_t t1) {
+          for (size_t t = static_cast<size_t>(t0); t < static_cast<size_t>(t1); ++t) {
+            float* qt = &q[t * q_dim];
+            float* kt = &k[t * kv_dim];
+            if (c.qk_norm) {
+              for (int hh = 0; hh < c.n_head; ++hh)
+                rms_norm(qt + hh * hd, f32(L.q_norm), qt + hh * hd, hd, c.rms_eps);
+              for (int hh = 0; hh < c.n_head_kv; ++hh)
+                rms_norm(kt + hh * hd, f32(L.k_norm), kt + hh * hd, hd, c.rms_eps);
+            }
+            const float* ct = &cs[t * (c.n_rot / 2)];
+            const float* st = &sn[t * (c.n_rot / 2)];
+            rope(c, qt, c.n_head, ct, st);
+            rope(c, kt, c.n_head_kv, ct, st);
+            uint16_t* kc = &k_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
+            uint16_t* vc = &v_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
+            to_f16(kt, kc, kv_dim);
+            to_f16(&v[t * kv_dim], vc, kv_dim);
+          }
+        },
+        tok_grain);
 
     // Attention, one (token, head) pair per task.
     const int group = c.n_head / c.n_head_kv;
@@ -230,7 +237,12 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
       rms_norm(&x[t * n_embd], f32(L.ffn_norm), &h[t * n_embd], n_embd, c.rms_eps);
     matmul(L.ffn_gate, h.data(), g.data(), n_tok, pool);
     matmul(L.ffn_up, h.data(), u.data(), n_tok, pool);
-    for (size_t i = 0; i < T * c.n_ff; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+    parallel_for(
+        pool, static_cast<int64_t>(T) * c.n_ff,
+        [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+        },
+        4096);
     matmul(L.ffn_down, g.data(), h.data(), n_tok, pool);
     for (size_t i = 0; i < T * n_embd; ++i) x[i] += h[i];
   }
