@@ -85,6 +85,9 @@ void attend_f16acc(const kernels::KernelTable& ktab, const float* q, const uint1
                    const uint16_t* V, int kv_stride, int n_kv, int hd, float scale, float* out,
                    uint16_t* acc, uint16_t* qh) {
   ktab.convert[static_cast<int>(DType::F16)](q, qh, hd);
+  if (ktab.attention.attend_row_f16acc &&
+      ktab.attention.attend_row_f16acc(qh, K, V, kv_stride, n_kv, hd, scale, out))
+    return;
   const kernels::VecDotFn dot_f16 = ktab.vec_dot[static_cast<int>(DType::F16)];
   std::fill(acc, acc + hd, uint16_t{0});
   float M = -INFINITY, S = 0;

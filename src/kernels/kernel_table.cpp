@@ -34,8 +34,13 @@ KernelTable scalar_table() {
   k.convert[at(DType::Q8_0)] = scalar::quantize_q8_0_act;
   k.convert[at(DType::Q8_1)] = scalar::quantize_q8_1_act;
   k.convert[at(DType::Q8_K)] = scalar::quantize_q8_k_act;
-  k.attention = {scalar::dot_f32_f16,  scalar::axpy_f16, scalar::scale_f16,
-                 scalar::axpy_f16_f16, nullptr,          nullptr};
+  k.attention = {scalar::dot_f32_f16,
+                 scalar::axpy_f16,
+                 scalar::scale_f16,
+                 scalar::axpy_f16_f16,
+                 nullptr,
+                 nullptr,
+                 nullptr};
   return k;
 }
 
@@ -80,8 +85,9 @@ KernelTable avx512_table() {
   k.convert[at(DType::Q8_0)] = avx512::quantize_q8_0_act;
   k.gemm[at(DType::Q8_0)] = &avx512::kGemmQ8_0;
   k.gemm[at(DType::Q4_0)] = &avx512::kGemmQ4_0;
-  k.attention = {avx512::dot_f32_f16,  avx512::axpy_f16,    avx512::scale_f16,
-                 avx512::axpy_f16_f16, avx512::tile_scores, avx512::tile_accumulate};
+  k.attention = {avx512::dot_f32_f16,      avx512::axpy_f16,    avx512::scale_f16,
+                 avx512::axpy_f16_f16,     avx512::tile_scores, avx512::tile_accumulate,
+                 avx512::attend_row_f16acc};
   return k;
 }
 

@@ -1,7 +1,7 @@
 // AVX2 dot products of Q4_K and Q6_K weight rows with Q8_K activations. The integer sum of a
 // whole super-block is built in int32 lanes (maddubs, then madd with the sub-block scales),
-// reduced to one exact integer, and scaled as the scalar kernel does (the compiler may fuse the
-// final multiply-adds, so the last bits can differ from scalar).
+// reduced to one exact integer, and scaled exactly as the scalar kernel does (no contraction in
+// kernel files): the result is bit-identical to the scalar reference.
 #include <immintrin.h>
 
 #include <cstdint>

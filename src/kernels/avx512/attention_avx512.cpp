@@ -122,4 +122,67 @@ bool tile_accumulate(const float* s, const uint16_t* V, int64_t kv_stride, int n
   }
 }
 
+namespace {
+
+// The one-row algorithm with NC = hd / 64 chunks of four vectors. The dot product repeats
+// dot_f16's order (four accumulators over 64-element steps); the accumulator is rounded to F16
+// after every update, as scale_f16 / axpy_f16_f16 do through memory.
+template <int NC>
+void row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
+                int n_kv, float scale, float* out) {
+  constexpr int NV = 4 * NC;
+  __m512 q[NV], acc[NV];
+  for (int v = 0; v < NV; ++v) {
+    q[v] = load_f16(qh + 16 * v, 0xFFFF);
+    acc[v] = _mm512_setzero_ps();
+  }
+  float M = -__builtin_inff(), S = 0;
+  for (int j = 0; j < n_kv; ++j) {
+    const uint16_t* k = K + j * kv_stride;
+    __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                   _mm512_setzero_ps()};
+    for (int c = 0; c < NC; ++c)
+      for (int u = 0; u < 4; ++u)
+        a[u] = _mm512_fmadd_ps(q[4 * c + u], load_f16(k + 64 * c + 16 * u, 0xFFFF), a[u]);
+    const float sv =
+        _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
+        scale;
+    float ms = 1.0f, vs = 1.0f;
+    if (sv > M) {
+      ms = __builtin_expf(M - sv);
+      M = sv;
+      const __m512 m = _mm512_set1_ps(ms);
+      for (int v = 0; v < NV; ++v)
+        acc[v] =
+            _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_mul_ps(acc[v], m), _MM_FROUND_TO_NEAREST_INT));
+    } else {
+      vs = __builtin_expf(sv - M);
+    }
+    const __m512 w = _mm512_set1_ps(vs);
+    const uint16_t* row = V + j * kv_stride;
+    for (int v = 0; v < NV; ++v)
+      acc[v] = _mm512_cvtph_ps(_mm512_cvtps_ph(
+          _mm512_fmadd_ps(load_f16(row + 16 * v, 0xFFFF), w, acc[v]), _MM_FROUND_TO_NEAREST_INT));
+    S = S * ms + vs;
+  }
+  const __m512 inv = _mm512_set1_ps(S);
+  for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + 16 * v, _mm512_div_ps(acc[v], inv));
+}
+
+}  // namespace
+
+bool attend_row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
+                       int n_kv, int hd, float scale, float* out) {
+  switch (hd) {
+    case 64:
+      row_f16acc<1>(qh, K, V, kv_stride, n_kv, scale, out);
+      return true;
+    case 128:
+      row_f16acc<2>(qh, K, V, kv_stride, n_kv, scale, out);
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace hearth::kernels::avx512
