@@ -17,3 +17,13 @@ endif()
 set(HEARTH_AVX2_FLAGS -mavx2 -mfma -mf16c)
 set(HEARTH_AVX512_FLAGS -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq
     -mavx512vnni -mavx512bf16)
+# No implicit a*b+c contraction in the kernel files: with -mfma GCC would fuse plain expressions
+# (and intrinsic multiplies followed by adds), making results differ from the portable code in
+# ways nobody wrote down. Kernels fuse only where they call an fma intrinsic.
+list(APPEND HEARTH_AVX2_FLAGS -ffp-contract=off)
+list(APPEND HEARTH_AVX512_FLAGS -ffp-contract=off)
+# GCC 12's AVX-512 intrinsic headers start some results from _mm512_undefined_*(), which it then
+# reports as uninitialized under -Werror (GCC bug 105593); the reports are false.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND HEARTH_AVX512_FLAGS -Wno-uninitialized -Wno-maybe-uninitialized)
+endif()

@@ -24,6 +24,7 @@
 #include "hearth/context.hpp"
 #include "hearth/error.hpp"
 #include "hearth/quant.hpp"
+#include "kernels/kernel_table.hpp"
 #include "model/matmul.hpp"
 
 namespace hearth {
@@ -80,28 +81,28 @@ void rope(const ModelConfig& c, float* x, int n_heads, const float* cs, const fl
 // llama.cpp's CPU flash attention for small batches (one query row at a time): Q rounded to F16,
 // one pass with a running max M and sum S, and the V accumulator kept in F16 (rounded after
 // every update). K/V rows are kv_stride apart; n_kv cells are visible.
-void attend_f16acc(const float* q, const uint16_t* K, const uint16_t* V, int kv_stride, int n_kv,
-                   int hd, float scale, float* out, uint16_t* acc) {
-  std::vector<float> qh(hd);
-  for (int i = 0; i < hd; ++i) qh[i] = fp16_to_fp32(fp32_to_fp16(q[i]));
+void attend_f16acc(const kernels::KernelTable& ktab, const float* q, const uint16_t* K,
+                   const uint16_t* V, int kv_stride, int n_kv, int hd, float scale, float* out,
+                   uint16_t* acc, uint16_t* qh) {
+  ktab.convert[static_cast<int>(DType::F16)](q, qh, hd);
+  if (ktab.attention.attend_row_f16acc &&
+      ktab.attention.attend_row_f16acc(qh, K, V, kv_stride, n_kv, hd, scale, out))
+    return;
+  const kernels::VecDotFn dot_f16 = ktab.vec_dot[static_cast<int>(DType::F16)];
   std::fill(acc, acc + hd, uint16_t{0});
   float M = -INFINITY, S = 0;
   for (int j = 0; j < n_kv; ++j) {
     const uint16_t* kj = K + static_cast<size_t>(j) * kv_stride;
-    double dot = 0;
-    for (int i = 0; i < hd; ++i) dot += static_cast<double>(qh[i] * fp16_to_fp32(kj[i]));
-    const float sv = static_cast<float>(dot) * scale;
+    const float sv = dot_f16(qh, kj, hd) * scale;
     float ms = 1.0f, vs = 1.0f;
     if (sv > M) {
       ms = std::exp(M - sv);
       M = sv;
-      for (int i = 0; i < hd; ++i) acc[i] = fp32_to_fp16(fp16_to_fp32(acc[i]) * ms);
+      ktab.attention.scale_f16(acc, ms, hd);
     } else {
       vs = std::exp(sv - M);
     }
-    const uint16_t* vj = V + static_cast<size_t>(j) * kv_stride;
-    for (int i = 0; i < hd; ++i)
-      acc[i] = fp32_to_fp16(fp16_to_fp32(acc[i]) + fp16_to_fp32(vj[i]) * vs);
+    ktab.attention.axpy_f16_f16(vs, V + static_cast<size_t>(j) * kv_stride, acc, hd);
     S = S * ms + vs;
   }
   for (int i = 0; i < hd; ++i) out[i] = fp16_to_fp32(acc[i]) / S;
@@ -111,21 +112,23 @@ void attend_f16acc(const float* q, const uint16_t* K, const uint16_t* V, int kv_
 // F32 Q, KV in tiles of 64 cells, per-tile max, softmax sums in double, F32 accumulator.
 constexpr int kTiledMinRows = 64;
 constexpr int kKvTile = 64;
-void attend_tiled(const float* q, const uint16_t* K, const uint16_t* V, int kv_stride, int n_kv,
-                  int hd, float scale, float* out) {
-  std::vector<float> acc(hd, 0.0f), s(kKvTile);
+void attend_tiled(const kernels::KernelTable& ktab, const float* q, const uint16_t* K,
+                  const uint16_t* V, int kv_stride, int n_kv, int hd, float scale, float* out,
+                  float* acc) {
+  float s[kKvTile];
+  std::fill(acc, acc + hd, 0.0f);
   float M = -INFINITY;
   double S = 0;
   for (int j0 = 0; j0 < n_kv; j0 += kKvTile) {
     const int n = std::min(kKvTile, n_kv - j0);
     float tile_max = -INFINITY;
-    for (int j = 0; j < n; ++j) {
-      const uint16_t* kj = K + static_cast<size_t>(j0 + j) * kv_stride;
-      float dot = 0;
-      for (int i = 0; i < hd; ++i) dot = std::fma(q[i], fp16_to_fp32(kj[i]), dot);
-      s[j] = dot * scale;
-      tile_max = std::max(tile_max, s[j]);
-    }
+    const uint16_t* Kt = K + static_cast<size_t>(j0) * kv_stride;
+    const uint16_t* Vt = V + static_cast<size_t>(j0) * kv_stride;
+    if (!ktab.attention.tile_scores ||
+        !ktab.attention.tile_scores(q, Kt, kv_stride, n, hd, scale, s))
+      for (int j = 0; j < n; ++j)
+        s[j] = ktab.attention.dot_f32_f16(q, Kt + static_cast<size_t>(j) * kv_stride, hd) * scale;
+    for (int j = 0; j < n; ++j) tile_max = std::max(tile_max, s[j]);
     const float M_new = std::max(M, tile_max);
     const float ms = std::exp(M - M_new);
     double tile_sum = 0;
@@ -134,11 +137,13 @@ void attend_tiled(const float* q, const uint16_t* K, const uint16_t* V, int kv_s
       tile_sum += s[j];
     }
     S = S * ms + tile_sum;
-    for (int i = 0; i < hd; ++i) {
-      float a = acc[i] * ms;
+    // acc[i] = fma over j of s[j] * V[j][i], after acc[i] * ms: row by row over j keeps each
+    // element's order of operations.
+    if (!ktab.attention.tile_accumulate ||
+        !ktab.attention.tile_accumulate(s, Vt, kv_stride, n, hd, ms, acc)) {
+      for (int i = 0; i < hd; ++i) acc[i] *= ms;
       for (int j = 0; j < n; ++j)
-        a = std::fma(s[j], fp16_to_fp32(V[static_cast<size_t>(j0 + j) * kv_stride + i]), a);
-      acc[i] = a;
+        ktab.attention.axpy_f16(s[j], Vt + static_cast<size_t>(j) * kv_stride, acc, hd);
     }
     M = M_new;
   }
@@ -150,6 +155,8 @@ void attend_tiled(const float* q, const uint16_t* K, const uint16_t* V, int kv_s
 void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* out_logits) {
   const ModelConfig& c = model_->config();
   const Model& m = *model_;
+  const kernels::KernelTable& ktab = kernels::active_kernels();
+  const kernels::ConvertFn to_f16 = ktab.convert[static_cast<int>(DType::F16)];
   ThreadPool* pool = pool_.get();
   const int n_embd = c.n_embd, hd = c.head_dim;
   const int q_dim = c.n_head * hd, kv_dim = c.n_head_kv * hd;
@@ -178,34 +185,39 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
     add_bias(q.data(), L.bq, n_tok, q_dim);
     add_bias(k.data(), L.bk, n_tok, kv_dim);
     add_bias(v.data(), L.bv, n_tok, kv_dim);
-    for (size_t t = 0; t < T; ++t) {
-      float* qt = &q[t * q_dim];
-      float* kt = &k[t * kv_dim];
-      if (c.qk_norm) {
-        for (int hh = 0; hh < c.n_head; ++hh)
-          rms_norm(qt + hh * hd, f32(L.q_norm), qt + hh * hd, hd, c.rms_eps);
-        for (int hh = 0; hh < c.n_head_kv; ++hh)
-          rms_norm(kt + hh * hd, f32(L.k_norm), kt + hh * hd, hd, c.rms_eps);
-      }
-      const float* ct = &cs[t * (c.n_rot / 2)];
-      const float* st = &sn[t * (c.n_rot / 2)];
-      rope(c, qt, c.n_head, ct, st);
-      rope(c, kt, c.n_head_kv, ct, st);
-      uint16_t* kc = &k_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
-      uint16_t* vc = &v_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
-      for (int i = 0; i < kv_dim; ++i) {
-        kc[i] = fp32_to_fp16(kt[i]);
-        vc[i] = fp32_to_fp16(v[t * kv_dim + i]);
-      }
-    }
+    // Per-token work on several threads for batches (elementwise: no change in numerics).
+    const int64_t tok_grain = n_tok >= 16 ? 4 : n_tok;
+    parallel_for(
+        pool, n_tok,
+        [&](int64_t t0, int64_t t1) {
+          for (size_t t = static_cast<size_t>(t0); t < static_cast<size_t>(t1); ++t) {
+            float* qt = &q[t * q_dim];
+            float* kt = &k[t * kv_dim];
+            if (c.qk_norm) {
+              for (int hh = 0; hh < c.n_head; ++hh)
+                rms_norm(qt + hh * hd, f32(L.q_norm), qt + hh * hd, hd, c.rms_eps);
+              for (int hh = 0; hh < c.n_head_kv; ++hh)
+                rms_norm(kt + hh * hd, f32(L.k_norm), kt + hh * hd, hd, c.rms_eps);
+            }
+            const float* ct = &cs[t * (c.n_rot / 2)];
+            const float* st = &sn[t * (c.n_rot / 2)];
+            rope(c, qt, c.n_head, ct, st);
+            rope(c, kt, c.n_head_kv, ct, st);
+            uint16_t* kc = &k_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
+            uint16_t* vc = &v_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
+            to_f16(kt, kc, kv_dim);
+            to_f16(&v[t * kv_dim], vc, kv_dim);
+          }
+        },
+        tok_grain);
 
     // Attention, one (token, head) pair per task.
     const int group = c.n_head / c.n_head_kv;
     const uint16_t* K = k_cache_[il].data();
     const uint16_t* V = v_cache_[il].data();
     parallel_for(pool, static_cast<int64_t>(T) * c.n_head, [&](int64_t b, int64_t e) {
-      std::vector<float> o(hd);
-      std::vector<uint16_t> acc(hd);
+      std::vector<float> o(hd), acc32(hd);
+      std::vector<uint16_t> acc(hd), qh(hd);
       for (int64_t task = b; task < e; ++task) {
         const int t = static_cast<int>(task / c.n_head), hh = static_cast<int>(task % c.n_head);
         const int kvh = hh / group, n_kv = p0 + t + 1;  // causal: positions 0..p0+t
@@ -213,9 +225,10 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
         const uint16_t* Kh = K + kvh * hd;
         const uint16_t* Vh = V + kvh * hd;
         if (n_tok >= kTiledMinRows)
-          attend_tiled(qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data());
+          attend_tiled(ktab, qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data(), acc32.data());
         else
-          attend_f16acc(qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data(), acc.data());
+          attend_f16acc(ktab, qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data(), acc.data(),
+                        qh.data());
         std::copy(o.begin(), o.end(), &att[static_cast<size_t>(t) * q_dim + hh * hd]);
       }
     });
@@ -227,7 +240,12 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
       rms_norm(&x[t * n_embd], f32(L.ffn_norm), &h[t * n_embd], n_embd, c.rms_eps);
     matmul(L.ffn_gate, h.data(), g.data(), n_tok, pool);
     matmul(L.ffn_up, h.data(), u.data(), n_tok, pool);
-    for (size_t i = 0; i < T * c.n_ff; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+    parallel_for(
+        pool, static_cast<int64_t>(T) * c.n_ff,
+        [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+        },
+        4096);
     matmul(L.ffn_down, g.data(), h.data(), n_tok, pool);
     for (size_t i = 0; i < T * n_embd; ++i) x[i] += h[i];
   }

@@ -3,11 +3,13 @@
 #include <cpuid.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fmt/format.h>
 #include <thread>
+
+#include "kernels/kernel_table.hpp"
 
 namespace hearth {
 namespace {
@@ -29,9 +31,9 @@ CpuFeatures detect() {
     f.f16c = c & bit_F16C;
     const bool osxsave = c & bit_OSXSAVE;
     const uint64_t xcr0 = osxsave ? xgetbv0() : 0;
-    const bool os_avx = (xcr0 & 0x6) == 0x6;            // XMM + YMM state
-    const bool os_avx512 = (xcr0 & 0xe6) == 0xe6;       // + opmask, ZMM state
-    const bool os_amx = (xcr0 & 0x60000) == 0x60000;    // XTILECFG + XTILEDATA
+    const bool os_avx = (xcr0 & 0x6) == 0x6;          // XMM + YMM state
+    const bool os_avx512 = (xcr0 & 0xe6) == 0xe6;     // + opmask, ZMM state
+    const bool os_amx = (xcr0 & 0x60000) == 0x60000;  // XTILECFG + XTILEDATA
     f.avx = (c & bit_AVX) && os_avx;
     f.fma = f.fma && os_avx;
     f.f16c = f.f16c && os_avx;
@@ -64,7 +66,8 @@ CpuFeatures detect() {
   f.brand = brand;
   while (!f.brand.empty() && f.brand.back() == ' ') f.brand.pop_back();
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
-  f.logical_cores = n > 0 ? static_cast<int>(n) : static_cast<int>(std::thread::hardware_concurrency());
+  f.logical_cores =
+      n > 0 ? static_cast<int>(n) : static_cast<int>(std::thread::hardware_concurrency());
   if (f.logical_cores < 1) f.logical_cores = 1;
   f.physical_cores = f.logical_cores;
   return f;
@@ -74,11 +77,15 @@ Isa parse_forced_isa(Isa best) {
   const char* env = std::getenv("HEARTH_FORCE_ISA");
   if (!env || !*env) return best;
   Isa want;
-  if (!std::strcmp(env, "scalar")) want = Isa::kScalar;
-  else if (!std::strcmp(env, "avx2")) want = Isa::kAvx2;
-  else if (!std::strcmp(env, "avx512")) want = Isa::kAvx512;
+  if (!std::strcmp(env, "scalar"))
+    want = Isa::kScalar;
+  else if (!std::strcmp(env, "avx2"))
+    want = Isa::kAvx2;
+  else if (!std::strcmp(env, "avx512"))
+    want = Isa::kAvx512;
   else {
-    std::fprintf(stderr, "hearth: ignoring HEARTH_FORCE_ISA=%s (use scalar, avx2 or avx512)\n", env);
+    std::fprintf(stderr, "hearth: ignoring HEARTH_FORCE_ISA=%s (use scalar, avx2 or avx512)\n",
+                 env);
     return best;
   }
   if (static_cast<int>(want) > static_cast<int>(best)) {
@@ -98,9 +105,12 @@ const CpuFeatures& cpu_features() {
 
 const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::kScalar: return "scalar";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
   }
   return "?";
 }
@@ -122,10 +132,11 @@ std::string system_info() {
   const auto& f = cpu_features();
   return fmt::format(
       "AVX = {} | AVX2 = {} | FMA = {} | F16C = {} | AVX512 = {} | AVX512_VNNI = {} | "
-      "AVX512_BF16 = {} | AVX_VNNI = {} | AMX_INT8 = {} | ISA = {} | cores = {} | CPU = {}",
+      "AVX512_BF16 = {} | AVX_VNNI = {} | AMX_INT8 = {} | ISA = {} | kernels = {} | cores = {} | "
+      "CPU = {}",
       int(f.avx), int(f.avx2), int(f.fma), int(f.f16c), int(f.avx512f), int(f.avx512vnni),
       int(f.avx512bf16), int(f.avx_vnni), int(f.amx_int8), isa_name(active_isa()),
-      f.logical_cores, f.brand);
+      kernels::active_kernels().summary, f.logical_cores, f.brand);
 }
 
 }  // namespace hearth

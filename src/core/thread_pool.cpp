@@ -1,75 +1,112 @@
 #include "core/thread_pool.hpp"
 
+#include <immintrin.h>
+
 #include <algorithm>
 
 #include "hearth/cpu.hpp"
 
 namespace hearth {
+namespace {
+
+// About 0.1-0.5 ms of pause instructions before sleeping: long enough to bridge the gap between
+// two loops of a forward pass, short enough not to burn a core when the model is idle.
+constexpr int kSpinIterations = 1 << 12;
+
+}  // namespace
 
 ThreadPool::ThreadPool(int n_threads) {
   if (n_threads <= 0) n_threads = std::max(1, cpu_features().logical_cores);
   n_threads_ = n_threads;
-  for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
+  for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this] { worker(); });
 }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true);
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::worker(int index) {
+void ThreadPool::run_chunks() {
+  for (;;) {
+    const int64_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (c >= n_chunks_) return;
+    const int64_t begin = c * chunk_;
+    (*job_)(begin, std::min(n_, begin + chunk_));
+  }
+}
+
+// True when a new job arrived, false on stop. Spins first, then sleeps. The sleeping counter and
+// the generation are seq_cst atomics on both sides, so the caller either sees the sleeper and
+// notifies under the mutex, or the sleeper sees the new generation before it blocks.
+bool ThreadPool::wait_for_job(uint64_t seen) {
+  for (int i = 0; i < kSpinIterations; ++i) {
+    if (generation_.load(std::memory_order_acquire) != seen) return true;
+    if (stop_.load(std::memory_order_relaxed)) return false;
+    _mm_pause();
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  sleeping_workers_.fetch_add(1);
+  wake_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
+  sleeping_workers_.fetch_sub(1);
+  return !stop_.load();
+}
+
+void ThreadPool::worker() {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int64_t, int64_t)>* job;
-    int64_t begin, end;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
-      begin = std::min(n_, chunk_ * index);
-      end = std::min(n_, begin + chunk_);
-    }
-    if (begin < end) (*job)(begin, end);
-    {
+    if (!wait_for_job(seen)) return;
+    seen = generation_.load(std::memory_order_acquire);
+    active_.fetch_add(1);  // seq_cst, paired with the caller's close of open_gen_
+    if (open_gen_.load() == seen) run_chunks();
+    if (active_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
       std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) done_.notify_one();
+      done_.notify_one();
     }
   }
 }
 
-void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn,
-                              int64_t grain) {
+void ThreadPool::parallel_for(int64_t n, RangeFn fn, int64_t grain) {
   if (n <= 0) return;
   grain = std::max<int64_t>(1, grain);
-  int64_t chunk = (n + n_threads_ - 1) / n_threads_;
-  chunk = (chunk + grain - 1) / grain * grain;
-  if (n_threads_ == 1 || chunk >= n) {
-    fn(0, n);
+  const int64_t units = (n + grain - 1) / grain;
+  // A few chunks per thread, so that threads finishing early take work from late ones.
+  const int64_t n_chunks = std::min<int64_t>(units, static_cast<int64_t>(n_threads_) * 4);
+  if (n_threads_ == 1 || n_chunks <= 1 || busy_.exchange(true)) {
+    fn(0, n);  // single chunk, single thread, or a nested call: inline
     return;
   }
-  {
+  const int64_t chunk = (units + n_chunks - 1) / n_chunks * grain;
+  job_ = &fn;
+  n_ = n;
+  chunk_ = chunk;
+  n_chunks_ = (n + chunk - 1) / chunk;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  const uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
+  open_gen_.store(gen);
+  generation_.store(gen);  // seq_cst: publishes the job
+  if (sleeping_workers_.load() > 0) {
     std::lock_guard<std::mutex> lock(mu_);
-    job_ = &fn;
-    n_ = n;
-    chunk_ = chunk;
-    pending_ = n_threads_ - 1;
-    ++generation_;
+    wake_.notify_all();
   }
-  wake_.notify_all();
-  fn(0, std::min(n, chunk));
-  std::unique_lock<std::mutex> lock(mu_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  run_chunks();
+  open_gen_.store(0);  // every chunk is taken: late workers must not join any more
+  for (int i = 0; i < kSpinIterations && active_.load(std::memory_order_acquire) != 0; ++i)
+    _mm_pause();
+  if (active_.load() != 0) {
+    std::unique_lock<std::mutex> lock(mu_);
+    caller_sleeping_.store(true);
+    done_.wait(lock, [&] { return active_.load() == 0; });
+    caller_sleeping_.store(false);
+  }
   job_ = nullptr;
+  busy_.store(false, std::memory_order_release);
 }
 
-void parallel_for(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn,
-                  int64_t grain) {
+void parallel_for(ThreadPool* pool, int64_t n, RangeFn fn, int64_t grain) {
   if (pool && pool->size() > 1 && n > grain)
     pool->parallel_for(n, fn, grain);
   else if (n > 0)

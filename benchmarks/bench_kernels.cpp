@@ -1,0 +1,118 @@
+// Kernel throughput per ISA and weight type: vec_dot over a weight matrix larger than L2
+// (GB/s of weight bytes read; decode is bound by this) and the tiled gemm kernels for a
+// smollm2-sized projection over a 64-token batch (GOP/s, 2 ops per multiply-add).
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "hearth/quant.hpp"
+#include "kernels/kernel_table.hpp"
+
+namespace {
+
+using hearth::DType;
+
+DType act_type(DType w) {
+  switch (w) {
+    case DType::F32:
+    case DType::F16:
+    case DType::BF16:
+      return w;
+    case DType::Q8_0:
+    case DType::Q4_0:
+      return DType::Q8_0;
+    default:
+      return DType::Q8_K;
+  }
+}
+
+// A weight matrix quantized from random floats with the reference quantizers.
+std::vector<uint8_t> weights(DType type, int64_t n_in, int64_t rows) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  std::vector<float> row(static_cast<size_t>(n_in));
+  const size_t rb = *hearth::row_bytes(type, static_cast<uint64_t>(n_in));
+  std::vector<uint8_t> w(rb * static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (auto& v : row) v = normal(rng);
+    hearth::quantize_row(type, row.data(), w.data() + r * rb, static_cast<size_t>(n_in));
+  }
+  return w;
+}
+
+void BM_VecDot(benchmark::State& state, hearth::Isa isa, DType type) {
+  const hearth::kernels::KernelTable* k = hearth::kernels::kernels_for(isa);
+  if (!k) {
+    state.SkipWithError("ISA not supported by this CPU");
+    return;
+  }
+  const int64_t n_in = 2048, rows = 4096;  // 2-16 MiB of weights
+  const auto w = weights(type, n_in, rows);
+  const size_t rb = w.size() / rows;
+  const DType at = act_type(type);
+  std::vector<float> x(static_cast<size_t>(n_in), 0.5f);
+  std::vector<uint8_t> xa(*hearth::row_bytes(at, static_cast<uint64_t>(n_in)));
+  k->convert[static_cast<int>(at)](x.data(), xa.data(), n_in);
+  const auto dot = k->vec_dot[static_cast<int>(type)];
+  float sink = 0;
+  for (auto _ : state) {
+    for (int64_t r = 0; r < rows; ++r) sink += dot(w.data() + r * rb, xa.data(), n_in);
+    benchmark::DoNotOptimize(sink);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * w.size()));
+}
+
+void BM_Gemm(benchmark::State& state, hearth::Isa isa, DType type) {
+  const hearth::kernels::KernelTable* k = hearth::kernels::kernels_for(isa);
+  const hearth::kernels::GemmKernel* g = k ? k->gemm[static_cast<int>(type)] : nullptr;
+  if (!g) {
+    state.SkipWithError("no tiled kernel for this ISA and type");
+    return;
+  }
+  const int64_t n_in = 576, n_out = 1536;
+  const int n_tok = 64;
+  const auto w = weights(type, n_in, n_out);
+  std::mt19937 rng(2);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(n_in * n_tok));
+  for (auto& v : x) v = normal(rng);
+  const size_t stride = g->prepared_bytes(n_in);
+  std::vector<uint8_t> prepared(stride * n_tok);
+  for (int t = 0; t < n_tok; ++t)
+    g->prepare(x.data() + t * n_in, prepared.data() + t * stride, n_in);
+  std::vector<float> y(static_cast<size_t>(n_out * n_tok));
+  for (auto _ : state) {
+    g->run(w.data(), w.size() / n_out, 0, n_out, prepared.data(), n_tok, n_in, y.data(), n_out);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GOP/s"] =
+      benchmark::Counter(2.0 * n_in * n_out * n_tok * state.iterations(),
+                         benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+
+void register_all() {
+  const std::pair<hearth::Isa, const char*> isas[] = {{hearth::Isa::kScalar, "scalar"},
+                                                      {hearth::Isa::kAvx2, "avx2"},
+                                                      {hearth::Isa::kAvx512, "avx512"}};
+  const DType types[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0,
+                         DType::Q4_0, DType::Q4_K, DType::Q6_K};
+  for (const auto& [isa, name] : isas) {
+    for (DType t : types) {
+      const std::string tn(hearth::dtype_name(t));
+      benchmark::RegisterBenchmark(("VecDot/" + std::string(name) + "/" + tn).c_str(),
+                                   [isa = isa, t](benchmark::State& s) { BM_VecDot(s, isa, t); });
+    }
+    for (DType t : {DType::Q8_0, DType::Q4_0}) {
+      const std::string tn(hearth::dtype_name(t));
+      benchmark::RegisterBenchmark(("Gemm64/" + std::string(name) + "/" + tn).c_str(),
+                                   [isa = isa, t](benchmark::State& s) { BM_Gemm(s, isa, t); });
+    }
+  }
+}
+
+const int registered = (register_all(), 0);
+
+}  // namespace

@@ -1,0 +1,26 @@
+// AVX2 + FMA + F16C kernels (declarations only: the definitions are compiled with the AVX2
+// flags, and nothing inline here may be instantiated with them).
+#pragma once
+
+#include <cstdint>
+
+namespace hearth::kernels::avx2 {
+
+float dot_f32(const void* w, const void* x, int64_t n);
+float dot_f16(const void* w, const void* x, int64_t n);
+float dot_bf16(const void* w, const void* x, int64_t n);
+float dot_q8_0(const void* w, const void* x, int64_t n);
+float dot_q4_0(const void* w, const void* x, int64_t n);
+float dot_q4_k(const void* w, const void* x, int64_t n);
+float dot_q6_k(const void* w, const void* x, int64_t n);
+
+void convert_f16(const float* x, void* dst, int64_t n);
+void convert_bf16(const float* x, void* dst, int64_t n);
+void quantize_q8_0_act(const float* x, void* dst, int64_t n);
+
+float dot_f32_f16(const float* x, const uint16_t* h, int64_t n);
+void axpy_f16(float a, const uint16_t* h, float* y, int64_t n);
+void scale_f16(uint16_t* acc, float s, int64_t n);
+void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n);
+
+}  // namespace hearth::kernels::avx2

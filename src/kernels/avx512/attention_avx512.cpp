@@ -1,0 +1,188 @@
+// AVX-512 attention primitives over F16 K/V rows, 16 elements per step, tails through masked
+// loads and stores. Per element they do what the AVX2 versions do (fused multiply-adds).
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/avx512/avx512_kernels.hpp"
+
+namespace hearth::kernels::avx512 {
+namespace {
+
+__mmask16 mask_for(int64_t left) {
+  return left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1);
+}
+__m512 load_f16(const uint16_t* p, __mmask16 m) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+void store_f16(uint16_t* p, __m512 v, __mmask16 m) {
+  _mm256_mask_storeu_epi16(p, m, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+
+}  // namespace
+
+float dot_f32_f16(const float* x, const uint16_t* h, int64_t n) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), load_f16(h + i, 0xFFFF), a0);
+    a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16), load_f16(h + i + 16, 0xFFFF), a1);
+  }
+  for (; i < n; i += 16) {
+    const __mmask16 m = mask_for(n - i);
+    a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + i), load_f16(h + i, m), a0);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+}
+
+void axpy_f16(float a, const uint16_t* h, float* y, int64_t n) {
+  const __m512 av = _mm512_set1_ps(a);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = mask_for(n - i);
+    _mm512_mask_storeu_ps(y + i, m,
+                          _mm512_fmadd_ps(av, load_f16(h + i, m), _mm512_maskz_loadu_ps(m, y + i)));
+  }
+}
+
+void scale_f16(uint16_t* acc, float s, int64_t n) {
+  const __m512 sv = _mm512_set1_ps(s);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = mask_for(n - i);
+    store_f16(acc + i, _mm512_mul_ps(load_f16(acc + i, m), sv), m);
+  }
+}
+
+void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n) {
+  const __m512 av = _mm512_set1_ps(a);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = mask_for(n - i);
+    store_f16(acc + i, _mm512_fmadd_ps(load_f16(v + i, m), av, load_f16(acc + i, m)), m);
+  }
+}
+
+namespace {
+
+// NV = hd / 16 vectors per head row, q and the accumulator held in registers.
+template <int NV>
+void scores(const float* q, const uint16_t* K, int64_t kv_stride, int n, float scale, float* s) {
+  __m512 qv[NV];
+  for (int v = 0; v < NV; ++v) qv[v] = _mm512_loadu_ps(q + 16 * v);
+  for (int j = 0; j < n; ++j) {
+    const uint16_t* k = K + j * kv_stride;
+    __m512 a0 = _mm512_mul_ps(qv[0], load_f16(k, 0xFFFF));
+    __m512 a1 = _mm512_mul_ps(qv[1], load_f16(k + 16, 0xFFFF));
+    for (int v = 2; v < NV; v += 2) {
+      a0 = _mm512_fmadd_ps(qv[v], load_f16(k + 16 * v, 0xFFFF), a0);
+      a1 = _mm512_fmadd_ps(qv[v + 1], load_f16(k + 16 * v + 16, 0xFFFF), a1);
+    }
+    s[j] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale;
+  }
+}
+
+template <int NV>
+void accumulate(const float* s, const uint16_t* V, int64_t kv_stride, int n, float ms, float* acc) {
+  __m512 av[NV];
+  const __m512 msv = _mm512_set1_ps(ms);
+  for (int v = 0; v < NV; ++v) av[v] = _mm512_mul_ps(_mm512_loadu_ps(acc + 16 * v), msv);
+  for (int j = 0; j < n; ++j) {
+    const __m512 sj = _mm512_set1_ps(s[j]);
+    const uint16_t* row = V + j * kv_stride;
+    for (int v = 0; v < NV; ++v) av[v] = _mm512_fmadd_ps(sj, load_f16(row + 16 * v, 0xFFFF), av[v]);
+  }
+  for (int v = 0; v < NV; ++v) _mm512_storeu_ps(acc + 16 * v, av[v]);
+}
+
+}  // namespace
+
+bool tile_scores(const float* q, const uint16_t* K, int64_t kv_stride, int n, int hd, float scale,
+                 float* s) {
+  switch (hd) {
+    case 64:
+      scores<4>(q, K, kv_stride, n, scale, s);
+      return true;
+    case 128:
+      scores<8>(q, K, kv_stride, n, scale, s);
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool tile_accumulate(const float* s, const uint16_t* V, int64_t kv_stride, int n, int hd, float ms,
+                     float* acc) {
+  switch (hd) {
+    case 64:
+      accumulate<4>(s, V, kv_stride, n, ms, acc);
+      return true;
+    case 128:
+      accumulate<8>(s, V, kv_stride, n, ms, acc);
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+// The one-row algorithm with NC = hd / 64 chunks of four vectors. The dot product repeats
+// dot_f16's order (four accumulators over 64-element steps); the accumulator is rounded to F16
+// after every update, as scale_f16 / axpy_f16_f16 do through memory.
+template <int NC>
+void row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
+                int n_kv, float scale, float* out) {
+  constexpr int NV = 4 * NC;
+  __m512 q[NV], acc[NV];
+  for (int v = 0; v < NV; ++v) {
+    q[v] = load_f16(qh + 16 * v, 0xFFFF);
+    acc[v] = _mm512_setzero_ps();
+  }
+  float M = -__builtin_inff(), S = 0;
+  for (int j = 0; j < n_kv; ++j) {
+    const uint16_t* k = K + j * kv_stride;
+    __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                   _mm512_setzero_ps()};
+    for (int c = 0; c < NC; ++c)
+      for (int u = 0; u < 4; ++u)
+        a[u] = _mm512_fmadd_ps(q[4 * c + u], load_f16(k + 64 * c + 16 * u, 0xFFFF), a[u]);
+    const float sv =
+        _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
+        scale;
+    float ms = 1.0f, vs = 1.0f;
+    if (sv > M) {
+      ms = __builtin_expf(M - sv);
+      M = sv;
+      const __m512 m = _mm512_set1_ps(ms);
+      for (int v = 0; v < NV; ++v)
+        acc[v] =
+            _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_mul_ps(acc[v], m), _MM_FROUND_TO_NEAREST_INT));
+    } else {
+      vs = __builtin_expf(sv - M);
+    }
+    const __m512 w = _mm512_set1_ps(vs);
+    const uint16_t* row = V + j * kv_stride;
+    for (int v = 0; v < NV; ++v)
+      acc[v] = _mm512_cvtph_ps(_mm512_cvtps_ph(
+          _mm512_fmadd_ps(load_f16(row + 16 * v, 0xFFFF), w, acc[v]), _MM_FROUND_TO_NEAREST_INT));
+    S = S * ms + vs;
+  }
+  const __m512 inv = _mm512_set1_ps(S);
+  for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + 16 * v, _mm512_div_ps(acc[v], inv));
+}
+
+}  // namespace
+
+bool attend_row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
+                       int n_kv, int hd, float scale, float* out) {
+  switch (hd) {
+    case 64:
+      row_f16acc<1>(qh, K, V, kv_stride, n_kv, scale, out);
+      return true;
+    case 128:
+      row_f16acc<2>(qh, K, V, kv_stride, n_kv, scale, out);
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace hearth::kernels::avx512

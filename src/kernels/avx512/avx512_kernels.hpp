@@ -1,0 +1,36 @@
+// AVX-512 (F/BW/VL/DQ + VNNI, BF16 where the CPU has it) kernels: declarations only, the
+// definitions are compiled with the AVX-512 flags.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/kernel_table.hpp"
+
+namespace hearth::kernels::avx512 {
+
+float dot_f32(const void* w, const void* x, int64_t n);
+float dot_f16(const void* w, const void* x, int64_t n);
+float dot_bf16(const void* w, const void* x, int64_t n);  // needs AVX512_BF16
+float dot_q8_0(const void* w, const void* x, int64_t n);
+float dot_q4_0(const void* w, const void* x, int64_t n);
+
+void convert_f16(const float* x, void* dst, int64_t n);
+void quantize_q8_0_act(const float* x, void* dst, int64_t n);
+
+float dot_f32_f16(const float* x, const uint16_t* h, int64_t n);
+void axpy_f16(float a, const uint16_t* h, float* y, int64_t n);
+void scale_f16(uint16_t* acc, float s, int64_t n);
+void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n);
+bool tile_scores(const float* q, const uint16_t* K, int64_t kv_stride, int n, int hd, float scale,
+                 float* s);
+bool tile_accumulate(const float* s, const uint16_t* V, int64_t kv_stride, int n, int hd, float ms,
+                     float* acc);
+
+bool attend_row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
+                       int n_kv, int hd, float scale, float* out);
+
+// VNNI tiled products (several rows x several tokens per microkernel).
+extern const GemmKernel kGemmQ8_0;
+extern const GemmKernel kGemmQ4_0;
+
+}  // namespace hearth::kernels::avx512

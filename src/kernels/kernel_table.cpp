@@ -1,0 +1,117 @@
+// Builds the per-ISA tables. Portable code: it only takes the addresses of the ISA kernels,
+// which run only after CPUID said the CPU has the ISA.
+#include "kernels/kernel_table.hpp"
+
+#include "kernels/avx2/avx2_kernels.hpp"
+#include "kernels/avx512/avx512_kernels.hpp"
+#include "kernels/scalar/scalar_kernels.hpp"
+
+namespace hearth::kernels {
+namespace {
+
+constexpr int at(DType t) {
+  return static_cast<int>(t);
+}
+
+KernelTable scalar_table() {
+  KernelTable k{};
+  k.isa = Isa::kScalar;
+  k.summary = "scalar reference kernels";
+  k.vec_dot[at(DType::F32)] = scalar::dot_f32;
+  k.vec_dot[at(DType::F16)] = scalar::dot_f16;
+  k.vec_dot[at(DType::BF16)] = scalar::dot_bf16;
+  k.vec_dot[at(DType::Q8_0)] = scalar::dot_q8_0;
+  k.vec_dot[at(DType::Q4_0)] = scalar::dot_q4_0;
+  k.vec_dot[at(DType::Q4_1)] = scalar::dot_q4_1;
+  k.vec_dot[at(DType::Q5_0)] = scalar::dot_q5_0;
+  k.vec_dot[at(DType::Q5_1)] = scalar::dot_q5_1;
+  k.vec_dot[at(DType::Q4_K)] = scalar::dot_q4_k;
+  k.vec_dot[at(DType::Q5_K)] = scalar::dot_q5_k;
+  k.vec_dot[at(DType::Q6_K)] = scalar::dot_q6_k;
+  k.convert[at(DType::F32)] = scalar::convert_f32;
+  k.convert[at(DType::F16)] = scalar::convert_f16;
+  k.convert[at(DType::BF16)] = scalar::convert_bf16;
+  k.convert[at(DType::Q8_0)] = scalar::quantize_q8_0_act;
+  k.convert[at(DType::Q8_1)] = scalar::quantize_q8_1_act;
+  k.convert[at(DType::Q8_K)] = scalar::quantize_q8_k_act;
+  k.attention = {scalar::dot_f32_f16,
+                 scalar::axpy_f16,
+                 scalar::scale_f16,
+                 scalar::axpy_f16_f16,
+                 nullptr,
+                 nullptr,
+                 nullptr};
+  return k;
+}
+
+// AVX2 replaces the common types; Q4_1/Q5_0/Q5_1/Q5_K and the Q8_1/Q8_K quantizers stay scalar.
+KernelTable avx2_table() {
+  KernelTable k = scalar_table();
+  k.isa = Isa::kAvx2;
+  k.summary =
+      "avx2: f32 f16 bf16 q8_0 q4_0 q4_k q6_k dots, q8_0/f16/bf16 converters, f16 attention";
+  k.vec_dot[at(DType::F32)] = avx2::dot_f32;
+  k.vec_dot[at(DType::F16)] = avx2::dot_f16;
+  k.vec_dot[at(DType::BF16)] = avx2::dot_bf16;
+  k.vec_dot[at(DType::Q8_0)] = avx2::dot_q8_0;
+  k.vec_dot[at(DType::Q4_0)] = avx2::dot_q4_0;
+  k.vec_dot[at(DType::Q4_K)] = avx2::dot_q4_k;
+  k.vec_dot[at(DType::Q6_K)] = avx2::dot_q6_k;
+  k.convert[at(DType::F16)] = avx2::convert_f16;
+  k.convert[at(DType::BF16)] = avx2::convert_bf16;
+  k.convert[at(DType::Q8_0)] = avx2::quantize_q8_0_act;
+  k.attention.dot_f32_f16 = avx2::dot_f32_f16;
+  k.attention.axpy_f16 = avx2::axpy_f16;
+  k.attention.scale_f16 = avx2::scale_f16;
+  k.attention.axpy_f16_f16 = avx2::axpy_f16_f16;
+  return k;
+}
+
+// AVX-512 on top of AVX2 (the K-quant dots stay AVX2): VNNI int8 tiles for q8_0/q4_0.
+KernelTable avx512_table() {
+  KernelTable k = avx2_table();
+  k.isa = Isa::kAvx512;
+  const bool bf16 = cpu_features().avx512bf16;
+  k.summary = bf16 ? "avx512: VNNI q8_0/q4_0 tiled gemm, f32 f16 bf16(dpbf16) dots, f16 "
+                     "attention; avx2: q4_k q6_k dots"
+                   : "avx512: VNNI q8_0/q4_0 tiled gemm, f32 f16 dots, f16 attention; avx2: "
+                     "bf16 q4_k q6_k dots";
+  k.vec_dot[at(DType::F32)] = avx512::dot_f32;
+  k.vec_dot[at(DType::F16)] = avx512::dot_f16;
+  if (bf16) k.vec_dot[at(DType::BF16)] = avx512::dot_bf16;
+  k.vec_dot[at(DType::Q8_0)] = avx512::dot_q8_0;
+  k.vec_dot[at(DType::Q4_0)] = avx512::dot_q4_0;
+  k.convert[at(DType::F16)] = avx512::convert_f16;
+  k.convert[at(DType::Q8_0)] = avx512::quantize_q8_0_act;
+  k.gemm[at(DType::Q8_0)] = &avx512::kGemmQ8_0;
+  k.gemm[at(DType::Q4_0)] = &avx512::kGemmQ4_0;
+  k.attention = {avx512::dot_f32_f16,      avx512::axpy_f16,    avx512::scale_f16,
+                 avx512::axpy_f16_f16,     avx512::tile_scores, avx512::tile_accumulate,
+                 avx512::attend_row_f16acc};
+  return k;
+}
+
+}  // namespace
+
+const KernelTable* kernels_for(Isa isa) {
+  static const KernelTable scalar = scalar_table();
+  static const KernelTable avx2 = avx2_table();
+  static const KernelTable avx512 = avx512_table();
+  if (static_cast<int>(isa) > static_cast<int>(best_supported_isa())) return nullptr;
+  switch (isa) {
+    case Isa::kScalar:
+      return &scalar;
+    case Isa::kAvx2:
+      return &avx2;
+    case Isa::kAvx512:
+      return &avx512;
+  }
+  return nullptr;
+}
+
+const KernelTable& active_kernels() {
+  static const KernelTable* table = kernels_for(active_isa());
+  return *table;
+}
+
+}  // namespace hearth::kernels

@@ -1,0 +1,82 @@
+// The CPU kernel dispatch table: one set of function pointers per ISA level (scalar, avx2,
+// avx512), chosen once from CPUID through active_isa(). Each ISA's implementations live in
+// src/kernels/<isa>/ in their own namespace (hearth::kernels::<isa>) and are compiled with that
+// ISA's flags only; this header and kernel_table.cpp are portable code.
+//
+// Numerics: every quantized dot product sums integers exactly per block and then scales by the
+// block scales in float, like llama.cpp; the ISAs differ only in the order of the float sums.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hearth/cpu.hpp"
+#include "hearth/dtype.hpp"
+
+namespace hearth::kernels {
+
+// DType values are GGUF ids, all below this bound: tables are indexed by the id directly.
+constexpr int kTypeSlots = 32;
+
+// Dot product of one weight row (n elements of the weight type) with one activation row
+// already converted to that type's vec_dot type.
+using VecDotFn = float (*)(const void* w, const void* act, int64_t n);
+// Converts n floats (n a multiple of the block size) to an activation type.
+using ConvertFn = void (*)(const float* x, void* dst, int64_t n);
+
+// A tiled matrix product for one weight type: activations are prepared once per matmul (in a
+// layout private to the kernel), then each thread runs rows [r0, r1) against all tokens, so a
+// weight block loaded from memory is reused across several tokens.
+struct GemmKernel {
+  // Bytes of one prepared activation row of n_in elements (a multiple of 64).
+  size_t (*prepared_bytes)(int64_t n_in);
+  // x: [n_in] floats -> one prepared row.
+  void (*prepare)(const float* x, void* dst, int64_t n_in);
+  // W rows r0..r1-1 (w_stride bytes apart) times act: [n_tok][prepared_bytes] ->
+  // y[t * ldy + r] for every token t and row r.
+  void (*run)(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act,
+              int n_tok, int64_t n_in, float* y, int64_t ldy);
+};
+
+// Attention over the F16 KV cache (src/context/forward.cpp), n = head dimension.
+struct AttentionKernels {
+  // sum of x[i] * h[i] (the tiled algorithm's q . k; scalar: one fma chain in index order).
+  float (*dot_f32_f16)(const float* x, const uint16_t* h, int64_t n);
+  // y[i] = fma(a, h[i], y[i]): vectorized over i, so every y[i] sees the same operations as in
+  // scalar code (bit-identical).
+  void (*axpy_f16)(float a, const uint16_t* h, float* y, int64_t n);
+  // F16 accumulator updates of the one-row algorithm: acc = f16(acc * s), acc = f16(acc + a*v)
+  // (scalar: multiply then add; SIMD: fused, as llama.cpp's SIMD builds do).
+  void (*scale_f16)(uint16_t* acc, float s, int64_t n);
+  void (*axpy_f16_f16)(float a, const uint16_t* v, uint16_t* acc, int64_t n);
+  // Optional (null: forward.cpp loops over the primitives above): one KV tile of the tiled
+  // algorithm, n cells of K/V rows kv_stride apart, head size hd:
+  //   s[j] = (q . K[j]) * scale;   acc = acc * ms, then acc += s[j] * V[j] for j = 0..n-1,
+  // with the accumulator kept in registers; per element of acc the operations are those of
+  // axpy_f16 (bit-identical to the loop). Return false when hd is not handled.
+  bool (*tile_scores)(const float* q, const uint16_t* K, int64_t kv_stride, int n, int hd,
+                      float scale, float* s);
+  bool (*tile_accumulate)(const float* s, const uint16_t* V, int64_t kv_stride, int n, int hd,
+                          float ms, float* acc);
+  // Optional: the whole one-row (F16 accumulator) algorithm for one query row qh (already F16)
+  // over n_kv cells, the accumulator kept in registers; the same operations as the loop over
+  // vec_dot[F16] / scale_f16 / axpy_f16_f16 of the same table (bit-identical). out: [hd].
+  bool (*attend_row_f16acc)(const uint16_t* qh, const uint16_t* K, const uint16_t* V,
+                            int64_t kv_stride, int n_kv, int hd, float scale, float* out);
+};
+
+struct KernelTable {
+  Isa isa;
+  const char* summary;                 // which kernels this table brings, for system_info
+  VecDotFn vec_dot[kTypeSlots];        // by weight type; null: no dot product for that type
+  ConvertFn convert[kTypeSlots];       // by activation type (F32, F16, BF16, Q8_0, Q8_1, Q8_K)
+  const GemmKernel* gemm[kTypeSlots];  // by weight type; null: matmul loops over vec_dot
+  AttentionKernels attention;
+};
+
+// The table of active_isa(), built on first use.
+const KernelTable& active_kernels();
+// The table of one level, or nullptr when this CPU cannot run it (used by the kernel tests).
+const KernelTable* kernels_for(Isa isa);
+
+}  // namespace hearth::kernels

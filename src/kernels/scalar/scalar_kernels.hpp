@@ -1,0 +1,32 @@
+// Scalar reference kernels (portable code): the numerics every SIMD kernel is tested against.
+#pragma once
+
+#include <cstdint>
+
+namespace hearth::kernels::scalar {
+
+float dot_f32(const void* w, const void* x, int64_t n);
+float dot_f16(const void* w, const void* x, int64_t n);
+float dot_bf16(const void* w, const void* x, int64_t n);
+float dot_q8_0(const void* w, const void* x, int64_t n);
+float dot_q4_0(const void* w, const void* x, int64_t n);
+float dot_q4_1(const void* w, const void* x, int64_t n);
+float dot_q5_0(const void* w, const void* x, int64_t n);
+float dot_q5_1(const void* w, const void* x, int64_t n);
+float dot_q4_k(const void* w, const void* x, int64_t n);
+float dot_q5_k(const void* w, const void* x, int64_t n);
+float dot_q6_k(const void* w, const void* x, int64_t n);
+
+void convert_f32(const float* x, void* dst, int64_t n);
+void convert_f16(const float* x, void* dst, int64_t n);
+void convert_bf16(const float* x, void* dst, int64_t n);
+void quantize_q8_0_act(const float* x, void* dst, int64_t n);
+void quantize_q8_1_act(const float* x, void* dst, int64_t n);
+void quantize_q8_k_act(const float* x, void* dst, int64_t n);
+
+float dot_f32_f16(const float* x, const uint16_t* h, int64_t n);
+void axpy_f16(float a, const uint16_t* h, float* y, int64_t n);
+void scale_f16(uint16_t* acc, float s, int64_t n);
+void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n);
+
+}  // namespace hearth::kernels::scalar

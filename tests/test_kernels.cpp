@@ -1,0 +1,391 @@
+// Every SIMD kernel of every ISA this CPU has against the scalar reference table: dot products
+// within 1e-5 of the summed magnitude (they only sum floats in another order), activation
+// converters bit for bit, tiled gemm kernels against scalar dots and independent of how the rows
+// are split.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include "hearth/quant.hpp"
+#include "kernels/kernel_table.hpp"
+
+namespace hearth {
+namespace {
+
+using kernels::KernelTable;
+
+const KernelTable& scalar_table() {
+  return *kernels::kernels_for(Isa::kScalar);
+}
+
+const DType kWeightTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0,
+                              DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
+                              DType::Q4_K, DType::Q5_K, DType::Q6_K};
+const DType kActTypes[] = {DType::F32,  DType::F16,  DType::BF16,
+                           DType::Q8_0, DType::Q8_1, DType::Q8_K};
+
+DType act_type(DType w) {
+  switch (w) {
+    case DType::F32:
+    case DType::F16:
+    case DType::BF16:
+      return w;
+    case DType::Q4_0:
+    case DType::Q5_0:
+    case DType::Q8_0:
+      return DType::Q8_0;
+    case DType::Q4_1:
+    case DType::Q5_1:
+      return DType::Q8_1;
+    default:
+      return DType::Q8_K;
+  }
+}
+
+int slot(DType t) {
+  return static_cast<int>(t);
+}
+
+enum class Fill { kRandom, kZero, kExtreme };
+
+// Weight rows: random bytes with sane scales (kExtreme: every quant byte at its extreme, large
+// scales; kZero: all bytes zero).
+std::vector<uint8_t> weight_rows(DType type, int64_t n, int64_t rows, Fill fill,
+                                 std::mt19937& rng) {
+  const size_t rb = *row_bytes(type, static_cast<uint64_t>(n));
+  std::vector<uint8_t> data(rb * static_cast<size_t>(rows), 0);
+  if (fill == Fill::kZero) return data;
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_real_distribution<float> scale(0.002f, 0.02f);
+  for (auto& b : data) b = fill == Fill::kExtreme ? 0x80 : static_cast<uint8_t>(byte(rng));
+  const auto& tr = dtype_traits(type);
+  auto put16 = [](uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); };
+  const float big = fill == Fill::kExtreme ? 100.0f : 1.0f;
+  for (size_t i = 0; i < data.size() / tr.block_bytes; ++i) {
+    uint8_t* blk = data.data() + i * tr.block_bytes;
+    switch (type) {
+      case DType::F32: {
+        const float v = fill == Fill::kExtreme ? -1e3f : normal(rng) * 0.05f;
+        std::memcpy(blk, &v, 4);
+        break;
+      }
+      case DType::F16:
+        put16(blk, fp32_to_fp16(fill == Fill::kExtreme ? -60000.f : normal(rng) * 0.05f));
+        break;
+      case DType::BF16:
+        put16(blk, fp32_to_bf16(fill == Fill::kExtreme ? -1e30f : normal(rng) * 0.05f));
+        break;
+      case DType::Q4_0:
+      case DType::Q5_0:
+      case DType::Q8_0:
+        put16(blk, fp32_to_fp16(scale(rng) * big));
+        break;
+      case DType::Q4_1:
+      case DType::Q5_1:
+      case DType::Q4_K:
+      case DType::Q5_K:
+        put16(blk, fp32_to_fp16(scale(rng) * big));
+        put16(blk + 2, fp32_to_fp16(scale(rng) * big));
+        break;
+      case DType::Q6_K:
+        put16(blk + offsetof(BlockQ6_K, d), fp32_to_fp16(scale(rng) * 0.1f * big));
+        break;
+      default:
+        break;
+    }
+  }
+  return data;
+}
+
+std::vector<float> activations(int64_t n, Fill fill, std::mt19937& rng) {
+  std::vector<float> x(static_cast<size_t>(n), 0.0f);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (fill == Fill::kZero)
+      x[i] = 0.0f;
+    else if (fill == Fill::kExtreme)
+      x[i] = (i % 3 ? 1.0f : -1.0f) * 1e3f;
+    else
+      x[i] = normal(rng) * (i % 97 == 0 ? 20.0f : 1.0f);
+  }
+  return x;
+}
+
+// sum |w_i * x_i| from the dequantized operands: the scale of the allowed rounding difference.
+double magnitude(DType wt, const uint8_t* w, DType at, const uint8_t* xa, int64_t n) {
+  std::vector<float> wf(static_cast<size_t>(n)), xf(static_cast<size_t>(n));
+  dequantize_row(wt, w, wf.data(), static_cast<size_t>(n));
+  dequantize_row(at, xa, xf.data(), static_cast<size_t>(n));
+  double mag = 0;
+  for (int64_t i = 0; i < n; ++i) mag += std::fabs(static_cast<double>(wf[i]) * xf[i]);
+  return mag;
+}
+
+std::vector<int64_t> sizes_for(DType t) {
+  const int64_t be = dtype_traits(t).block_elems;
+  if (be == 1) return {1, 7, 15, 16, 17, 31, 33, 64, 100, 257, 1000, 4096};
+  return {be, 2 * be, 3 * be, 7 * be, 16 * be, 17 * be};
+}
+
+class Kernels : public ::testing::TestWithParam<Isa> {
+ protected:
+  const KernelTable* table() {
+    const KernelTable* t = kernels::kernels_for(GetParam());
+    return t;
+  }
+};
+
+#define REQUIRE_ISA()                                          \
+  const KernelTable* k = table();                              \
+  if (!k) {                                                    \
+    GTEST_SKIP() << "this CPU lacks " << isa_name(GetParam()); \
+  }
+
+TEST_P(Kernels, DotProductsMatchScalar) {
+  REQUIRE_ISA();
+  std::mt19937 rng(7);
+  int checked = 0;
+  for (DType wt : kWeightTypes) {
+    const kernels::VecDotFn fn = k->vec_dot[slot(wt)], ref = scalar_table().vec_dot[slot(wt)];
+    ASSERT_NE(fn, nullptr) << dtype_name(wt);
+    const DType at = act_type(wt);
+    for (int64_t n : sizes_for(wt)) {
+      for (Fill wf : {Fill::kRandom, Fill::kZero, Fill::kExtreme}) {
+        for (Fill xf : {Fill::kRandom, Fill::kZero, Fill::kExtreme}) {
+          const auto w = weight_rows(wt, n, 1, wf, rng);
+          const auto x = activations(n, xf, rng);
+          std::vector<uint8_t> xa(*row_bytes(at, static_cast<uint64_t>(n)));
+          scalar_table().convert[slot(at)](x.data(), xa.data(), n);
+          const float want = ref(w.data(), xa.data(), n), got = fn(w.data(), xa.data(), n);
+          const double mag = magnitude(wt, w.data(), at, xa.data(), n);
+          EXPECT_NEAR(got, want, 1e-5 * mag + 1e-30)
+              << isa_name(GetParam()) << " " << dtype_name(wt) << " n=" << n;
+          // The AVX2 K-quant dots build the same exact integers and scale them like scalar.
+          if (wt == DType::Q4_K || wt == DType::Q6_K) {
+            EXPECT_EQ(got, want) << isa_name(GetParam()) << " " << dtype_name(wt) << " n=" << n;
+          }
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 100);
+}
+
+TEST_P(Kernels, ActivationConvertersAreBitExact) {
+  REQUIRE_ISA();
+  std::mt19937 rng(11);
+  for (DType at : kActTypes) {
+    const kernels::ConvertFn fn = k->convert[slot(at)], ref = scalar_table().convert[slot(at)];
+    ASSERT_NE(fn, nullptr) << dtype_name(at);
+    const int64_t be = dtype_traits(at).block_elems;
+    for (int64_t nb : {1, 2, 3, 8, 17}) {
+      const int64_t n = be == 1 ? nb * 7 + 3 : nb * be;  // odd lengths for plain types
+      for (Fill f : {Fill::kRandom, Fill::kZero, Fill::kExtreme}) {
+        std::vector<float> x = activations(n, f, rng);
+        if (f == Fill::kRandom && n >= 32) {
+          // Ties of the Q8_0 rounding: amax 127 makes the scale 1, so k + 0.5 must go to even.
+          for (int j = 0; j < 32; ++j) x[j] = static_cast<float>(j - 16) + 0.5f;
+          x[0] = 127.0f;
+          x[1] = 1e-41f;                 // subnormal
+          if (n > 40) x[40] = 65519.0f;  // largest value rounding to a finite half
+        }
+        const size_t bytes = *row_bytes(at, static_cast<uint64_t>(n));
+        std::vector<uint8_t> got(bytes, 0xAA), want(bytes, 0xAA);
+        fn(x.data(), got.data(), n);
+        ref(x.data(), want.data(), n);
+        EXPECT_EQ(got, want) << isa_name(GetParam()) << " " << dtype_name(at) << " n=" << n;
+      }
+    }
+  }
+}
+
+TEST_P(Kernels, TiledGemmMatchesScalarDots) {
+  REQUIRE_ISA();
+  std::mt19937 rng(5);
+  int kernels_tested = 0;
+  for (DType wt : kWeightTypes) {
+    const kernels::GemmKernel* g = k->gemm[slot(wt)];
+    if (!g) continue;
+    ++kernels_tested;
+    const DType at = act_type(wt);
+    for (int64_t nb : {1, 2, 3, 18, 19}) {
+      const int64_t n = nb * 32, rows = 11;
+      for (int n_tok : {1, 2, 5, 9}) {
+        for (Fill f : {Fill::kRandom, Fill::kExtreme}) {
+          const auto w = weight_rows(wt, n, rows, f, rng);
+          const auto x = activations(n * n_tok, f, rng);
+          const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
+          const size_t stride = g->prepared_bytes(n);
+          ASSERT_EQ(stride % 64, 0u);
+          std::vector<uint8_t> prepared(stride * n_tok);
+          for (int t = 0; t < n_tok; ++t)
+            g->prepare(x.data() + t * n, prepared.data() + t * stride, n);
+          std::vector<float> y(static_cast<size_t>(rows * n_tok), NAN), y_split(y.size(), NAN);
+          g->run(w.data(), rb, 0, rows, prepared.data(), n_tok, n, y.data(), rows);
+          // Any split of the rows gives the same bits.
+          g->run(w.data(), rb, 0, 3, prepared.data(), n_tok, n, y_split.data(), rows);
+          g->run(w.data(), rb, 3, 8, prepared.data(), n_tok, n, y_split.data(), rows);
+          g->run(w.data(), rb, 8, rows, prepared.data(), n_tok, n, y_split.data(), rows);
+          EXPECT_EQ(y, y_split) << dtype_name(wt) << " nb=" << nb;
+          // A token alone (decode) gives the same bits as inside a batch (prefill).
+          for (int t = 0; t < n_tok; ++t) {
+            std::vector<float> y1(static_cast<size_t>(rows));
+            g->run(w.data(), rb, 0, rows, prepared.data() + t * stride, 1, n, y1.data(), rows);
+            for (int64_t r = 0; r < rows; ++r)
+              ASSERT_EQ(y1[r], y[t * rows + r]) << dtype_name(wt) << " tok " << t << " row " << r;
+          }
+          std::vector<uint8_t> xa(*row_bytes(at, static_cast<uint64_t>(n)));
+          for (int t = 0; t < n_tok; ++t) {
+            scalar_table().convert[slot(at)](x.data() + t * n, xa.data(), n);
+            for (int64_t r = 0; r < rows; ++r) {
+              const uint8_t* wr = w.data() + r * rb;
+              const float want = scalar_table().vec_dot[slot(wt)](wr, xa.data(), n);
+              const double mag = magnitude(wt, wr, at, xa.data(), n);
+              EXPECT_NEAR(y[t * rows + r], want, 1e-5 * mag + 1e-30)
+                  << dtype_name(wt) << " nb=" << nb << " tok " << t << " row " << r;
+            }
+          }
+        }
+      }
+    }
+  }
+  if (GetParam() == Isa::kAvx512) {
+    EXPECT_EQ(kernels_tested, 2) << "q8_0 and q4_0";
+  }
+}
+
+TEST_P(Kernels, AttentionPrimitivesMatchScalar) {
+  REQUIRE_ISA();
+  const auto& a = k->attention;
+  const auto& ref = scalar_table().attention;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int64_t n : {1, 7, 8, 15, 16, 33, 64, 128, 129}) {
+    std::vector<float> x(n), y(n);
+    std::vector<uint16_t> h(n), acc(n);
+    for (int64_t i = 0; i < n; ++i) {
+      x[i] = normal(rng);
+      y[i] = normal(rng);
+      h[i] = fp32_to_fp16(normal(rng));
+      acc[i] = fp32_to_fp16(normal(rng) * 10.0f);
+    }
+    double mag = 0;
+    for (int64_t i = 0; i < n; ++i) mag += std::fabs(x[i] * fp16_to_fp32(h[i]));
+    EXPECT_NEAR(a.dot_f32_f16(x.data(), h.data(), n), ref.dot_f32_f16(x.data(), h.data(), n),
+                1e-5 * mag)
+        << n;
+    // Per-element operations are the same as scalar: bit-identical.
+    std::vector<float> y1 = y, y2 = y;
+    a.axpy_f16(0.37f, h.data(), y1.data(), n);
+    ref.axpy_f16(0.37f, h.data(), y2.data(), n);
+    EXPECT_EQ(y1, y2) << n;
+    std::vector<uint16_t> a1 = acc, a2 = acc;
+    a.scale_f16(a1.data(), 0.61f, n);
+    ref.scale_f16(a2.data(), 0.61f, n);
+    EXPECT_EQ(a1, a2) << n;
+    // Fused (SIMD) or not (scalar) multiply-add: within one F16 rounding step.
+    a1 = acc;
+    a2 = acc;
+    a.axpy_f16_f16(0.83f, h.data(), a1.data(), n);
+    ref.axpy_f16_f16(0.83f, h.data(), a2.data(), n);
+    for (int64_t i = 0; i < n; ++i) {
+      const float want = fp16_to_fp32(a2[i]);
+      EXPECT_NEAR(fp16_to_fp32(a1[i]), want, std::fabs(want) * 1e-3f + 1e-7f) << n << " " << i;
+    }
+  }
+}
+
+TEST_P(Kernels, AttentionTilesMatchThePrimitiveLoop) {
+  REQUIRE_ISA();
+  const auto& a = k->attention;
+  if (!a.tile_scores) GTEST_SKIP() << isa_name(GetParam()) << " loops over the primitives";
+  const auto& ref = scalar_table().attention;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int hd : {64, 128}) {
+    const int stride = 3 * hd;
+    for (int n : {1, 5, 64}) {
+      std::vector<float> q(hd), acc(hd);
+      std::vector<uint16_t> kv(static_cast<size_t>(n) * stride);
+      for (auto& v : q) v = normal(rng);
+      for (auto& v : acc) v = normal(rng);
+      for (auto& v : kv) v = fp32_to_fp16(normal(rng));
+      std::vector<float> s(n), want(n);
+      ASSERT_TRUE(a.tile_scores(q.data(), kv.data(), stride, n, hd, 0.125f, s.data()));
+      for (int j = 0; j < n; ++j) {
+        want[j] = ref.dot_f32_f16(q.data(), kv.data() + j * stride, hd) * 0.125f;
+        double mag = 0;
+        for (int i = 0; i < hd; ++i) mag += std::fabs(q[i] * fp16_to_fp32(kv[j * stride + i]));
+        EXPECT_NEAR(s[j], want[j], 1e-5 * mag * 0.125) << hd << " " << n << " " << j;
+      }
+      std::vector<float> got = acc, expect = acc;
+      ASSERT_TRUE(a.tile_accumulate(want.data(), kv.data(), stride, n, hd, 0.7f, got.data()));
+      for (auto& v : expect) v *= 0.7f;
+      for (int j = 0; j < n; ++j) ref.axpy_f16(want[j], kv.data() + j * stride, expect.data(), hd);
+      EXPECT_EQ(got, expect) << hd << " " << n;
+    }
+  }
+  float s1;
+  EXPECT_FALSE(a.tile_scores(nullptr, nullptr, 0, 0, 48, 1.0f, &s1)) << "hd 48 is not handled";
+}
+
+// The one-row algorithm in registers against the same table's primitives through memory.
+TEST_P(Kernels, AttentionRowMatchesThePrimitiveLoop) {
+  REQUIRE_ISA();
+  const auto& a = k->attention;
+  if (!a.attend_row_f16acc) GTEST_SKIP() << isa_name(GetParam()) << " loops over the primitives";
+  std::mt19937 rng(13);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int hd : {64, 128}) {
+    const int stride = 2 * hd;
+    for (int n_kv : {1, 3, 40, 300}) {
+      std::vector<float> q(hd);
+      std::vector<uint16_t> qh(hd), K(static_cast<size_t>(n_kv) * stride),
+          V(static_cast<size_t>(n_kv) * stride);
+      for (auto& v : q) v = normal(rng) * 2.0f;
+      for (auto& v : K) v = fp32_to_fp16(normal(rng));
+      for (auto& v : V) v = fp32_to_fp16(normal(rng));
+      k->convert[slot(DType::F16)](q.data(), qh.data(), hd);
+      const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+      std::vector<float> got(hd), want(hd);
+      ASSERT_TRUE(
+          a.attend_row_f16acc(qh.data(), K.data(), V.data(), stride, n_kv, hd, scale, got.data()));
+      std::vector<uint16_t> acc(hd, 0);
+      float M = -INFINITY, S = 0;
+      for (int j = 0; j < n_kv; ++j) {
+        const float sv = k->vec_dot[slot(DType::F16)](qh.data(), K.data() + j * stride, hd) * scale;
+        float ms = 1.0f, vs = 1.0f;
+        if (sv > M) {
+          ms = std::exp(M - sv);
+          M = sv;
+          a.scale_f16(acc.data(), ms, hd);
+        } else {
+          vs = std::exp(sv - M);
+        }
+        a.axpy_f16_f16(vs, V.data() + j * stride, acc.data(), hd);
+        S = S * ms + vs;
+      }
+      for (int i = 0; i < hd; ++i) want[i] = fp16_to_fp32(acc[i]) / S;
+      EXPECT_EQ(got, want) << "hd " << hd << " n_kv " << n_kv;
+    }
+  }
+}
+
+TEST(KernelTable, ActiveTableFollowsActiveIsa) {
+  EXPECT_EQ(kernels::active_kernels().isa, active_isa());
+  EXPECT_NE(kernels::kernels_for(Isa::kScalar), nullptr);
+  const bool has_avx512 = best_supported_isa() == Isa::kAvx512;
+  EXPECT_EQ(kernels::kernels_for(Isa::kAvx512) != nullptr, has_avx512);
+  EXPECT_NE(system_info().find(kernels::active_kernels().summary), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Isas, Kernels, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
+                         [](const auto& info) { return std::string(isa_name(info.param)); });
+
+}  // namespace
+}  // namespace hearth
