@@ -73,4 +73,13 @@ for k in keys:
     htg, ltg = med(lambda r: r["hearth"]["tg_tok_s"]), med(lambda r: r["llama"]["tg_tok_s"])
     gb = rs[0]["bytes"] / 1e9
     print(f"| {k[0]} | {k[1]} | {rs[0]['bytes']/1e6:.0f} | {hpp:.1f} | {lpp:.1f} | {hpp/lpp:.2f}x | {htg:.1f} | {ltg:.1f} | {htg/ltg:.2f}x | {100*htg*gb/bw:.0f}% | {100*ltg*gb/bw:.0f}% |")
+print("\nhearth's model load (mmap, validation, context) and peak resident memory while benchmarking:\n")
+print("| model | type | file MiB | load ms (median) | peak RSS MiB | RSS - file MiB |")
+print("|---|---|---|---|---|---|")
+for k in keys:
+    rs = [r for r in rows if (r["model"], r["type"]) == k]
+    load = statistics.median(r["hearth"].get("load_ms", 0) for r in rs)
+    rss = max(r["hearth"].get("peak_rss_mib", 0) for r in rs)
+    mib = rs[0]["bytes"] / 2**20
+    print(f"| {k[0]} | {k[1]} | {mib:.0f} | {load:.1f} | {rss:.0f} | {rss - mib:.0f} |")
 PY
