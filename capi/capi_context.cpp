@@ -23,18 +23,6 @@ hearth::Context& context_of(hearth_context* c) {
   return *c->ctx;
 }
 
-template <typename T>
-T copy_params(const T* params, void (*init)(T*), const char* name) {
-  T p;
-  init(&p);
-  if (params) {
-    require_params(params, name);
-    std::memcpy(&p, params, params->struct_size);
-    p.struct_size = sizeof(T);
-  }
-  return p;
-}
-
 }  // namespace
 
 extern "C" {

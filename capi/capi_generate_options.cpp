@@ -7,21 +7,7 @@
 #include "capi_internal.hpp"
 
 namespace hearth::capi {
-namespace {
-
-template <typename T>
-T copy_params(const T* params, void (*init)(T*), const char* name) {
-  T p;
-  init(&p);
-  if (params) {
-    require_params(params, name);
-    std::memcpy(&p, params, params->struct_size);
-    p.struct_size = sizeof(T);
-  }
-  return p;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 SamplerConfig to_sampler_config(const hearth_sampler_params* params) {
   const auto s = copy_params(params, &hearth_sampler_params_init, "params->sampler");

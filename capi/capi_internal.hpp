@@ -1,6 +1,7 @@
 // Internal helpers of the C ABI: handle definitions, error storage, the exception barrier.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -71,6 +72,20 @@ void require_params(const T* p, const char* name) {
   require(p, name);
   if (p->struct_size == 0 || p->struct_size > sizeof(T))
     invalid(std::string(name) + "->struct_size is invalid (call the _params_init function)");
+}
+
+// The caller's params struct over the defaults of `init`: an older (smaller) struct keeps the
+// defaults of the fields it does not have. params NULL: the defaults.
+template <typename T>
+T copy_params(const T* params, void (*init)(T*), const char* name) {
+  T p;
+  init(&p);
+  if (params) {
+    require_params(params, name);
+    std::memcpy(&p, params, params->struct_size);
+    p.struct_size = sizeof(T);
+  }
+  return p;
 }
 
 }  // namespace hearth::capi
