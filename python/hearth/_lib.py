@@ -197,3 +197,32 @@ class ChatMessage(ctypes.Structure):
 _declare("hearth_chat_template_apply", c_status, model_p, ctypes.c_char_p,
          ctypes.POINTER(ChatMessage), ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p,
          ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))
+
+
+class OwnedHandle:
+    """Base of the classes that own one hearth handle: close() (idempotent), context manager,
+    and `handle`, which raises once closed. Subclasses set _free (the hearth_*_free function)
+    and _what (a noun for the error message)."""
+    _handle = None
+    _free = None
+    _what = "object"
+
+    def close(self):
+        if getattr(self, "_handle", None):
+            type(self)._free(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def handle(self):
+        if not self._handle:
+            raise ValueError(f"the {self._what} is closed")
+        return self._handle

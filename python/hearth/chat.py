@@ -11,7 +11,7 @@ import queue
 import threading
 
 from . import _lib
-from ._lib import HearthError, check, lib
+from ._lib import HearthError, OwnedHandle, check, lib
 from .context import STOP_REASONS
 
 CANCELLED = 7
@@ -25,10 +25,12 @@ _SAMPLER_DEFAULTS = {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "min_p": 0.0,
 _GENERATE_KEYS = ("max_tokens", "seed", "stop") + tuple(_SAMPLER_DEFAULTS)
 
 
-class Chat:
+class Chat(OwnedHandle):
     """A chat session. send() runs the generation on a worker thread and hands the text pieces
     over a queue, so the caller can iterate while the model generates; leaving the loop early
     cancels the reply (which is then not added to the conversation). One send at a time."""
+    _free = staticmethod(lib.hearth_session_free)
+    _what = "chat"
 
     def __init__(self, model, system=None, **params):
         unknown = set(params) - set(_SESSION_KEYS) - set(_GENERATE_KEYS)
@@ -53,26 +55,6 @@ class Chat:
         self.last_result = None
         if system is not None:
             self.add_message("system", system)
-
-    def close(self):
-        if getattr(self, "_handle", None):
-            lib.hearth_session_free(self._handle)
-            self._handle = None
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    @property
-    def handle(self):
-        if not self._handle:
-            raise ValueError("the chat is closed")
-        return self._handle
 
     def add_message(self, role, content):
         """Appends a message (role: system, user, assistant or tool) without generating."""

@@ -2,7 +2,7 @@
 import ctypes
 
 from . import _lib
-from ._lib import check, lib
+from ._lib import OwnedHandle, check, lib
 
 STOP_REASONS = {0: "eog", 1: "max_tokens", 2: "stop_string", 3: "cancelled"}
 
@@ -12,8 +12,10 @@ def _ids(tokens):
     return (_lib.token_t * len(tokens))(*tokens), len(tokens)
 
 
-class Context:
+class Context(OwnedHandle):
     """One sequence's KV cache. Use from one thread at a time (cancel() from any thread)."""
+    _free = staticmethod(lib.hearth_context_free)
+    _what = "context"
 
     def __init__(self, model, n_ctx=2048, n_threads=0, n_batch=512):
         params = _lib.ContextParams()
@@ -23,26 +25,6 @@ class Context:
         check(lib.hearth_context_new(model.handle, ctypes.byref(params), ctypes.byref(handle)))
         self._model = model  # the model must outlive the context
         self._handle = handle
-
-    def close(self):
-        if getattr(self, "_handle", None):
-            lib.hearth_context_free(self._handle)
-            self._handle = None
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    @property
-    def handle(self):
-        if not self._handle:
-            raise ValueError("the context is closed")
-        return self._handle
 
     @property
     def n_past(self):

@@ -1,34 +1,16 @@
 """hearth.Model: a loaded GGUF model (read-only, shareable across threads)."""
 import ctypes
 
-from ._lib import BUFFER_TOO_SMALL, check, lib, model_p, read_text
+from ._lib import BUFFER_TOO_SMALL, OwnedHandle, check, lib, model_p, read_text
 
 
-class Model:
+class Model(OwnedHandle):
+    _free = staticmethod(lib.hearth_model_free)
+    _what = "model"
     def __init__(self, path):
         handle = model_p()
         check(lib.hearth_model_load(str(path).encode(), None, ctypes.byref(handle)))
         self._handle = handle
-
-    def close(self):
-        if getattr(self, "_handle", None):
-            lib.hearth_model_free(self._handle)
-            self._handle = None
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    @property
-    def handle(self):
-        if not self._handle:
-            raise ValueError("the model is closed")
-        return self._handle
 
     def _query(self, fn, ctype):
         out = ctype()
