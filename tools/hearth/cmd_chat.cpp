@@ -13,11 +13,14 @@
 #include <vector>
 
 #include "command.hpp"
+#include "generate_flags.hpp"
 #include "hearth/error.hpp"
 #include "hearth/model.hpp"
 #include "session/session.hpp"
 
 namespace {
+
+using namespace hearth::cli;
 
 const char* kUsage =
     "usage: hearth chat -m MODEL.gguf [options]\n"
@@ -25,23 +28,9 @@ const char* kUsage =
     "  -c N               context size in tokens (default 2048, capped at the model's)\n"
     "  -n N               most tokens per reply (default 256)\n"
     "  --system TEXT      system message\n"
-    "  --temp T           sampling temperature (default 0: greedy)\n"
-    "  --top-k K          sample among the K most likely tokens (default 0: all)\n"
-    "  --seed S           random seed for sampling (default: random)\n"
     "  --template FILE    Jinja chat template (default: the model's, else ChatML)\n"
     "  --cache-mb N       keep the KV state of reset conversations, up to N MiB (default 0)\n"
     "Each stdin line is a message. Commands: /reset, /save FILE, /load FILE, /quit.\n";
-
-int to_int(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    const int n = std::stoi(v, &used);
-    if (used == v.size()) return n;
-  } catch (const std::exception&) {
-  }
-  hearth::fail(hearth::Status::kInvalidArgument,
-               fmt::format("{}: '{}' is not an integer", flag, v));
-}
 
 std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -80,11 +69,11 @@ int run_chat(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stderr);
+      std::fprintf(stderr, "%s%s", kUsage, kSamplingHelp);
       return 0;
     }
     if (i + 1 >= args.size()) {
-      std::fprintf(stderr, "hearth chat: %s needs a value\n%s", a.c_str(), kUsage);
+      std::fprintf(stderr, "hearth chat: %s needs a value\n%s%s", a.c_str(), kUsage, kSamplingHelp);
       return 2;
     }
     const std::string& v = args[++i];
@@ -98,23 +87,20 @@ int run_chat(const std::vector<std::string>& args) {
       opt.max_tokens = to_int(a, v);
     else if (a == "--system")
       system = v;
-    else if (a == "--temp")
-      opt.sampler.temperature = std::stof(v);
-    else if (a == "--top-k")
-      opt.sampler.top_k = to_int(a, v);
-    else if (a == "--seed")
-      opt.sampler.seed = std::stoull(v);
+    else if (parse_generate_flag(a, v, opt))
+      continue;
     else if (a == "--template")
       template_path = v;
     else if (a == "--cache-mb")
       params.prompt_cache_bytes = static_cast<size_t>(to_int(a, v)) << 20;
     else {
-      std::fprintf(stderr, "hearth chat: unknown option '%s'\n%s", a.c_str(), kUsage);
+      std::fprintf(stderr, "hearth chat: unknown option '%s'\n%s%s", a.c_str(), kUsage,
+                   kSamplingHelp);
       return 2;
     }
   }
   if (model_path.empty()) {
-    std::fputs(kUsage, stderr);
+    std::fprintf(stderr, "%s%s", kUsage, kSamplingHelp);
     return 2;
   }
   if (!template_path.empty()) params.chat_template = read_text_file(template_path);

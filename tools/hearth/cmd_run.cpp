@@ -10,6 +10,7 @@
 
 #include "command.hpp"
 #include "generate/generate.hpp"
+#include "generate_flags.hpp"
 #include "hearth/context.hpp"
 #include "hearth/error.hpp"
 #include "hearth/model.hpp"
@@ -17,23 +18,13 @@
 
 namespace {
 
+using namespace hearth::cli;
+
 const char* kUsage =
     "usage: hearth run -m MODEL.gguf (-p TEXT | --ids 1,2,3) [options]\n"
     "  -n N               tokens to generate (default 128)\n"
     "  -t N               threads (default: one per core)\n"
     "  -c N               context size in tokens (default 2048, capped at the model's)\n"
-    "sampling, applied in this order (defaults: greedy, every stage off):\n"
-    "  --repeat-penalty R     divide positive / multiply negative logits of recent tokens (1)\n"
-    "  --frequency-penalty F  subtract F x occurrences in the recent tokens (0)\n"
-    "  --presence-penalty P   subtract P from every recent token (0)\n"
-    "  --repeat-last-n N      recent tokens the penalties see (64; 0 off, -1 all)\n"
-    "  --top-k K              keep the K most likely tokens (0: all)\n"
-    "  --typical P            locally typical sampling mass (1: off)\n"
-    "  --top-p P              nucleus mass (1: off)\n"
-    "  --min-p P              drop tokens below P x the best probability (0: off)\n"
-    "  --temp T               temperature (0: greedy)\n"
-    "  --seed S               random seed (default: random; printed to stderr)\n"
-    "  --stop STR             stop before STR (not printed); repeatable\n"
     "  --logits-out FILE  write the float32 logits after the last prompt token\n"
     "  --no-bos           with -p: do not add the BOS token\n";
 
@@ -59,40 +50,6 @@ std::vector<int32_t> parse_ids(const std::string& s) {
   return ids;
 }
 
-int to_int(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    const int n = std::stoi(v, &used);
-    if (used == v.size()) return n;
-  } catch (const std::exception&) {
-  }
-  hearth::fail(hearth::Status::kInvalidArgument,
-               fmt::format("{}: '{}' is not an integer", flag, v));
-}
-
-float to_float(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    const float f = std::stof(v, &used);
-    if (used == v.size()) return f;
-  } catch (const std::exception&) {
-  }
-  hearth::fail(hearth::Status::kInvalidArgument, fmt::format("{}: '{}' is not a number", flag, v));
-}
-
-uint64_t to_u64(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    if (!v.empty() && v[0] != '-') {
-      const unsigned long long n = std::stoull(v, &used);
-      if (used == v.size()) return n;
-    }
-  } catch (const std::exception&) {
-  }
-  hearth::fail(hearth::Status::kInvalidArgument,
-               fmt::format("{}: '{}' is not a non-negative integer", flag, v));
-}
-
 int run_run(const std::vector<std::string>& args) {
   std::string model_path, prompt, ids, logits_out;
   bool have_prompt = false, add_bos = true;
@@ -102,7 +59,7 @@ int run_run(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stderr);
+      std::fprintf(stderr, "%s%s", kUsage, kSamplingHelp);
       return 0;
     }
     if (a == "--no-bos") {
@@ -110,7 +67,7 @@ int run_run(const std::vector<std::string>& args) {
       continue;
     }
     if (i + 1 >= args.size()) {
-      std::fprintf(stderr, "hearth run: %s needs a value\n%s", a.c_str(), kUsage);
+      std::fprintf(stderr, "hearth run: %s needs a value\n%s%s", a.c_str(), kUsage, kSamplingHelp);
       return 2;
     }
     const std::string& v = args[++i];
@@ -126,37 +83,18 @@ int run_run(const std::vector<std::string>& args) {
       cparams.n_threads = to_int(a, v);
     else if (a == "-c" || a == "--ctx-size")
       cparams.n_ctx = to_int(a, v);
-    else if (a == "--temp")
-      opt.sampler.temperature = to_float(a, v);
-    else if (a == "--top-k")
-      opt.sampler.top_k = to_int(a, v);
-    else if (a == "--top-p")
-      opt.sampler.top_p = to_float(a, v);
-    else if (a == "--min-p")
-      opt.sampler.min_p = to_float(a, v);
-    else if (a == "--typical")
-      opt.sampler.typical_p = to_float(a, v);
-    else if (a == "--repeat-penalty")
-      opt.sampler.repeat_penalty = to_float(a, v);
-    else if (a == "--repeat-last-n")
-      opt.sampler.penalty_last_n = to_int(a, v);
-    else if (a == "--frequency-penalty")
-      opt.sampler.frequency_penalty = to_float(a, v);
-    else if (a == "--presence-penalty")
-      opt.sampler.presence_penalty = to_float(a, v);
-    else if (a == "--seed")
-      opt.sampler.seed = to_u64(a, v);
-    else if (a == "--stop")
-      opt.stop_strings.push_back(v);
+    else if (parse_generate_flag(a, v, opt))
+      continue;
     else if (a == "--logits-out")
       logits_out = v;
     else {
-      std::fprintf(stderr, "hearth run: unknown option '%s'\n%s", a.c_str(), kUsage);
+      std::fprintf(stderr, "hearth run: unknown option '%s'\n%s%s", a.c_str(), kUsage,
+                   kSamplingHelp);
       return 2;
     }
   }
   if (model_path.empty() || (have_prompt == !ids.empty())) {
-    std::fputs(kUsage, stderr);
+    std::fprintf(stderr, "%s%s", kUsage, kSamplingHelp);
     return 2;
   }
   hearth::validate_sampler_config(opt.sampler, 0);  // bad flags fail before the model loads
