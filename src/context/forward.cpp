@@ -132,10 +132,9 @@ void attend_tiled(const kernels::KernelTable& ktab, const float* q, const uint16
     const float M_new = std::max(M, tile_max);
     const float ms = std::exp(M - M_new);
     double tile_sum = 0;
-    for (int j = 0; j < n; ++j) {
-      s[j] = std::exp(s[j] - M_new);
-      tile_sum += s[j];
-    }
+    for (int j = 0; j < n; ++j) s[j] -= M_new;
+    ktab.exp_f32(s, s, n);
+    for (int j = 0; j < n; ++j) tile_sum += s[j];
     S = S * ms + tile_sum;
     // acc[i] = fma over j of s[j] * V[j][i], after acc[i] * ms: row by row over j keeps each
     // element's order of operations.
@@ -243,7 +242,14 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
     parallel_for(
         pool, static_cast<int64_t>(T) * c.n_ff,
         [&](int64_t b, int64_t e) {
-          for (int64_t i = b; i < e; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+          // silu(g) * u, the exponentials vectorized 256 at a time.
+          float ex[256];
+          for (int64_t i0 = b; i0 < e; i0 += 256) {
+            const int64_t n = std::min<int64_t>(256, e - i0);
+            for (int64_t i = 0; i < n; ++i) ex[i] = -g[i0 + i];
+            ktab.exp_f32(ex, ex, n);
+            for (int64_t i = 0; i < n; ++i) g[i0 + i] = g[i0 + i] / (1.0f + ex[i]) * u[i0 + i];
+          }
         },
         4096);
     matmul(L.ffn_down, g.data(), h.data(), n_tok, pool);
