@@ -216,7 +216,7 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
     if (!g) continue;
     ++kernels_tested;
     const DType at = act_type(wt);
-    for (int64_t nb : {1, 2, 3, 18, 19}) {
+    for (int64_t nb : {1, 2, 3, 18, 19, 48}) {  // 48: the decode path's 3 whole groups of 16
       const int64_t n = nb * 32, rows = 11;
       for (int n_tok : {1, 2, 5, 9}) {
         for (Fill f : {Fill::kRandom, Fill::kExtreme}) {
