@@ -367,10 +367,11 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
   if (n_tok == 1 && nb <= kMaxDecodeBlocks) {
     alignas(64) float products[4 * kMaxDecodeBlocks];
     for (int64_t r = r0; r < r1; r += 4) {
-      // The rows two tiles ahead, so that their lines are in flight while this tile computes
+      // The rows four tiles ahead, so that their lines are in flight while this tile computes
       // (prefetches do not fault, past the end of the matrix they are only wasted).
-      const char* ahead = reinterpret_cast<const char*>(w + (r + 16) * w_stride);
-      for (size_t off = 0; off < 4 * w_stride; off += 64) _mm_prefetch(ahead + off, _MM_HINT_T0);
+      const uintptr_t ahead = reinterpret_cast<uintptr_t>(w + r * w_stride) + 16 * w_stride;
+      for (size_t off = 0; off < 4 * w_stride; off += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(ahead + off), _MM_HINT_T0);
       rows_decode<kKind>(w + r * w_stride, w_stride, r1 - r < 4 ? static_cast<int>(r1 - r) : 4, act,
                          nb, y + r, products);
     }
