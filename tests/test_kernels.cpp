@@ -312,7 +312,7 @@ TEST_P(Kernels, AttentionTilesMatchThePrimitiveLoop) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (int hd : {64, 128}) {
     const int stride = 3 * hd;
-    for (int n : {1, 5, 64}) {
+    for (int n : {1, 5, 21, 64}) {  // 21: one batch of 16 cells and a tail
       std::vector<float> q(hd), acc(hd);
       std::vector<uint16_t> kv(static_cast<size_t>(n) * stride);
       for (auto& v : q) v = normal(rng);
