@@ -165,34 +165,50 @@ void row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_
     q[v] = load_f16(qh + 16 * v, 0xFFFF);
     acc[v] = _mm512_setzero_ps();
   }
+  // Cells in groups of 16: the scores first, then the running max and every expf argument
+  // (they depend on the scores only), the 16 expf calls in a row, and the accumulator updates
+  // last. The same operations as one cell at a time, but the calls (which clobber every vector
+  // register) no longer sit between the updates.
   float M = -__builtin_inff(), S = 0;
-  for (int j = 0; j < n_kv; ++j) {
-    const uint16_t* k = K + j * kv_stride;
-    __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                   _mm512_setzero_ps()};
-    for (int c = 0; c < NC; ++c)
-      for (int u = 0; u < 4; ++u)
-        a[u] = _mm512_fmadd_ps(q[4 * c + u], load_f16(k + 64 * c + 16 * u, 0xFFFF), a[u]);
-    const float sv =
-        _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
-        scale;
-    float ms = 1.0f, vs = 1.0f;
-    if (sv > M) {
-      ms = __builtin_expf(M - sv);
-      M = sv;
-      const __m512 m = _mm512_set1_ps(ms);
-      for (int v = 0; v < NV; ++v)
-        acc[v] =
-            _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_mul_ps(acc[v], m), _MM_FROUND_TO_NEAREST_INT));
-    } else {
-      vs = __builtin_expf(sv - M);
+  for (int j0 = 0; j0 < n_kv; j0 += 16) {
+    const int n = n_kv - j0 < 16 ? n_kv - j0 : 16;
+    float sv[16], e[16];
+    bool raised[16];
+    for (int jj = 0; jj < n; ++jj) {
+      const uint16_t* k = K + (j0 + jj) * kv_stride;
+      __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                     _mm512_setzero_ps()};
+      for (int c = 0; c < NC; ++c)
+        for (int u = 0; u < 4; ++u)
+          a[u] = _mm512_fmadd_ps(q[4 * c + u], load_f16(k + 64 * c + 16 * u, 0xFFFF), a[u]);
+      sv[jj] = _mm512_reduce_add_ps(
+                   _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
+               scale;
     }
-    const __m512 w = _mm512_set1_ps(vs);
-    const uint16_t* row = V + j * kv_stride;
-    for (int v = 0; v < NV; ++v)
-      acc[v] = _mm512_cvtph_ps(_mm512_cvtps_ph(
-          _mm512_fmadd_ps(load_f16(row + 16 * v, 0xFFFF), w, acc[v]), _MM_FROUND_TO_NEAREST_INT));
-    S = S * ms + vs;
+    for (int jj = 0; jj < n; ++jj) {
+      raised[jj] = sv[jj] > M;
+      e[jj] = raised[jj] ? M - sv[jj] : sv[jj] - M;
+      if (raised[jj]) M = sv[jj];
+    }
+    for (int jj = 0; jj < n; ++jj) e[jj] = __builtin_expf(e[jj]);
+    for (int jj = 0; jj < n; ++jj) {
+      float ms = 1.0f, vs = 1.0f;
+      if (raised[jj]) {
+        ms = e[jj];
+        const __m512 m = _mm512_set1_ps(ms);
+        for (int v = 0; v < NV; ++v)
+          acc[v] =
+              _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_mul_ps(acc[v], m), _MM_FROUND_TO_NEAREST_INT));
+      } else {
+        vs = e[jj];
+      }
+      const __m512 w = _mm512_set1_ps(vs);
+      const uint16_t* row = V + (j0 + jj) * kv_stride;
+      for (int v = 0; v < NV; ++v)
+        acc[v] = _mm512_cvtph_ps(_mm512_cvtps_ph(
+            _mm512_fmadd_ps(load_f16(row + 16 * v, 0xFFFF), w, acc[v]), _MM_FROUND_TO_NEAREST_INT));
+      S = S * ms + vs;
+    }
   }
   const __m512 inv = _mm512_set1_ps(S);
   for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + 16 * v, _mm512_div_ps(acc[v], inv));
