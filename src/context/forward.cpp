@@ -227,7 +227,8 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
         },
         tok_grain);
 
-    // Attention, one (token, head) pair per task.
+    // Attention, one (token, head) pair per task, the last tokens first: their causal spans are
+    // the longest, and taking them first keeps the chunks of the two threads balanced.
     const int group = c.n_head / c.n_head_kv;
     const uint16_t* K = k_cache_[il].data();
     const uint16_t* V = v_cache_[il].data();
@@ -235,7 +236,8 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
       std::vector<float> o(hd), acc32(hd);
       std::vector<uint16_t> acc(hd), qh(hd);
       for (int64_t task = b; task < e; ++task) {
-        const int t = static_cast<int>(task / c.n_head), hh = static_cast<int>(task % c.n_head);
+        const int t = n_tok - 1 - static_cast<int>(task / c.n_head);
+        const int hh = static_cast<int>(task % c.n_head);
         const int kvh = hh / group, n_kv = p0 + t + 1;  // causal: positions 0..p0+t
         const float* qt = &q[static_cast<size_t>(t) * q_dim + hh * hd];
         const uint16_t* Kh = K + kvh * hd;
