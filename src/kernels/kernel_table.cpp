@@ -41,6 +41,7 @@ KernelTable scalar_table() {
                  nullptr,
                  nullptr,
                  nullptr};
+  k.exp_f32 = scalar::exp_f32;
   return k;
 }
 
@@ -64,6 +65,7 @@ KernelTable avx2_table() {
   k.attention.axpy_f16 = avx2::axpy_f16;
   k.attention.scale_f16 = avx2::scale_f16;
   k.attention.axpy_f16_f16 = avx2::axpy_f16_f16;
+  k.exp_f32 = avx2::exp_f32;
   return k;
 }
 
@@ -88,6 +90,7 @@ KernelTable avx512_table() {
   k.attention = {avx512::dot_f32_f16,      avx512::axpy_f16,    avx512::scale_f16,
                  avx512::axpy_f16_f16,     avx512::tile_scores, avx512::tile_accumulate,
                  avx512::attend_row_f16acc};
+  k.exp_f32 = avx512::exp_f32;
   return k;
 }
 

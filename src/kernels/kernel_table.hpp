@@ -23,6 +23,8 @@ constexpr int kTypeSlots = 32;
 using VecDotFn = float (*)(const void* w, const void* act, int64_t n);
 // Converts n floats (n a multiple of the block size) to an activation type.
 using ConvertFn = void (*)(const float* x, void* dst, int64_t n);
+// y[i] = exp(x[i]) for i < n (in place allowed); scalar: expf, SIMD: within ~1 ulp of it.
+using ExpFn = void (*)(const float* x, float* y, int64_t n);
 
 // A tiled matrix product for one weight type: activations are prepared once per matmul (in a
 // layout private to the kernel), then each thread runs rows [r0, r1) against all tokens, so a
@@ -72,6 +74,7 @@ struct KernelTable {
   ConvertFn convert[kTypeSlots];       // by activation type (F32, F16, BF16, Q8_0, Q8_1, Q8_K)
   const GemmKernel* gemm[kTypeSlots];  // by weight type; null: matmul loops over vec_dot
   AttentionKernels attention;
+  ExpFn exp_f32;  // the softmax and SiLU exponentials (llama.cpp's CPU backend vectorizes them too)
 };
 
 // The table of active_isa(), built on first use.

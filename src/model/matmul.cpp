@@ -59,6 +59,11 @@ void matmul(const TensorView& W, const float* X, float* Y, int n_tok, ThreadPool
       [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) {
           const uint8_t* w = W.row(r);
+          // Decode streams each row once: fetch 8 rows ahead so that memory latency overlaps
+          // the dot products.
+          if (n_tok <= 2 && r + 8 < n_out)
+            for (size_t off = 0; off < W.row_bytes; off += 64)
+              __builtin_prefetch(W.row(r + 8) + off);
           for (int t = 0; t < n_tok; ++t) Y[t * n_out + r] = dot(w, xa + t * *act_bytes, n_in);
         }
       },

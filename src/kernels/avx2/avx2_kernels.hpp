@@ -23,4 +23,6 @@ void axpy_f16(float a, const uint16_t* h, float* y, int64_t n);
 void scale_f16(uint16_t* acc, float s, int64_t n);
 void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n);
 
+void exp_f32(const float* x, float* y, int64_t n);
+
 }  // namespace hearth::kernels::avx2

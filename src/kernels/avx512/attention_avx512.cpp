@@ -62,21 +62,50 @@ void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n) {
 
 namespace {
 
-// NV = hd / 16 vectors per head row, q and the accumulator held in registers.
+// The 16 lanes of q * K[j] for one cell (two chains, added).
+template <int NV>
+__m512 cell_products(const __m512* qv, const uint16_t* k) {
+  __m512 a0 = _mm512_mul_ps(qv[0], load_f16(k, 0xFFFF));
+  __m512 a1 = _mm512_mul_ps(qv[1], load_f16(k + 16, 0xFFFF));
+  for (int v = 2; v < NV; v += 2) {
+    a0 = _mm512_fmadd_ps(qv[v], load_f16(k + 16 * v, 0xFFFF), a0);
+    a1 = _mm512_fmadd_ps(qv[v + 1], load_f16(k + 16 * v + 16, 0xFFFF), a1);
+  }
+  return _mm512_add_ps(a0, a1);
+}
+
+// Lane j of the result = the sum of the 16 lanes of v[j]: a transpose-and-add tree (45
+// shuffles and adds for 16 rows, where one horizontal sum per row takes ~8).
+__m512 sum_rows16(const __m512* v) {
+  __m512 x[8], y[4];
+  for (int i = 0; i < 8; ++i)  // per 128-bit chunk: [a0+a2, b0+b2, a1+a3, b1+b3]
+    x[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]),
+                         _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+  for (int i = 0; i < 4; ++i) {  // per chunk: the chunk's sums of rows 4i..4i+3
+    const __m512d a = _mm512_castps_pd(x[2 * i]), b = _mm512_castps_pd(x[2 * i + 1]);
+    y[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
+                         _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+  }
+  // Chunks (0,2) + (1,3) of two y's, then once more: chunk i = rows 4i..4i+3 summed.
+  const __m512 w01 =
+      _mm512_add_ps(_mm512_shuffle_f32x4(y[0], y[1], 0x88), _mm512_shuffle_f32x4(y[0], y[1], 0xDD));
+  const __m512 w23 =
+      _mm512_add_ps(_mm512_shuffle_f32x4(y[2], y[3], 0x88), _mm512_shuffle_f32x4(y[2], y[3], 0xDD));
+  return _mm512_add_ps(_mm512_shuffle_f32x4(w01, w23, 0x88), _mm512_shuffle_f32x4(w01, w23, 0xDD));
+}
+
+// NV = hd / 16 vectors per head row, q held in registers; 16 cells at a time, then one by one.
 template <int NV>
 void scores(const float* q, const uint16_t* K, int64_t kv_stride, int n, float scale, float* s) {
   __m512 qv[NV];
   for (int v = 0; v < NV; ++v) qv[v] = _mm512_loadu_ps(q + 16 * v);
-  for (int j = 0; j < n; ++j) {
-    const uint16_t* k = K + j * kv_stride;
-    __m512 a0 = _mm512_mul_ps(qv[0], load_f16(k, 0xFFFF));
-    __m512 a1 = _mm512_mul_ps(qv[1], load_f16(k + 16, 0xFFFF));
-    for (int v = 2; v < NV; v += 2) {
-      a0 = _mm512_fmadd_ps(qv[v], load_f16(k + 16 * v, 0xFFFF), a0);
-      a1 = _mm512_fmadd_ps(qv[v + 1], load_f16(k + 16 * v + 16, 0xFFFF), a1);
-    }
-    s[j] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale;
+  int j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 cell[16];
+    for (int c = 0; c < 16; ++c) cell[c] = cell_products<NV>(qv, K + (j + c) * kv_stride);
+    _mm512_storeu_ps(s + j, _mm512_mul_ps(sum_rows16(cell), _mm512_set1_ps(scale)));
   }
+  for (; j < n; ++j) s[j] = _mm512_reduce_add_ps(cell_products<NV>(qv, K + j * kv_stride)) * scale;
 }
 
 template <int NV>
@@ -136,34 +165,50 @@ void row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_
     q[v] = load_f16(qh + 16 * v, 0xFFFF);
     acc[v] = _mm512_setzero_ps();
   }
+  // Cells in groups of 16: the scores first, then the running max and every expf argument
+  // (they depend on the scores only), the 16 expf calls in a row, and the accumulator updates
+  // last. The same operations as one cell at a time, but the calls (which clobber every vector
+  // register) no longer sit between the updates.
   float M = -__builtin_inff(), S = 0;
-  for (int j = 0; j < n_kv; ++j) {
-    const uint16_t* k = K + j * kv_stride;
-    __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                   _mm512_setzero_ps()};
-    for (int c = 0; c < NC; ++c)
-      for (int u = 0; u < 4; ++u)
-        a[u] = _mm512_fmadd_ps(q[4 * c + u], load_f16(k + 64 * c + 16 * u, 0xFFFF), a[u]);
-    const float sv =
-        _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
-        scale;
-    float ms = 1.0f, vs = 1.0f;
-    if (sv > M) {
-      ms = __builtin_expf(M - sv);
-      M = sv;
-      const __m512 m = _mm512_set1_ps(ms);
-      for (int v = 0; v < NV; ++v)
-        acc[v] =
-            _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_mul_ps(acc[v], m), _MM_FROUND_TO_NEAREST_INT));
-    } else {
-      vs = __builtin_expf(sv - M);
+  for (int j0 = 0; j0 < n_kv; j0 += 16) {
+    const int n = n_kv - j0 < 16 ? n_kv - j0 : 16;
+    float sv[16], e[16];
+    bool raised[16];
+    for (int jj = 0; jj < n; ++jj) {
+      const uint16_t* k = K + (j0 + jj) * kv_stride;
+      __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                     _mm512_setzero_ps()};
+      for (int c = 0; c < NC; ++c)
+        for (int u = 0; u < 4; ++u)
+          a[u] = _mm512_fmadd_ps(q[4 * c + u], load_f16(k + 64 * c + 16 * u, 0xFFFF), a[u]);
+      sv[jj] = _mm512_reduce_add_ps(
+                   _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
+               scale;
     }
-    const __m512 w = _mm512_set1_ps(vs);
-    const uint16_t* row = V + j * kv_stride;
-    for (int v = 0; v < NV; ++v)
-      acc[v] = _mm512_cvtph_ps(_mm512_cvtps_ph(
-          _mm512_fmadd_ps(load_f16(row + 16 * v, 0xFFFF), w, acc[v]), _MM_FROUND_TO_NEAREST_INT));
-    S = S * ms + vs;
+    for (int jj = 0; jj < n; ++jj) {
+      raised[jj] = sv[jj] > M;
+      e[jj] = raised[jj] ? M - sv[jj] : sv[jj] - M;
+      if (raised[jj]) M = sv[jj];
+    }
+    for (int jj = 0; jj < n; ++jj) e[jj] = __builtin_expf(e[jj]);
+    for (int jj = 0; jj < n; ++jj) {
+      float ms = 1.0f, vs = 1.0f;
+      if (raised[jj]) {
+        ms = e[jj];
+        const __m512 m = _mm512_set1_ps(ms);
+        for (int v = 0; v < NV; ++v)
+          acc[v] =
+              _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_mul_ps(acc[v], m), _MM_FROUND_TO_NEAREST_INT));
+      } else {
+        vs = e[jj];
+      }
+      const __m512 w = _mm512_set1_ps(vs);
+      const uint16_t* row = V + (j0 + jj) * kv_stride;
+      for (int v = 0; v < NV; ++v)
+        acc[v] = _mm512_cvtph_ps(_mm512_cvtps_ph(
+            _mm512_fmadd_ps(load_f16(row + 16 * v, 0xFFFF), w, acc[v]), _MM_FROUND_TO_NEAREST_INT));
+      S = S * ms + vs;
+    }
   }
   const __m512 inv = _mm512_set1_ps(S);
   for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + 16 * v, _mm512_div_ps(acc[v], inv));

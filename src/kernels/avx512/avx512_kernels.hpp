@@ -33,4 +33,6 @@ bool attend_row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V,
 extern const GemmKernel kGemmQ8_0;
 extern const GemmKernel kGemmQ4_0;
 
+void exp_f32(const float* x, float* y, int64_t n);
+
 }  // namespace hearth::kernels::avx512

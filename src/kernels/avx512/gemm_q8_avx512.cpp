@@ -260,6 +260,96 @@ TileFn<Src> tile_for(int r, int t) {
   }
 }
 
+// Decode (one token): the scale products d_w * d_x of every block of a row are formed 16
+// blocks at a time (gathered scales) into a buffer, so a pair step takes one permute where
+// pair_scales needed two broadcasts, an insert and a conversion. The products and the fmadd are
+// those of tile<R, 1>, so the results are the same bits.
+constexpr int64_t kMaxDecodeBlocks = 1024;  // n_in <= 32768
+
+// p[b] = d_w(b) * d_x(b), b < nb, for one weight row and one prepared activation row.
+template <WeightKind kKind>
+void scale_products(const uint8_t* row, const uint8_t* act, int64_t nb, float* p) {
+  constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  const auto* dx = reinterpret_cast<const float*>(act + 64 * nb);  // [nb][8] lane scales
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i w_off = _mm512_mullo_epi32(iota, _mm512_set1_epi32(kBlockBytes));
+  // Block b's d_x sits at lane 8b; Q4_0 stores a pair's second scale at lane 4 of the pair
+  // (8b - 4 for odd b; a final odd block count ends on an even b, stored naturally).
+  __m512i x_off = _mm512_slli_epi32(iota, 3);
+  if (kKind == WeightKind::kQ4_0)
+    x_off =
+        _mm512_sub_epi32(x_off, _mm512_slli_epi32(_mm512_and_si512(iota, _mm512_set1_epi32(1)), 2));
+  for (int64_t b = 0; b < nb; b += 16) {
+    const __mmask16 m =
+        nb - b >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << (nb - b)) - 1);
+    // 4 bytes from each block's start: its F16 scale in the low half.
+    const __m512i raw =
+        _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, w_off, row + b * kBlockBytes, 1);
+    const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(raw));
+    const __m512 d = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, x_off, dx + 8 * b, 4);
+    _mm512_mask_storeu_ps(p + b, m, _mm512_mul_ps(dw, d));
+  }
+}
+
+// R weight rows x one token -> y[r]; p: [R][nb] scratch for the scale products.
+template <WeightKind kKind, int R>
+void tile_decode(const uint8_t* w, size_t stride, const uint8_t* act, int64_t nb, float* y,
+                 float* p) {
+  for (int r = 0; r < R; ++r) scale_products<kKind>(w + r * stride, act, nb, p + r * nb);
+  // Lane l of a pair step takes the product of block b + kPairLane[l] (pair_scales' order).
+  const __m512i pair_lane = kKind == WeightKind::kQ8_0
+                                ? _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
+                                : _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1);
+  const DirectWeights<kKind> src{w, stride};
+  __m512 acc[R];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+  const size_t corr_off = static_cast<size_t>(32 * nb), dx_off = static_cast<size_t>(64 * nb);
+  int64_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    const __m512i xq = _mm512_loadu_si512(act + 32 * b);
+    const __m512i corr = _mm512_loadu_si512(act + corr_off + 32 * b);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const __m512i s = _mm512_dpbusd_epi32(corr, src.pair_q(r, b), xq);
+      const __m512 two = _mm512_castps128_ps512(
+          _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p + r * nb + b))));
+      acc[r] =
+          _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(pair_lane, two), acc[r]);
+    }
+  }
+  if (b < nb) {  // odd block count: exactly as tile<R, 1>
+    const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(act + 32 * b));
+    const __m256i corr =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(act + corr_off + 32 * b));
+    const __m256 dx = _mm256_loadu_ps(reinterpret_cast<const float*>(act + dx_off) + 8 * b);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const __m256 v =
+          _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(corr, src.last_q(r, b), xq)),
+                        _mm256_mul_ps(src.last_d(r, b), dx));
+      acc[r] = _mm512_add_ps(acc[r], _mm512_zextps256_ps512(v));
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) y[r] = _mm512_reduce_add_ps(acc[r]);
+}
+
+template <WeightKind kKind>
+void rows_decode(const uint8_t* w, size_t stride, int nr, const uint8_t* act, int64_t nb, float* y,
+                 float* p) {
+  switch (nr) {
+    case 1:
+      return tile_decode<kKind, 1>(w, stride, act, nb, y, p);
+    case 2:
+      return tile_decode<kKind, 2>(w, stride, act, nb, y, p);
+    case 3:
+      return tile_decode<kKind, 3>(w, stride, act, nb, y, p);
+    default:
+      return tile_decode<kKind, 4>(w, stride, act, nb, y, p);
+  }
+}
+
 // Keeps a chunk of prepared token rows within ~256 KiB (L2) while the thread's rows stream past.
 constexpr size_t kChunkBytes = 256 * 1024;
 // Unpacked row tiles up to this size (4 rows of n_in <= 8192) live on the stack.
@@ -274,6 +364,19 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
   if (chunk < 4) chunk = 4;
   alignas(64) uint8_t buf[kPackBytes];
   const bool can_pack = packed_bytes(4, nb) <= kPackBytes;
+  if (n_tok == 1 && nb <= kMaxDecodeBlocks) {
+    alignas(64) float products[4 * kMaxDecodeBlocks];
+    for (int64_t r = r0; r < r1; r += 4) {
+      // The rows four tiles ahead, so that their lines are in flight while this tile computes
+      // (prefetches do not fault, past the end of the matrix they are only wasted).
+      const uintptr_t ahead = reinterpret_cast<uintptr_t>(w + r * w_stride) + 16 * w_stride;
+      for (size_t off = 0; off < 4 * w_stride; off += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(ahead + off), _MM_HINT_T0);
+      rows_decode<kKind>(w + r * w_stride, w_stride, r1 - r < 4 ? static_cast<int>(r1 - r) : 4, act,
+                         nb, y + r, products);
+    }
+    return;
+  }
   for (int t0 = 0; t0 < n_tok; t0 += chunk) {
     const int t1 = t0 + chunk < n_tok ? t0 + chunk : n_tok;
     for (int64_t r = r0; r < r1; r += 4) {
