@@ -312,8 +312,9 @@ void tile_decode(const uint8_t* w, size_t stride, const uint8_t* act, int64_t nb
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
       const __m512i s = _mm512_dpbusd_epi32(corr, src.pair_q(r, b), xq);
+      // Two floats at p[r * nb + b], 4-byte aligned only: an unaligned 64-bit load (movq).
       const __m512 two = _mm512_castps128_ps512(
-          _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p + r * nb + b))));
+          _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i_u*>(p + r * nb + b))));
       acc[r] =
           _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(pair_lane, two), acc[r]);
     }
