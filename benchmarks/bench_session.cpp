@@ -3,7 +3,7 @@
 // Model: a synthetic qwen2.5-0.5b Q8_0 (random weights, real Qwen2 tokenizer) generated on the
 // first run into $TMPDIR (or HEARTH_BENCH_SESSION_MODEL, when set, is used as it is).
 // Measured on 2 cores (Zen 5, AVX-512 kernels, load ~1), 2 threads: second turn 28 tokens
-// evaluated of 532, TTFT 188 ms; the same prompt from scratch 2.2 s (benchmarks/RESULTS.md).
+// evaluated of 532, TTFT 180 ms; the same prompt from scratch 2.0 s (benchmarks/RESULTS.md).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
