@@ -3,7 +3,6 @@
 // Threading rules (as hearth.h states): a context is used by one thread at a time; its worker
 // threads (n_threads) are owned by the context; hearth_context_cancel may be called from any
 // thread while another thread is inside hearth_decode or hearth_generate on the same context.
-#include <cstring>
 
 #include "capi_generate_options.hpp"
 #include "capi_internal.hpp"
@@ -136,22 +135,7 @@ HEARTH_API hearth_status hearth_generate(hearth_context* ctx, const hearth_token
     if (result) require_params(result, "result");
     const hearth::GenerateOptions opt = to_generate_options(params);
     const hearth::GenerateResult r = hearth::generate(c, prompt, n_prompt, opt);
-    if (result) {
-      hearth_generation_result out{};
-      out.struct_size = result->struct_size;
-      out.n_prompt_tokens = r.n_prompt;
-      out.n_generated = static_cast<int32_t>(r.tokens.size());
-      out.stop_reason = static_cast<int32_t>(r.stop_reason);
-      out.time_to_first_token_ms = r.time_to_first_token_ms;
-      out.prompt_tokens_per_s = r.prompt_tokens_per_s;
-      out.gen_tokens_per_s = r.gen_tokens_per_s;
-      std::memcpy(result, &out, result->struct_size);
-    }
-    if (r.stop_reason == hearth::StopReason::kCancelled) {
-      set_last_error("generation cancelled");
-      return HEARTH_ERR_CANCELLED;
-    }
-    return HEARTH_OK;
+    return report_generation(r, result);
   });
 }
 

@@ -56,4 +56,23 @@ GenerateOptions to_generate_options(const hearth_generate_params* params) {
   return opt;
 }
 
+hearth_status report_generation(const GenerateResult& r, hearth_generation_result* result) {
+  if (result) {
+    hearth_generation_result out{};
+    out.struct_size = result->struct_size;
+    out.n_prompt_tokens = r.n_prompt;
+    out.n_generated = static_cast<int32_t>(r.tokens.size());
+    out.stop_reason = static_cast<int32_t>(r.stop_reason);
+    out.time_to_first_token_ms = r.time_to_first_token_ms;
+    out.prompt_tokens_per_s = r.prompt_tokens_per_s;
+    out.gen_tokens_per_s = r.gen_tokens_per_s;
+    std::memcpy(result, &out, result->struct_size);
+  }
+  if (r.stop_reason == StopReason::kCancelled) {
+    set_last_error("generation cancelled");
+    return HEARTH_ERR_CANCELLED;
+  }
+  return HEARTH_OK;
+}
+
 }  // namespace hearth::capi

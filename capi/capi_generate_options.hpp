@@ -12,6 +12,10 @@ namespace hearth::capi {
 // max_tokens, and the sampler values (validate_sampler_config: messages name the field).
 GenerateOptions to_generate_options(const hearth_generate_params* params);
 
+// Writes `r` to *result (when non-NULL; its struct_size was checked) and returns HEARTH_OK, or
+// HEARTH_ERR_CANCELLED with the last error set when the generation was cancelled.
+hearth_status report_generation(const GenerateResult& r, hearth_generation_result* result);
+
 // Every field of hearth_sampler_params (NULL: the defaults of hearth_sampler_params_init).
 SamplerConfig to_sampler_config(const hearth_sampler_params* params);
 

@@ -3,7 +3,6 @@
 // A cancelled hearth_session_generate returns HEARTH_ERR_CANCELLED, fills *result
 // (stop_reason 3) and leaves the conversation as it was before the call (the partial reply is
 // not appended; its evaluated tokens stay in the KV cache for the next turn to reuse).
-#include <cstring>
 
 #include "capi_generate_options.hpp"
 #include "capi_internal.hpp"
@@ -82,22 +81,7 @@ HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
     if (result) require_params(result, "result");
     const hearth::SessionReply reply = s.generate(to_generate_options(params));
     const hearth::GenerateResult& r = reply.result;
-    if (result) {
-      hearth_generation_result out{};
-      out.struct_size = result->struct_size;
-      out.n_prompt_tokens = r.n_prompt;
-      out.n_generated = static_cast<int32_t>(r.tokens.size());
-      out.stop_reason = static_cast<int32_t>(r.stop_reason);
-      out.time_to_first_token_ms = r.time_to_first_token_ms;
-      out.prompt_tokens_per_s = r.prompt_tokens_per_s;
-      out.gen_tokens_per_s = r.gen_tokens_per_s;
-      std::memcpy(result, &out, result->struct_size);
-    }
-    if (r.stop_reason == hearth::StopReason::kCancelled) {
-      set_last_error("generation cancelled");
-      return HEARTH_ERR_CANCELLED;
-    }
-    return HEARTH_OK;
+    return report_generation(r, result);
   });
 }
 
