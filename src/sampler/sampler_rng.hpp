@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "core/xoshiro.hpp"
+
 namespace hearth {
 
 class SamplerRng {
@@ -19,7 +21,7 @@ class SamplerRng {
   double next_unit();
 
  private:
-  uint64_t s_[4];
+  Xoshiro256 generator_;
 };
 
 // A fresh seed from std::random_device mixed with the clock (never kRandomSeed itself).

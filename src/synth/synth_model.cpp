@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "core/xoshiro.hpp"
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
 #include "hearth/quant.hpp"
@@ -12,29 +13,11 @@
 namespace hearth {
 namespace {
 
-// xoshiro256** — fast, seedable, identical on every platform.
+// Seeded weights: the same stream on every platform (core/xoshiro).
 class Rng {
  public:
-  explicit Rng(uint64_t seed) {
-    for (auto& s : s_) {
-      seed += 0x9e3779b97f4a7c15ull;
-      uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-      s = z ^ (z >> 31);
-    }
-  }
-  uint64_t next() {
-    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
+  explicit Rng(uint64_t seed) : generator_(seed) {}
+  uint64_t next() { return generator_.next(); }
   // Approximately normal (Irwin–Hall of 4 uniforms) with the given standard deviation.
   float normal(float std) {
     const uint64_t r = next();
@@ -44,8 +27,7 @@ class Rng {
   }
 
  private:
-  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
+  Xoshiro256 generator_;
 };
 
 struct PlannedTensor {
