@@ -6,13 +6,11 @@
 #include <cstdint>
 
 #include "kernels/avx2/avx2_kernels.hpp"
+#include "kernels/avx2/simd_avx2.hpp"
 
 namespace hearth::kernels::avx2 {
 namespace {
 
-__m256 load_f16(const uint16_t* p) {
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
 void store_f16(uint16_t* p, __m256 v) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
 }

@@ -8,6 +8,7 @@
 
 #include "hearth/quant.hpp"
 #include "kernels/avx2/avx2_kernels.hpp"
+#include "kernels/avx2/simd_avx2.hpp"
 
 namespace hearth::kernels::avx2 {
 namespace {
@@ -17,10 +18,6 @@ int hsum_i32(__m256i v) {
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
   return _mm_cvtsi128_si32(s);
-}
-
-__m256i load32(const void* p) {
-  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
 }
 
 // The 6-bit scales and mins of the 8 sub-blocks of a Q4_K block (same unpacking as

@@ -7,16 +7,10 @@
 
 #include "hearth/quant.hpp"
 #include "kernels/avx2/avx2_kernels.hpp"
+#include "kernels/avx2/simd_avx2.hpp"
 
 namespace hearth::kernels::avx2 {
 namespace {
-
-float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 // Exact int32 lanes of sum(w * x) over groups of four bytes. maddubs needs an unsigned operand:
 // |w| (w = -128 gives 128, still exact) times x * sign(w). x must not be -128, which the Q8_0
@@ -24,10 +18,6 @@ float hsum(__m256 v) {
 __m256i dot_s8_lanes(__m256i w, __m256i x) {
   const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
   return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
-}
-
-__m256i load32(const int8_t* p) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
 }  // namespace
