@@ -78,15 +78,23 @@ const char* kQuestions[2] = {
     "Why did the keeper walk along the shore every single morning, even during the winter "
     "storms, when nobody else would?"};
 
-void BM_SessionSecondTurnTTFT(benchmark::State& state) {
+// A session holding the ~500-token history, or null (the benchmark skipped with the reason)
+// when the model cannot be made.
+std::unique_ptr<hearth::Session> session_with_history(benchmark::State& state) {
   std::unique_ptr<hearth::Session> s;
   try {
     s = std::make_unique<hearth::Session>(bench_model(), bench_params());
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
-    return;
+    return nullptr;
   }
   add_history(*s);
+  return s;
+}
+
+void BM_SessionSecondTurnTTFT(benchmark::State& state) {
+  std::unique_ptr<hearth::Session> s = session_with_history(state);
+  if (!s) return;
   hearth::GenerateOptions opt;
   opt.max_tokens = 1;
   s->add_message("user", kQuestions[1]);
@@ -108,14 +116,8 @@ void BM_SessionSecondTurnTTFT(benchmark::State& state) {
 
 // The same prompt evaluated from scratch: what the second turn would cost without reuse.
 void BM_SessionFullPromptTTFT(benchmark::State& state) {
-  std::unique_ptr<hearth::Session> s;
-  try {
-    s = std::make_unique<hearth::Session>(bench_model(), bench_params());
-  } catch (const std::exception& e) {
-    state.SkipWithError(e.what());
-    return;
-  }
-  add_history(*s);
+  std::unique_ptr<hearth::Session> s = session_with_history(state);
+  if (!s) return;
   s->add_message("user", kQuestions[0]);
   const std::vector<int32_t> prompt = s->prompt_tokens();
   hearth::Context& ctx = s->context();  // used directly: the session is not asked to generate
