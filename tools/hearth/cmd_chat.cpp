@@ -6,9 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -17,6 +15,7 @@
 #include "hearth/error.hpp"
 #include "hearth/model.hpp"
 #include "session/session.hpp"
+#include "text_file.hpp"
 
 namespace {
 
@@ -31,12 +30,6 @@ const char* kUsage =
     "  --template FILE    Jinja chat template (default: the model's, else ChatML)\n"
     "  --cache-mb N       keep the KV state of reset conversations, up to N MiB (default 0)\n"
     "Each stdin line is a message. Commands: /reset, /save FILE, /load FILE, /quit.\n";
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) hearth::fail(hearth::Status::kIoError, fmt::format("cannot open '{}'", path));
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 // Runs one command line ("/save x"); returns false for /quit.
 bool run_command(hearth::Session& session, const std::string& system, const std::string& line) {

@@ -3,16 +3,15 @@
 // Prints the rendered prompt exactly (no newline added); a template error goes to stderr with a
 // non-zero exit.
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 #include "command.hpp"
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
 #include "hearth/tokenizer.hpp"
 #include "template/model_template.hpp"
+#include "text_file.hpp"
 
 namespace {
 
@@ -26,20 +25,12 @@ constexpr const char* kUsage =
     "defaults.\n"
     "--now fixes the time strftime_now() formats (seconds since the epoch, UTC).\n";
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) hearth::fail(hearth::Status::kIoError, "cannot open " + path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // Reads CONV.json; `add_generation_prompt` is set when the file says so.
 std::vector<hearth::tmpl::ChatMessage> read_conversation(const std::string& path,
                                                          bool* add_generation_prompt) {
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(read_file(path));
+    doc = nlohmann::json::parse(hearth::cli::read_text_file(path));
   } catch (const nlohmann::json::exception& e) {
     hearth::fail(hearth::Status::kInvalidArgument, path + ": " + e.what());
   }
@@ -122,7 +113,7 @@ int run_template(const std::vector<std::string>& args) {
     defaults = hearth::tmpl::model_chat_defaults(*file, tokenizer.get());
   }
   std::optional<std::string> source = defaults.chat_template;
-  if (!template_path.empty()) source = read_file(template_path);
+  if (!template_path.empty()) source = hearth::cli::read_text_file(template_path);
 
   hearth::tmpl::RenderOptions options;
   options.add_generation_prompt = add_generation_prompt || file_generation_prompt;
