@@ -93,7 +93,9 @@ class Chat(OwnedHandle):
         if self._busy:
             raise RuntimeError("a reply is already being generated on this chat")
         handle = self.handle
-        pieces = queue.Queue()
+        # One piece in flight: the reply advances with the reader, so leaving the loop stops it
+        # within a piece or two however fast the model is.
+        pieces = queue.Queue(maxsize=1)
         stop = threading.Event()
         keep_alive = _GenerateCall(options, pieces, stop)
         result = _lib.GenerationResult()
@@ -106,7 +108,7 @@ class Chat(OwnedHandle):
                     handle, ctypes.byref(keep_alive.params), ctypes.byref(result))
                 outcome["error"] = lib.hearth_last_error().decode("utf-8", "replace")
             finally:
-                pieces.put(_DONE)
+                _hand_over(pieces, stop, _DONE)
 
         self._busy = True
         thread = threading.Thread(target=worker, name="hearth-chat", daemon=True)
@@ -136,6 +138,17 @@ class Chat(OwnedHandle):
             raise HearthError(status, outcome.get("error", ""))
 
 
+def _hand_over(pieces, stop, item):
+    """Puts item once the reader has taken the previous one; gives up when the reader has left
+    (stop set), so the generating thread never blocks on a reader that is gone."""
+    while not stop.is_set():
+        try:
+            pieces.put(item, timeout=0.01)
+            return
+        except queue.Full:
+            continue
+
+
 class _GenerateCall:
     """The C structures and the callback of one hearth_session_generate call (kept alive for
     its duration)."""
@@ -157,12 +170,11 @@ class _GenerateCall:
         self.params.n_stop_strings = len(self.stops)
 
         def on_token(event_p, _user):
-            if stop.is_set():
-                return 1
             ev = event_p.contents
             if ev.text_len:  # complete UTF-8 (hearth holds split characters back)
-                pieces.put(ctypes.string_at(ev.text, ev.text_len).decode("utf-8", "replace"))
-            return 0
+                _hand_over(pieces, stop,
+                           ctypes.string_at(ev.text, ev.text_len).decode("utf-8", "replace"))
+            return 1 if stop.is_set() else 0
 
         self.callback = _lib.TOKEN_CALLBACK(on_token)
         self.params.on_token = self.callback
