@@ -216,45 +216,48 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
     if (!g) continue;
     ++kernels_tested;
     const DType at = act_type(wt);
-    for (int64_t nb : {1, 2, 3, 18, 19, 48}) {  // 48: the decode path's 3 whole groups of 16
-      const int64_t n = nb * 32, rows = 11;
-      for (int n_tok : {1, 2, 5, 9}) {
-        for (Fill f : {Fill::kRandom, Fill::kExtreme}) {
-          const auto w = weight_rows(wt, n, rows, f, rng);
-          const auto x = activations(n * n_tok, f, rng);
-          const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
-          const size_t stride = g->prepared_bytes(n);
-          ASSERT_EQ(stride % 64, 0u);
-          std::vector<uint8_t> prepared(stride * n_tok);
-          for (int t = 0; t < n_tok; ++t)
-            g->prepare(x.data() + t * n, prepared.data() + t * stride, n);
-          std::vector<float> y(static_cast<size_t>(rows * n_tok), NAN), y_split(y.size(), NAN);
-          g->run(w.data(), rb, 0, rows, prepared.data(), n_tok, n, y.data(), rows);
-          // Any split of the rows gives the same bits.
-          g->run(w.data(), rb, 0, 3, prepared.data(), n_tok, n, y_split.data(), rows);
-          g->run(w.data(), rb, 3, 8, prepared.data(), n_tok, n, y_split.data(), rows);
-          g->run(w.data(), rb, 8, rows, prepared.data(), n_tok, n, y_split.data(), rows);
-          EXPECT_EQ(y, y_split) << dtype_name(wt) << " nb=" << nb;
-          // A token alone (decode) gives the same bits as inside a batch (prefill).
-          for (int t = 0; t < n_tok; ++t) {
-            std::vector<float> y1(static_cast<size_t>(rows));
-            g->run(w.data(), rb, 0, rows, prepared.data() + t * stride, 1, n, y1.data(), rows);
-            for (int64_t r = 0; r < rows; ++r)
-              ASSERT_EQ(y1[r], y[t * rows + r]) << dtype_name(wt) << " tok " << t << " row " << r;
-          }
-          std::vector<uint8_t> xa(*row_bytes(at, static_cast<uint64_t>(n)));
-          for (int t = 0; t < n_tok; ++t) {
-            scalar_table().convert[slot(at)](x.data() + t * n, xa.data(), n);
-            for (int64_t r = 0; r < rows; ++r) {
-              const uint8_t* wr = w.data() + r * rb;
-              const float want = scalar_table().vec_dot[slot(wt)](wr, xa.data(), n);
-              const double mag = magnitude(wt, wr, at, xa.data(), n);
-              EXPECT_NEAR(y[t * rows + r], want, 1e-5 * mag + 1e-30)
-                  << dtype_name(wt) << " nb=" << nb << " tok " << t << " row " << r;
+    // rows 53: three whole groups of 16 rows and a partial one (the AVX-512 kernel's tiles);
+    // n_tok 17: several token tiles and a partial one.
+    for (int64_t nb : {1, 2, 3, 18, 19, 48}) {
+      const int64_t n = nb * 32;
+      for (int64_t rows : {11, 53})
+        for (int n_tok : {1, 2, 5, 9, 17}) {
+          for (Fill f : {Fill::kRandom, Fill::kExtreme}) {
+            const auto w = weight_rows(wt, n, rows, f, rng);
+            const auto x = activations(n * n_tok, f, rng);
+            const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
+            const size_t stride = g->prepared_bytes(n);
+            ASSERT_EQ(stride % 64, 0u);
+            std::vector<uint8_t> prepared(stride * n_tok);
+            for (int t = 0; t < n_tok; ++t)
+              g->prepare(x.data() + t * n, prepared.data() + t * stride, n);
+            std::vector<float> y(static_cast<size_t>(rows * n_tok), NAN), y_split(y.size(), NAN);
+            g->run(w.data(), rb, 0, rows, prepared.data(), n_tok, n, y.data(), rows);
+            // Any split of the rows gives the same bits.
+            g->run(w.data(), rb, 0, 3, prepared.data(), n_tok, n, y_split.data(), rows);
+            g->run(w.data(), rb, 3, 8, prepared.data(), n_tok, n, y_split.data(), rows);
+            g->run(w.data(), rb, 8, rows, prepared.data(), n_tok, n, y_split.data(), rows);
+            EXPECT_EQ(y, y_split) << dtype_name(wt) << " nb=" << nb << " rows=" << rows;
+            // A token alone (decode) gives the same bits as inside a batch (prefill).
+            for (int t = 0; t < n_tok; ++t) {
+              std::vector<float> y1(static_cast<size_t>(rows));
+              g->run(w.data(), rb, 0, rows, prepared.data() + t * stride, 1, n, y1.data(), rows);
+              for (int64_t r = 0; r < rows; ++r)
+                ASSERT_EQ(y1[r], y[t * rows + r]) << dtype_name(wt) << " tok " << t << " row " << r;
+            }
+            std::vector<uint8_t> xa(*row_bytes(at, static_cast<uint64_t>(n)));
+            for (int t = 0; t < n_tok; ++t) {
+              scalar_table().convert[slot(at)](x.data() + t * n, xa.data(), n);
+              for (int64_t r = 0; r < rows; ++r) {
+                const uint8_t* wr = w.data() + r * rb;
+                const float want = scalar_table().vec_dot[slot(wt)](wr, xa.data(), n);
+                const double mag = magnitude(wt, wr, at, xa.data(), n);
+                EXPECT_NEAR(y[t * rows + r], want, 1e-5 * mag + 1e-30)
+                    << dtype_name(wt) << " nb=" << nb << " tok " << t << " row " << r;
+              }
             }
           }
         }
-      }
     }
   }
   if (GetParam() == Isa::kAvx512) {
