@@ -119,6 +119,54 @@ TEST_P(ForwardMatmul, MatchesDequantizedFloatProduct) {
   }
 }
 
+// q/k/v and gate/up share one input: matmul_shared_input must write exactly what separate
+// matmul calls write, also when the weights differ in type (Q4_K_M mixes Q4_K and Q6_K, which
+// share Q8_K activations but not their dot product), kernel or input size, and whatever the split
+// of the stacked rows between threads.
+TEST(ForwardMatmulSharedInput, EqualsSeparateProducts) {
+  const int64_t n_in = 512;
+  const int n_tok = 5;
+  std::mt19937 rng(77);
+  struct Spec {
+    DType type;
+    int64_t n_out, n_in;
+  };
+  const Spec specs[] = {{DType::Q8_0, 40, n_in}, {DType::Q8_0, 24, n_in}, {DType::Q4_K, 19, n_in},
+                        {DType::Q6_K, 33, n_in}, {DType::Q4_0, 17, n_in}, {DType::F16, 9, n_in},
+                        {DType::Q8_0, 16, 256}};
+  std::vector<std::vector<uint8_t>> data;
+  std::vector<TensorView> weights;
+  for (const Spec& sp : specs) {
+    data.push_back(random_rows(sp.type, sp.n_in, sp.n_out, rng));
+    TensorView W;
+    W.type = sp.type;
+    W.n_in = sp.n_in;
+    W.n_out = sp.n_out;
+    W.row_bytes = *row_bytes(sp.type, static_cast<uint64_t>(sp.n_in));
+    W.data = data.back().data();
+    weights.push_back(W);
+  }
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(n_tok * n_in));
+  for (auto& v : x) v = normal(rng);
+  ThreadPool pool(2);
+  for (int tokens : {1, n_tok}) {
+    std::vector<std::vector<float>> want, got;
+    std::vector<MatmulOutput> outs;
+    for (const TensorView& W : weights) {
+      want.emplace_back(static_cast<size_t>(tokens * W.n_out));
+      matmul(W, x.data(), want.back().data(), tokens, nullptr);
+      got.emplace_back(want.back().size(), NAN);
+    }
+    for (size_t i = 0; i < weights.size(); ++i) outs.push_back({&weights[i], got[i].data()});
+    // The last weight takes 256 inputs: the same X read as a shorter row.
+    matmul_shared_input(outs.data(), static_cast<int>(outs.size()), x.data(), tokens, &pool);
+    for (size_t i = 0; i < weights.size(); ++i)
+      EXPECT_EQ(got[i], want[i]) << "output " << i << " (" << dtype_name(weights[i].type)
+                                 << "), tokens " << tokens;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTypes, ForwardMatmul,
                          ::testing::Values(DType::F32, DType::F16, DType::BF16, DType::Q8_0,
                                            DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,

@@ -195,9 +195,8 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
     const LayerWeights& L = m.layers[il];
     for (size_t t = 0; t < T; ++t)
       rms_norm(&x[t * n_embd], f32(L.attn_norm), &h[t * n_embd], n_embd, c.rms_eps);
-    matmul(L.wq, h.data(), q.data(), n_tok, pool);
-    matmul(L.wk, h.data(), k.data(), n_tok, pool);
-    matmul(L.wv, h.data(), v.data(), n_tok, pool);
+    const MatmulOutput qkv[] = {{&L.wq, q.data()}, {&L.wk, k.data()}, {&L.wv, v.data()}};
+    matmul_shared_input(qkv, 3, h.data(), n_tok, pool);
     add_bias(q.data(), L.bq, n_tok, q_dim);
     add_bias(k.data(), L.bk, n_tok, kv_dim);
     add_bias(v.data(), L.bv, n_tok, kv_dim);
@@ -256,8 +255,8 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
 
     for (size_t t = 0; t < T; ++t)
       rms_norm(&x[t * n_embd], f32(L.ffn_norm), &h[t * n_embd], n_embd, c.rms_eps);
-    matmul(L.ffn_gate, h.data(), g.data(), n_tok, pool);
-    matmul(L.ffn_up, h.data(), u.data(), n_tok, pool);
+    const MatmulOutput gate_up[] = {{&L.ffn_gate, g.data()}, {&L.ffn_up, u.data()}};
+    matmul_shared_input(gate_up, 2, h.data(), n_tok, pool);
     parallel_for(
         pool, static_cast<int64_t>(T) * c.n_ff,
         [&](int64_t b, int64_t e) {

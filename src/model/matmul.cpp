@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/thread_pool.hpp"
 #include "hearth/error.hpp"
 #include "kernels/kernel_table.hpp"
@@ -17,54 +19,112 @@ uint8_t* scratch(size_t bytes) {
   return buffer.data();
 }
 
-}  // namespace
+// How one weight type meets its activations: a tiled kernel with its own prepared layout, or
+// the vec_dot type's converter and a dot product per (row, token).
+struct Plan {
+  const kernels::GemmKernel* gemm = nullptr;
+  kernels::ConvertFn convert = nullptr;
+  kernels::VecDotFn dot = nullptr;
+  size_t stride = 0;  // bytes of one prepared / converted activation row
+};
 
-void matmul(const TensorView& W, const float* X, float* Y, int n_tok, ThreadPool* pool) {
+Plan plan_for(const TensorView& W) {
   const DType act = model::vec_dot_type(W.type);
   const auto act_bytes = row_bytes(act, static_cast<uint64_t>(W.n_in));
   if (!act_bytes)
     fail(Status::kInternal,
          fmt::format("matmul: {} inputs do not fit {}", W.n_in, dtype_name(act)));
   const auto& table = kernels::active_kernels();
-  const int64_t n_out = W.n_out, n_in = W.n_in;
-  const int slot = static_cast<int>(W.type);
+  Plan p;
+  if ((p.gemm = table.gemm[static_cast<int>(W.type)])) {
+    p.stride = p.gemm->prepared_bytes(W.n_in);
+    return p;
+  }
+  p.convert = table.convert[static_cast<int>(act)];
+  p.dot = table.vec_dot[static_cast<int>(W.type)];
+  if (!p.convert || !p.dot)
+    fail(Status::kInternal, fmt::format("matmul: no kernel for {}", dtype_name(W.type)));
+  p.stride = *act_bytes;
+  return p;
+}
 
-  // Tiled kernel: activations prepared once, then rows in groups of 16 per task.
-  if (const kernels::GemmKernel* gemm = table.gemm[slot]) {
-    const size_t stride = gemm->prepared_bytes(n_in);
-    uint8_t* xa = scratch(stride * static_cast<size_t>(n_tok));
-    parallel_for(pool, n_tok, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) gemm->prepare(X + t * n_in, xa + t * stride, n_in);
-    });
-    parallel_for(
-        pool, n_out,
-        [&](int64_t r0, int64_t r1) {
-          gemm->run(W.data, W.row_bytes, r0, r1, xa, n_tok, n_in, Y, n_out);
-        },
-        16);
+// Rows [r0, r1) of W times every prepared token -> Y[t * n_out + r].
+void run_rows(const Plan& p, const TensorView& W, const uint8_t* xa, int n_tok, float* Y,
+              int64_t r0, int64_t r1) {
+  const int64_t n_out = W.n_out, n_in = W.n_in;
+  if (p.gemm) {
+    p.gemm->run(W.data, W.row_bytes, r0, r1, xa, n_tok, n_in, Y, n_out);
     return;
   }
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* w = W.row(r);
+    // Decode streams each row once: fetch 8 rows ahead so that memory latency overlaps the
+    // dot products.
+    if (n_tok <= 2 && r + 8 < n_out)
+      for (size_t off = 0; off < W.row_bytes; off += 64) __builtin_prefetch(W.row(r + 8) + off);
+    for (int t = 0; t < n_tok; ++t) Y[t * n_out + r] = p.dot(w, xa + t * p.stride, n_in);
+  }
+}
 
-  // Generic path: every activation row converted once; each weight row then meets every token.
-  const kernels::ConvertFn convert = table.convert[static_cast<int>(act)];
-  const kernels::VecDotFn dot = table.vec_dot[slot];
-  if (!convert || !dot)
-    fail(Status::kInternal, fmt::format("matmul: no kernel for {}", dtype_name(W.type)));
-  uint8_t* xa = scratch(*act_bytes * static_cast<size_t>(n_tok));
+// Whether two weights can use the same prepared activations (their dot products may differ:
+// Q4_K and Q6_K both take Q8_K rows).
+bool same_activations(const Plan& a, const Plan& b) {
+  return a.gemm == b.gemm && a.convert == b.convert && a.stride == b.stride;
+}
+
+}  // namespace
+
+void matmul(const TensorView& W, const float* X, float* Y, int n_tok, ThreadPool* pool) {
+  const MatmulOutput one{&W, Y};
+  matmul_shared_input(&one, 1, X, n_tok, pool);
+}
+
+void matmul_shared_input(const MatmulOutput* outs, int n_outs, const float* X, int n_tok,
+                         ThreadPool* pool) {
+  constexpr int kMaxOutputs = 8;
+  if (n_outs <= 0) return;
+  if (n_outs > kMaxOutputs) {
+    matmul_shared_input(outs, kMaxOutputs, X, n_tok, pool);
+    matmul_shared_input(outs + kMaxOutputs, n_outs - kMaxOutputs, X, n_tok, pool);
+    return;
+  }
+  Plan plans[kMaxOutputs];
+  plans[0] = plan_for(*outs[0].weight);
+  const int64_t n_in = outs[0].weight->n_in;
+  for (int i = 1; i < n_outs; ++i) {
+    plans[i] = plan_for(*outs[i].weight);
+    // Weights whose activations are prepared differently (type, input size): one call each.
+    if (outs[i].weight->n_in != n_in || !same_activations(plans[i], plans[0])) {
+      matmul_shared_input(outs, i, X, n_tok, pool);
+      matmul_shared_input(outs + i, n_outs - i, X, n_tok, pool);
+      return;
+    }
+  }
+  const Plan& p = plans[0];
+  // Activations prepared once for every weight of the call.
+  uint8_t* xa = scratch(p.stride * static_cast<size_t>(n_tok));
   parallel_for(pool, n_tok, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) convert(X + t * n_in, xa + t * *act_bytes, n_in);
+    for (int64_t t = t0; t < t1; ++t) {
+      if (p.gemm)
+        p.gemm->prepare(X + t * n_in, xa + t * p.stride, n_in);
+      else
+        p.convert(X + t * n_in, xa + t * p.stride, n_in);
+    }
   });
+  // One parallel loop over the rows of all weights stacked (one barrier instead of one per
+  // weight); a chunk crossing a boundary runs its part of each. Row results do not depend on
+  // the split.
+  int64_t total = 0;
+  for (int i = 0; i < n_outs; ++i) total += outs[i].weight->n_out;
   parallel_for(
-      pool, n_out,
-      [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-          const uint8_t* w = W.row(r);
-          // Decode streams each row once: fetch 8 rows ahead so that memory latency overlaps
-          // the dot products.
-          if (n_tok <= 2 && r + 8 < n_out)
-            for (size_t off = 0; off < W.row_bytes; off += 64)
-              __builtin_prefetch(W.row(r + 8) + off);
-          for (int t = 0; t < n_tok; ++t) Y[t * n_out + r] = dot(w, xa + t * *act_bytes, n_in);
+      pool, total,
+      [&](int64_t b, int64_t e) {
+        int64_t off = 0;
+        for (int i = 0; i < n_outs && off < e; ++i) {
+          const TensorView& W = *outs[i].weight;
+          const int64_t lo = std::max(b, off) - off, hi = std::min(e, off + W.n_out) - off;
+          if (lo < hi) run_rows(plans[i], W, xa, n_tok, outs[i].y, lo, hi);
+          off += W.n_out;
         }
       },
       16);

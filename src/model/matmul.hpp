@@ -20,6 +20,16 @@ class ThreadPool;
 // W: [n_out rows of n_in], X: [n_tok][n_in] floats, Y: [n_tok][n_out] floats. pool may be null.
 void matmul(const TensorView& W, const float* X, float* Y, int n_tok, ThreadPool* pool);
 
+// One weight and where its product goes: y is [n_tok][weight->n_out].
+struct MatmulOutput {
+  const TensorView* weight;
+  float* y;
+};
+// Several products of the same X (q/k/v, gate/up): the activations are converted once and the
+// rows of all weights share one parallel loop. Each y gets exactly what matmul would write.
+void matmul_shared_input(const MatmulOutput* outs, int n_outs, const float* X, int n_tok,
+                         ThreadPool* pool);
+
 namespace model {
 
 // The type activations are converted to before a dot product with weights of `weight_type`.
