@@ -261,7 +261,7 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
     }
   }
   if (GetParam() == Isa::kAvx512) {
-    EXPECT_EQ(kernels_tested, 2) << "q8_0 and q4_0";
+    EXPECT_EQ(kernels_tested, 5) << "q8_0, q4_0, f32, f16, bf16";
   }
 }
 

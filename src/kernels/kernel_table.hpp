@@ -38,6 +38,10 @@ struct GemmKernel {
   // y[t * ldy + r] for every token t and row r.
   void (*run)(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act,
               int n_tok, int64_t n_in, float* y, int64_t ldy);
+  // matmul uses the kernel for batches of at least this many tokens (fewer: the dot products,
+  // e.g. where decode is bound by reading the weights and packing them would only add work),
+  // and only when n_in is a multiple of 32.
+  int min_tokens = 1;
 };
 
 // Attention over the F16 KV cache (src/context/forward.cpp), n = head dimension.

@@ -28,7 +28,7 @@ struct Plan {
   size_t stride = 0;  // bytes of one prepared / converted activation row
 };
 
-Plan plan_for(const TensorView& W) {
+Plan plan_for(const TensorView& W, int n_tok) {
   const DType act = model::vec_dot_type(W.type);
   const auto act_bytes = row_bytes(act, static_cast<uint64_t>(W.n_in));
   if (!act_bytes)
@@ -36,7 +36,9 @@ Plan plan_for(const TensorView& W) {
          fmt::format("matmul: {} inputs do not fit {}", W.n_in, dtype_name(act)));
   const auto& table = kernels::active_kernels();
   Plan p;
-  if ((p.gemm = table.gemm[static_cast<int>(W.type)])) {
+  const kernels::GemmKernel* gemm = table.gemm[static_cast<int>(W.type)];
+  if (gemm && n_tok >= gemm->min_tokens && W.n_in % 32 == 0) {
+    p.gemm = gemm;
     p.stride = p.gemm->prepared_bytes(W.n_in);
     return p;
   }
@@ -89,10 +91,10 @@ void matmul_shared_input(const MatmulOutput* outs, int n_outs, const float* X, i
     return;
   }
   Plan plans[kMaxOutputs];
-  plans[0] = plan_for(*outs[0].weight);
+  plans[0] = plan_for(*outs[0].weight, n_tok);
   const int64_t n_in = outs[0].weight->n_in;
   for (int i = 1; i < n_outs; ++i) {
-    plans[i] = plan_for(*outs[i].weight);
+    plans[i] = plan_for(*outs[i].weight, n_tok);
     // Weights whose activations are prepared differently (type, input size): one call each.
     if (outs[i].weight->n_in != n_in || !same_activations(plans[i], plans[0])) {
       matmul_shared_input(outs, i, X, n_tok, pool);

@@ -32,6 +32,10 @@ bool attend_row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V,
 // VNNI tiled products (several rows x several tokens per microkernel).
 extern const GemmKernel kGemmQ8_0;
 extern const GemmKernel kGemmQ4_0;
+// F32 / F16 / BF16 weights for batches (gemm_float_avx512.cpp); decode keeps the dot products.
+extern const GemmKernel kGemmF32;
+extern const GemmKernel kGemmF16;
+extern const GemmKernel kGemmBF16;
 
 void exp_f32(const float* x, float* y, int64_t n);
 

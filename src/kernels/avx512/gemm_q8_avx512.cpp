@@ -33,6 +33,7 @@
 
 #include "hearth/quant.hpp"
 #include "kernels/avx512/avx512_kernels.hpp"
+#include "kernels/avx512/row_groups_avx512.hpp"
 
 namespace hearth::kernels::avx512 {
 namespace {
@@ -43,6 +44,7 @@ constexpr int kLanes = 16;                    // rows per packed group
 constexpr size_t kPackedBlockBytes = 9 * 64;  // 8 weight vectors + 1 scale vector
 constexpr int kMaxGroups = 3;                 // row groups per microkernel (48 rows)
 constexpr int kMaxTokens = 4;                 // tokens per microkernel
+constexpr int kDecodeGroups = 3;              // row groups per gathering (decode) microkernel
 constexpr size_t kChunkBytes = 1024 * 1024;   // prepared tokens kept in L2 per pass
 
 size_t prepared_bytes(int64_t n_in) {
@@ -73,9 +75,8 @@ void prepare(const float* x, void* dst, int64_t n_in) {
 template <WeightKind kKind>
 void pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nb, uint8_t* dst) {
   constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
-  const __mmask16 m = static_cast<__mmask16>((1u << n_rows) - 1);
-  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i row_off = _mm512_mullo_epi32(iota, _mm512_set1_epi32(static_cast<int>(w_stride)));
+  const __mmask16 m = lane_mask(n_rows);
+  const __m512i row_off = row_offsets(w_stride);
   const __m512i zero = _mm512_setzero_si512();
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* base = rows + b * kBlockBytes;
@@ -173,8 +174,7 @@ template <WeightKind kKind, int G>
 void micro_gather(const uint8_t* rows, size_t w_stride, const uint8_t* act, int64_t nb, float* y,
                   __mmask16 last_mask) {
   constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
-  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i row_off = _mm512_mullo_epi32(iota, _mm512_set1_epi32(static_cast<int>(w_stride)));
+  const __m512i row_off = row_offsets(w_stride);
   const __m512i zero = _mm512_setzero_si512();
   const auto* corr = reinterpret_cast<const int32_t*>(act + 32 * nb);
   const auto* dx = reinterpret_cast<const float*>(act + 36 * nb);
@@ -238,27 +238,13 @@ MicroFn micro_for(int groups, int tokens) {
   }
 }
 
-// Per-thread buffer for the packed groups of one microkernel row tile, 64-byte aligned.
-uint8_t* pack_buffer(size_t bytes) {
-  struct alignas(64) Line {
-    uint8_t bytes[64];
-  };
-  thread_local std::vector<Line> buffer;
-  const size_t lines = (bytes + 63) / 64;
-  if (buffer.size() < lines) buffer.resize(lines);
-  return buffer.data()->bytes;
-}
-
 template <WeightKind kKind>
 void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
          int64_t n_in, float* y, int64_t ldy) {
   const int64_t nb = n_in / kQK;
   const size_t stride = prepared_bytes(n_in);
   if (n_tok == 1) {
-    for (int64_t r = r0; r < r1; r += kLanes * kMaxGroups) {
-      const int64_t rows = r1 - r < kLanes * kMaxGroups ? r1 - r : kLanes * kMaxGroups;
-      const int groups = static_cast<int>((rows + kLanes - 1) / kLanes);
-      const auto last_mask = static_cast<__mmask16>((1u << (rows - kLanes * (groups - 1))) - 1);
+    for_each_row_tile<kDecodeGroups>(r0, r1, [&](int64_t r, int groups, __mmask16 last_mask) {
       const uint8_t* rw = w + r * w_stride;
       if (groups == 1)
         micro_gather<kKind, 1>(rw, w_stride, act, nb, y + r, last_mask);
@@ -266,32 +252,21 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
         micro_gather<kKind, 2>(rw, w_stride, act, nb, y + r, last_mask);
       else
         micro_gather<kKind, 3>(rw, w_stride, act, nb, y + r, last_mask);
-    }
+    });
     return;
   }
   const size_t group_bytes = static_cast<size_t>(nb) * kPackedBlockBytes;
   uint8_t* packed = pack_buffer(group_bytes * kMaxGroups);
-  int chunk = static_cast<int>(kChunkBytes / (stride ? stride : 1)) / kMaxTokens * kMaxTokens;
-  if (chunk < kMaxTokens) chunk = kMaxTokens;
-  for (int t0 = 0; t0 < n_tok; t0 += chunk) {
-    const int t1 = t0 + chunk < n_tok ? t0 + chunk : n_tok;
-    for (int64_t r = r0; r < r1; r += kLanes * kMaxGroups) {
-      const int64_t rows = r1 - r < kLanes * kMaxGroups ? r1 - r : kLanes * kMaxGroups;
-      const int groups = static_cast<int>((rows + kLanes - 1) / kLanes);
-      for (int g = 0; g < groups; ++g) {
-        const int64_t n_rows = rows - kLanes * g < kLanes ? rows - kLanes * g : kLanes;
-        pack_group<kKind>(w + (r + kLanes * g) * w_stride, w_stride, static_cast<int>(n_rows), nb,
+  run_packed<kMaxGroups, kMaxTokens>(
+      r0, r1, n_tok, token_chunk(kChunkBytes, stride, kMaxTokens),
+      [&](int64_t r, int g, int n_rows) {
+        pack_group<kKind>(w + (r + kLanes * g) * w_stride, w_stride, n_rows, nb,
                           packed + g * group_bytes);
-      }
-      const int last_rows = static_cast<int>(rows - kLanes * (groups - 1));
-      const auto last_mask = static_cast<__mmask16>((1u << last_rows) - 1);
-      for (int t = t0; t < t1; t += kMaxTokens) {
-        const int nt = t1 - t < kMaxTokens ? t1 - t : kMaxTokens;
+      },
+      [&](int t, int nt, int64_t r, int groups, __mmask16 last_mask) {
         micro_for(groups, nt)(packed, group_bytes, act + t * stride, stride, nb, y + t * ldy + r,
                               ldy, last_mask);
-      }
-    }
-  }
+      });
 }
 
 }  // namespace

@@ -1,0 +1,78 @@
+// Shared by the AVX-512 "16 rows per vector" matrix products (gemm_q8_avx512.cpp,
+// gemm_float_avx512.cpp): a thread's rows [r0, r1) are walked in tiles of up to kMaxGroups
+// groups of 16 rows; the last group of a tile may be partial (its lanes masked). Internal to the
+// AVX-512 translation units (static inline: no symbol is shared with code built for other ISAs).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace hearth::kernels::avx512 {
+
+constexpr int kLanes = 16;  // rows per group: one per lane of a 512-bit vector of int32 / float
+
+// Byte offsets of the 16 rows of a group (w_stride apart), for gathers.
+static inline __m512i row_offsets(size_t w_stride) {
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return _mm512_mullo_epi32(iota, _mm512_set1_epi32(static_cast<int>(w_stride)));
+}
+
+// Lanes 0..n_rows-1 (n_rows <= 16).
+static inline __mmask16 lane_mask(int64_t n_rows) {
+  return static_cast<__mmask16>((1u << n_rows) - 1);
+}
+
+// Per-thread buffer for the packed groups of one row tile, 64-byte aligned, reused across calls.
+static inline uint8_t* pack_buffer(size_t bytes) {
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  thread_local std::vector<Line> buffer;
+  const size_t lines = (bytes + 63) / 64;
+  if (buffer.size() < lines) buffer.resize(lines);
+  return buffer.data()->bytes;
+}
+
+// Calls tile(r, groups, last_mask) for each tile of rows [r0, r1): rows r .. r + 16 * groups - 1,
+// the last group holding the rows of last_mask.
+template <int kMaxGroups, typename Tile>
+static inline void for_each_row_tile(int64_t r0, int64_t r1, Tile&& tile) {
+  for (int64_t r = r0; r < r1; r += kLanes * kMaxGroups) {
+    const int64_t rows = r1 - r < kLanes * kMaxGroups ? r1 - r : kLanes * kMaxGroups;
+    const int groups = static_cast<int>((rows + kLanes - 1) / kLanes);
+    tile(r, groups, lane_mask(rows - kLanes * (groups - 1)));
+  }
+}
+
+// Rows in group g of a tile of `groups` groups whose last group holds last_mask's rows.
+static inline int rows_in_group(int g, int groups, __mmask16 last_mask) {
+  return g == groups - 1 ? __builtin_popcount(last_mask) : kLanes;
+}
+
+// Token chunk such that chunk prepared rows of `stride` bytes fit in `bytes`, a multiple of the
+// microkernel's token count (at least one tile).
+static inline int token_chunk(size_t bytes, size_t stride, int tile_tokens) {
+  const int chunk = static_cast<int>(bytes / (stride ? stride : 1)) / tile_tokens * tile_tokens;
+  return chunk < tile_tokens ? tile_tokens : chunk;
+}
+
+// The prefill loop: for each chunk of tokens [t0, t1) (chunk a multiple of kMaxTokens), each row
+// tile is packed once, pack(r, g, n_rows) per group, then run for every token tile of the chunk,
+// tiles(t, nt, r, groups, last_mask) with nt <= kMaxTokens tokens from t.
+template <int kMaxGroups, int kMaxTokens, typename Pack, typename Tiles>
+static inline void run_packed(int64_t r0, int64_t r1, int n_tok, int chunk, Pack&& pack,
+                              Tiles&& tiles) {
+  for (int t0 = 0; t0 < n_tok; t0 += chunk) {
+    const int t1 = t0 + chunk < n_tok ? t0 + chunk : n_tok;
+    for_each_row_tile<kMaxGroups>(r0, r1, [&](int64_t r, int groups, __mmask16 last_mask) {
+      for (int g = 0; g < groups; ++g) pack(r, g, rows_in_group(g, groups, last_mask));
+      for (int t = t0; t < t1; t += kMaxTokens)
+        tiles(t, t1 - t < kMaxTokens ? t1 - t : kMaxTokens, r, groups, last_mask);
+    });
+  }
+}
+
+}  // namespace hearth::kernels::avx512
