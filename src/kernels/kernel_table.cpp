@@ -38,8 +38,8 @@ KernelTable scalar_table() {
                  scalar::axpy_f16,
                  scalar::scale_f16,
                  scalar::axpy_f16_f16,
-                 nullptr,
-                 nullptr,
+                 scalar::block_scores,
+                 scalar::block_accumulate,
                  nullptr};
   k.exp_f32 = scalar::exp_f32;
   return k;
@@ -65,6 +65,8 @@ KernelTable avx2_table() {
   k.attention.axpy_f16 = avx2::axpy_f16;
   k.attention.scale_f16 = avx2::scale_f16;
   k.attention.axpy_f16_f16 = avx2::axpy_f16_f16;
+  k.attention.block_scores = avx2::block_scores;
+  k.attention.block_accumulate = avx2::block_accumulate;
   k.exp_f32 = avx2::exp_f32;
   return k;
 }
@@ -87,8 +89,8 @@ KernelTable avx512_table() {
   k.convert[at(DType::Q8_0)] = avx512::quantize_q8_0_act;
   k.gemm[at(DType::Q8_0)] = &avx512::kGemmQ8_0;
   k.gemm[at(DType::Q4_0)] = &avx512::kGemmQ4_0;
-  k.attention = {avx512::dot_f32_f16,      avx512::axpy_f16,    avx512::scale_f16,
-                 avx512::axpy_f16_f16,     avx512::tile_scores, avx512::tile_accumulate,
+  k.attention = {avx512::dot_f32_f16,      avx512::axpy_f16,     avx512::scale_f16,
+                 avx512::axpy_f16_f16,     avx512::block_scores, avx512::block_accumulate,
                  avx512::attend_row_f16acc};
   k.exp_f32 = avx512::exp_f32;
   return k;
