@@ -121,7 +121,7 @@ constexpr int kTokenBlock = 16;
 struct TiledScratch {
   std::vector<float> qt, st, acc, M, ms;
   std::vector<double> S, d;
-  std::vector<int> n_kv, n_cells, n4;
+  std::vector<int> n_kv, n_cells;
   void resize(int n_rows, int hd) {
     const size_t r = static_cast<size_t>(n_rows);
     qt.assign(r * hd, 0.0f);
@@ -133,62 +133,73 @@ struct TiledScratch {
     d.resize(4 * r);
     n_kv.assign(r, 0);
     n_cells.resize(r);
-    n4.resize(r);
   }
 };
 
-// The softmax step of one tile for every row of the block, rows innermost (contiguous in st,
-// which holds scores [n][n_rows] and leaves with the weights, zero past each row's n_cells).
-// Per row what the one-row algorithm did: M_new = max(M, max of the visible scores), ms =
-// exp(M - M_new), s = exp(s - M_new) (the table's exp, elementwise), and the tile sum in double
-// over four chains by j % 4, the cells past the last multiple of 4 on chain 0.
+// sum_in_double of the one-row algorithm: four chains by j % 4 over the cells below the last
+// multiple of 4, the rest on chain 0, (d0 + d1) + (d2 + d3). x: n values `stride` apart.
+double sum_in_double(const float* x, int n, int stride) {
+  double d[4] = {0, 0, 0, 0};
+  const int n4 = n & ~3;
+  for (int j = 0; j < n4; ++j) d[j & 3] += x[static_cast<size_t>(j) * stride];
+  for (int j = n4; j < n; ++j) d[0] += x[static_cast<size_t>(j) * stride];
+  return (d[0] + d[1]) + (d[2] + d[3]);
+}
+
+// The softmax step of one tile for every row of the block. st holds the scores [n][n_rows]
+// and leaves with the weights, zero past each row's n_cells. Per row what the one-row
+// algorithm did: M_new = max(M, max of the visible scores), ms = exp(M - M_new), s = exp(s -
+// M_new) (the table's exp, elementwise), the tile sum as sum_in_double. The loops run over all
+// n cells with rows innermost (so they vectorize); the cells a row does not see are set to
+// -inf for the max and to zero for the sums, which leaves the maxima and chains unchanged,
+// and the few rows whose span ends off a multiple of 4 get their sum again in order.
 void tile_softmax(const kernels::KernelTable& ktab, int n_rows, int n, TiledScratch& w) {
   float* st = w.st.data();
   const int* nc = w.n_cells.data();
   float* mx = w.ms.data();  // the tile's max first, then ms
+  auto for_hidden_cells = [&](float value) {
+    for (int r = 0; r < n_rows; ++r)
+      for (int j = nc[r]; j < n; ++j) st[static_cast<size_t>(j) * n_rows + r] = value;
+  };
+  for_hidden_cells(-INFINITY);
   std::fill(mx, mx + n_rows, -INFINITY);
   for (int j = 0; j < n; ++j) {
     const float* sj = st + static_cast<size_t>(j) * n_rows;
-    for (int r = 0; r < n_rows; ++r) mx[r] = std::max(mx[r], j < nc[r] ? sj[r] : -INFINITY);
+    for (int r = 0; r < n_rows; ++r) mx[r] = std::max(mx[r], sj[r]);
   }
+  float* M = w.M.data();
   for (int r = 0; r < n_rows; ++r) {
     if (nc[r] == 0) {  // the tile lies past this row's causal span: nothing changes
       mx[r] = 1.0f;
       continue;
     }
-    const float M_new = std::max(w.M[r], mx[r]);
-    mx[r] = M_new == w.M[r] ? 1.0f : std::exp(w.M[r] - M_new);
-    w.M[r] = M_new;
-    w.n4[r] = nc[r] & ~3;
+    const float M_new = std::max(M[r], mx[r]);
+    mx[r] = M_new == M[r] ? 1.0f : std::exp(M[r] - M_new);
+    M[r] = M_new;
   }
   for (int j = 0; j < n; ++j) {
     float* sj = st + static_cast<size_t>(j) * n_rows;
-    for (int r = 0; r < n_rows; ++r) sj[r] -= w.M[r];
+    for (int r = 0; r < n_rows; ++r) sj[r] -= M[r];
   }
   ktab.exp_f32(st, st, static_cast<int64_t>(n) * n_rows);
+  for_hidden_cells(0.0f);
   double* d0 = w.d.data();
   std::fill(d0, d0 + 4 * static_cast<size_t>(n_rows), 0.0);
   for (int j = 0; j < n; ++j) {
-    float* sj = st + static_cast<size_t>(j) * n_rows;
+    const float* sj = st + static_cast<size_t>(j) * n_rows;
     double* dc = d0 + static_cast<size_t>(j & 3) * n_rows;
-    for (int r = 0; r < n_rows; ++r) {
-      const float x = j < nc[r] ? sj[r] : 0.0f;
-      sj[r] = x;
-      // Adding an exact zero leaves a chain unchanged, so each chain sees its own terms only.
-      const bool tail = j >= w.n4[r];
-      if (dc == d0) {
-        d0[r] += x;
-      } else {
-        d0[r] += tail ? x : 0.0f;
-        dc[r] += tail ? 0.0f : x;
-      }
-    }
+    for (int r = 0; r < n_rows; ++r) dc[r] += sj[r];
   }
   const double* d1 = d0 + n_rows;
   const double* d2 = d1 + n_rows;
   const double* d3 = d2 + n_rows;
-  for (int r = 0; r < n_rows; ++r)
-    if (nc[r] > 0) w.S[r] = w.S[r] * mx[r] + ((d0[r] + d1[r]) + (d2[r] + d3[r]));
+  double* S = w.S.data();
+  for (int r = 0; r < n_rows; ++r) {
+    if (nc[r] == 0) continue;
+    const double tile_sum =
+        nc[r] % 4 == 0 ? (d0[r] + d1[r]) + (d2[r] + d3[r]) : sum_in_double(st + r, nc[r], n_rows);
+    S[r] = S[r] * mx[r] + tile_sum;
+  }
 }
 
 // Tokens t0..t0+nt-1 of the batch (positions p0 + t), query heads h0..h0+group-1 (one KV
