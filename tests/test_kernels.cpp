@@ -357,6 +357,56 @@ TEST_P(Kernels, AttentionBlockKernelsMatchTheRowPrimitives) {
   }
 }
 
+// The optional softmax step of a block against the one-row algorithm, row by row: the max of the
+// visible scores, ms = exp(M - M_new), the weights through the table's exp, the tile sum in
+// double over four chains (the cells past the last multiple of 4 on chain 0). Bit-identical.
+TEST_P(Kernels, AttentionBlockSoftmaxMatchesTheRowAlgorithm) {
+  REQUIRE_ISA();
+  const auto& a = k->attention;
+  if (!a.block_softmax) GTEST_SKIP() << isa_name(GetParam()) << " runs forward.cpp's loops";
+  std::mt19937 rng(21);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (int n : {1, 6, 37, 64}) {
+    for (int n_rows : {16, 48}) {
+      std::vector<float> st(static_cast<size_t>(n) * n_rows), M(n_rows), ms(n_rows, -1.0f);
+      std::vector<double> S(n_rows);
+      std::vector<int> n_cells(n_rows);
+      for (auto& v : st) v = normal(rng);
+      for (int r = 0; r < n_rows; ++r) {
+        n_cells[r] = r % 5 == 0 ? 0 : r % 2 ? n : 1 + (r * 7) % n;
+        M[r] = r % 3 == 0 ? -INFINITY : normal(rng);  // the first tile, or a running max
+        S[r] = r % 3 == 0 ? 0.0 : 1.0 + r;
+      }
+      std::vector<float> st_want = st, M_want = M, ms_want(n_rows);
+      std::vector<double> S_want = S;
+      for (int r = 0; r < n_rows; ++r) {
+        const int nr = n_cells[r];
+        std::vector<float> x(n, 0.0f);
+        for (int j = 0; j < nr; ++j) x[j] = st[static_cast<size_t>(j) * n_rows + r];
+        ms_want[r] = 1.0f;
+        if (nr > 0) {
+          float mx = -INFINITY;
+          for (int j = 0; j < nr; ++j) mx = std::max(mx, x[j]);
+          const float M_new = std::max(M[r], mx);
+          ms_want[r] = std::exp(M[r] - M_new);
+          M_want[r] = M_new;
+          for (int j = 0; j < nr; ++j) x[j] -= M_new;
+          k->exp_f32(x.data(), x.data(), nr);
+          double d[4] = {0, 0, 0, 0};
+          for (int j = 0; j < nr; ++j) d[j < (nr & ~3) ? j & 3 : 0] += x[j];
+          S_want[r] = S[r] * ms_want[r] + ((d[0] + d[1]) + (d[2] + d[3]));
+        }
+        for (int j = 0; j < n; ++j) st_want[static_cast<size_t>(j) * n_rows + r] = x[j];
+      }
+      a.block_softmax(st.data(), n_rows, n, n_cells.data(), M.data(), S.data(), ms.data());
+      EXPECT_EQ(st, st_want) << n << " " << n_rows;
+      EXPECT_EQ(M, M_want) << n << " " << n_rows;
+      EXPECT_EQ(S, S_want) << n << " " << n_rows;
+      EXPECT_EQ(ms, ms_want) << n << " " << n_rows;
+    }
+  }
+}
+
 // A cell past a row's span is never read for that row: an infinite V there (an F16 overflow)
 // must not turn the row into NaN through 0 * inf.
 TEST_P(Kernels, AttentionBlockAccumulateSkipsInvisibleCells) {

@@ -226,7 +226,11 @@ void attend_tiled(const kernels::KernelTable& ktab, const float* q, int q_dim, i
     const uint16_t* Vt = V + static_cast<size_t>(j0) * kv_stride;
     ktab.attention.block_scores(w.qt.data(), n_rows, Kt, kv_stride, n, hd, scale, w.st.data());
     for (int r = 0; r < n_rows; ++r) w.n_cells[r] = std::clamp(w.n_kv[r] - j0, 0, n);
-    tile_softmax(ktab, n_rows, n, w);
+    if (ktab.attention.block_softmax)
+      ktab.attention.block_softmax(w.st.data(), n_rows, n, w.n_cells.data(), w.M.data(), w.S.data(),
+                                   w.ms.data());
+    else
+      tile_softmax(ktab, n_rows, n, w);
     ktab.attention.block_accumulate(w.st.data(), n_rows, Vt, kv_stride, n, hd, w.ms.data(),
                                     w.n_cells.data(), w.acc.data());
   }

@@ -34,13 +34,9 @@ KernelTable scalar_table() {
   k.convert[at(DType::Q8_0)] = scalar::quantize_q8_0_act;
   k.convert[at(DType::Q8_1)] = scalar::quantize_q8_1_act;
   k.convert[at(DType::Q8_K)] = scalar::quantize_q8_k_act;
-  k.attention = {scalar::dot_f32_f16,
-                 scalar::axpy_f16,
-                 scalar::scale_f16,
-                 scalar::axpy_f16_f16,
-                 scalar::block_scores,
-                 scalar::block_accumulate,
-                 nullptr};
+  k.attention = {
+      scalar::dot_f32_f16,  scalar::axpy_f16,         scalar::scale_f16, scalar::axpy_f16_f16,
+      scalar::block_scores, scalar::block_accumulate, nullptr,           nullptr};
   k.exp_f32 = scalar::exp_f32;
   return k;
 }
@@ -89,9 +85,9 @@ KernelTable avx512_table() {
   k.convert[at(DType::Q8_0)] = avx512::quantize_q8_0_act;
   k.gemm[at(DType::Q8_0)] = &avx512::kGemmQ8_0;
   k.gemm[at(DType::Q4_0)] = &avx512::kGemmQ4_0;
-  k.attention = {avx512::dot_f32_f16,      avx512::axpy_f16,     avx512::scale_f16,
-                 avx512::axpy_f16_f16,     avx512::block_scores, avx512::block_accumulate,
-                 avx512::attend_row_f16acc};
+  k.attention = {avx512::dot_f32_f16,   avx512::axpy_f16,         avx512::scale_f16,
+                 avx512::axpy_f16_f16,  avx512::block_scores,     avx512::block_accumulate,
+                 avx512::block_softmax, avx512::attend_row_f16acc};
   k.exp_f32 = avx512::exp_f32;
   return k;
 }

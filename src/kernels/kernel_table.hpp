@@ -66,6 +66,13 @@ struct AttentionKernels {
   //           acc[r][i]) for j = 0..n_cells[r]-1 in order (n_cells[r] <= n); acc: [n_rows][hd].
   void (*block_accumulate)(const float* p, int n_rows, const uint16_t* V, int64_t kv_stride, int n,
                            int hd, const float* ms, const int* n_cells, float* acc);
+  // Optional (null: forward.cpp's portable loops, tile_softmax): the softmax step between the
+  // two, for the rows of st [n][n_rows] (scores in, weights out, zero past n_cells[r]): per row
+  // M_new = max(M, visible max), ms = exp(M - M_new), s = exp_f32(s - M_new), the tile sum in
+  // double over four chains by j % 4 (the cells past the last multiple of 4 on chain 0), S = S *
+  // ms + sum; rows with no visible cell are left alone (ms = 1). M, S, ms: [n_rows].
+  void (*block_softmax)(float* st, int n_rows, int n, const int* n_cells, float* M, double* S,
+                        float* ms);
   // Optional: the whole one-row (F16 accumulator) algorithm for one query row qh (already F16)
   // over n_kv cells, the accumulator kept in registers; the same operations as the loop over
   // vec_dot[F16] / scale_f16 / axpy_f16_f16 of the same table (bit-identical). out: [hd].

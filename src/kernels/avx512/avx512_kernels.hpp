@@ -26,6 +26,8 @@ void block_scores(const float* qt, int n_rows, const uint16_t* K, int64_t kv_str
                   float scale, float* st);
 void block_accumulate(const float* p, int n_rows, const uint16_t* V, int64_t kv_stride, int n,
                       int hd, const float* ms, const int* n_cells, float* acc);
+void block_softmax(float* st, int n_rows, int n, const int* n_cells, float* M, double* S,
+                   float* ms);
 
 bool attend_row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
                        int n_kv, int hd, float scale, float* out);
