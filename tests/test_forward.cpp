@@ -195,6 +195,32 @@ TEST(ForwardContext, AllLogitsAndIncrementalDecodeAgree) {
   EXPECT_EQ(capped.n_ctx(), 2048);
 }
 
+// Batches of 64 tokens or more take the tiled attention, which runs blocks of query rows (GQA
+// group x tokens) per KV tile: a row's result must not depend on the thread count, nor on
+// where its block starts (a second batch continues at position 70). stories260K: head size 8,
+// two query heads per KV head.
+TEST(ForwardContext, TiledPrefillIsIndependentOfThreadsAndBatches) {
+  const std::string path = test::data_path("models/real/stories260K.gguf");
+  HEARTH_REQUIRE_DATA(path);
+  auto model = Model::load(GgufFile::open(path));
+  std::vector<int32_t> prompt(150);
+  for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>(1 + (i * 37) % 500);
+  ContextParams params;
+  params.n_ctx = 256;
+  params.n_threads = 1;
+  Context one(model, params);
+  one.decode(prompt.data(), prompt.size(), true);
+  params.n_threads = 2;
+  Context two(model, params);
+  two.decode(prompt.data(), prompt.size(), true);
+  EXPECT_EQ(one.all_logits(), two.all_logits());
+  Context split(model, params);
+  split.decode(prompt.data(), 70);
+  split.decode(prompt.data() + 70, prompt.size() - 70);
+  const float* want = one.all_logits().data() + (prompt.size() - 1) * 512;
+  for (int v = 0; v < 512; ++v) ASSERT_NEAR(split.logits()[v], want[v], 1e-4f) << v;
+}
+
 }  // namespace
 }  // namespace hearth
 

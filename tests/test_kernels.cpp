@@ -306,38 +306,131 @@ TEST_P(Kernels, AttentionPrimitivesMatchScalar) {
   }
 }
 
-TEST_P(Kernels, AttentionTilesMatchThePrimitiveLoop) {
+// One block of query rows against one KV tile: the scalar block kernels do per (row, cell) what
+// the one-row primitives do (dot_f32_f16, axpy_f16), and every ISA's block kernels match them
+// bit for bit (rows are vector lanes; each keeps one fma chain in index order).
+TEST_P(Kernels, AttentionBlockKernelsMatchTheRowPrimitives) {
   REQUIRE_ISA();
   const auto& a = k->attention;
-  if (!a.tile_scores) GTEST_SKIP() << isa_name(GetParam()) << " loops over the primitives";
   const auto& ref = scalar_table().attention;
+  ASSERT_TRUE(a.block_scores && a.block_accumulate);
   std::mt19937 rng(9);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (int hd : {64, 128}) {
+  // 80, 40: chunks of 64 (AVX-512) and 32 (AVX2) dimensions with a tail; 160: two full ones.
+  for (int hd : {64, 128, 80, 40, 160}) {
     const int stride = 3 * hd;
-    for (int n : {1, 5, 21, 64}) {  // 21: one batch of 16 cells and a tail
-      std::vector<float> q(hd), acc(hd);
-      std::vector<uint16_t> kv(static_cast<size_t>(n) * stride);
-      for (auto& v : q) v = normal(rng);
-      for (auto& v : acc) v = normal(rng);
-      for (auto& v : kv) v = fp32_to_fp16(normal(rng));
-      std::vector<float> s(n), want(n);
-      ASSERT_TRUE(a.tile_scores(q.data(), kv.data(), stride, n, hd, 0.125f, s.data()));
-      for (int j = 0; j < n; ++j) {
-        want[j] = ref.dot_f32_f16(q.data(), kv.data() + j * stride, hd) * 0.125f;
-        double mag = 0;
-        for (int i = 0; i < hd; ++i) mag += std::fabs(q[i] * fp16_to_fp32(kv[j * stride + i]));
-        EXPECT_NEAR(s[j], want[j], 1e-5 * mag * 0.125) << hd << " " << n << " " << j;
+    for (int n : {1, 5, 21, 64}) {  // 5, 21: cells past the last group of 4
+      for (int n_rows : {16, 48, 112}) {
+        std::vector<float> qt(static_cast<size_t>(hd) * n_rows),
+            acc(static_cast<size_t>(n_rows) * hd);
+        std::vector<float> ms(n_rows);
+        std::vector<int> n_cells(n_rows);
+        std::vector<uint16_t> kv(static_cast<size_t>(n) * stride);
+        for (auto& v : qt) v = normal(rng);
+        for (auto& v : acc) v = normal(rng);
+        for (auto& v : kv) v = fp32_to_fp16(normal(rng));
+        for (int r = 0; r < n_rows; ++r) {
+          ms[r] = 0.5f + 0.01f * r;
+          // Causal shapes: all cells, none (padding rows), and spans ending inside the tile.
+          n_cells[r] = r % 7 == 0 ? 0 : r % 3 == 0 ? n : std::min(n, 1 + (r * 5) % n);
+        }
+        std::vector<float> st(static_cast<size_t>(n) * n_rows), want(st.size());
+        a.block_scores(qt.data(), n_rows, kv.data(), stride, n, hd, 0.125f, st.data());
+        std::vector<float> q(hd);
+        for (int r = 0; r < n_rows; ++r) {
+          for (int i = 0; i < hd; ++i) q[i] = qt[static_cast<size_t>(i) * n_rows + r];
+          for (int j = 0; j < n; ++j)
+            want[static_cast<size_t>(j) * n_rows + r] =
+                ref.dot_f32_f16(q.data(), kv.data() + j * stride, hd) * 0.125f;
+        }
+        EXPECT_EQ(st, want) << "scores hd " << hd << " n " << n << " rows " << n_rows;
+
+        std::vector<float> got = acc, expect = acc;
+        a.block_accumulate(want.data(), n_rows, kv.data(), stride, n, hd, ms.data(), n_cells.data(),
+                           got.data());
+        for (int r = 0; r < n_rows; ++r) {
+          float* e = &expect[static_cast<size_t>(r) * hd];
+          for (int i = 0; i < hd; ++i) e[i] *= ms[r];
+          for (int j = 0; j < n_cells[r]; ++j)
+            ref.axpy_f16(want[static_cast<size_t>(j) * n_rows + r], kv.data() + j * stride, e, hd);
+        }
+        EXPECT_EQ(got, expect) << "accumulate hd " << hd << " n " << n << " rows " << n_rows;
       }
-      std::vector<float> got = acc, expect = acc;
-      ASSERT_TRUE(a.tile_accumulate(want.data(), kv.data(), stride, n, hd, 0.7f, got.data()));
-      for (auto& v : expect) v *= 0.7f;
-      for (int j = 0; j < n; ++j) ref.axpy_f16(want[j], kv.data() + j * stride, expect.data(), hd);
-      EXPECT_EQ(got, expect) << hd << " " << n;
     }
   }
-  float s1;
-  EXPECT_FALSE(a.tile_scores(nullptr, nullptr, 0, 0, 48, 1.0f, &s1)) << "hd 48 is not handled";
+}
+
+// The optional softmax step of a block against the one-row algorithm, row by row: the max of the
+// visible scores, ms = exp(M - M_new), the weights through the table's exp, the tile sum in
+// double over four chains (the cells past the last multiple of 4 on chain 0). Bit-identical.
+TEST_P(Kernels, AttentionBlockSoftmaxMatchesTheRowAlgorithm) {
+  REQUIRE_ISA();
+  const auto& a = k->attention;
+  if (!a.block_softmax) GTEST_SKIP() << isa_name(GetParam()) << " runs forward.cpp's loops";
+  std::mt19937 rng(21);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (int n : {1, 6, 37, 64}) {
+    for (int n_rows : {16, 48}) {
+      std::vector<float> st(static_cast<size_t>(n) * n_rows), M(n_rows), ms(n_rows, -1.0f);
+      std::vector<double> S(n_rows);
+      std::vector<int> n_cells(n_rows);
+      for (auto& v : st) v = normal(rng);
+      for (int r = 0; r < n_rows; ++r) {
+        n_cells[r] = r % 5 == 0 ? 0 : r % 2 ? n : 1 + (r * 7) % n;
+        M[r] = r % 3 == 0 ? -INFINITY : normal(rng);  // the first tile, or a running max
+        S[r] = r % 3 == 0 ? 0.0 : 1.0 + r;
+      }
+      std::vector<float> st_want = st, M_want = M, ms_want(n_rows);
+      std::vector<double> S_want = S;
+      for (int r = 0; r < n_rows; ++r) {
+        const int nr = n_cells[r];
+        std::vector<float> x(n, 0.0f);
+        for (int j = 0; j < nr; ++j) x[j] = st[static_cast<size_t>(j) * n_rows + r];
+        ms_want[r] = 1.0f;
+        if (nr > 0) {
+          float mx = -INFINITY;
+          for (int j = 0; j < nr; ++j) mx = std::max(mx, x[j]);
+          const float M_new = std::max(M[r], mx);
+          ms_want[r] = std::exp(M[r] - M_new);
+          M_want[r] = M_new;
+          for (int j = 0; j < nr; ++j) x[j] -= M_new;
+          k->exp_f32(x.data(), x.data(), nr);
+          double d[4] = {0, 0, 0, 0};
+          for (int j = 0; j < nr; ++j) d[j < (nr & ~3) ? j & 3 : 0] += x[j];
+          S_want[r] = S[r] * ms_want[r] + ((d[0] + d[1]) + (d[2] + d[3]));
+        }
+        for (int j = 0; j < n; ++j) st_want[static_cast<size_t>(j) * n_rows + r] = x[j];
+      }
+      a.block_softmax(st.data(), n_rows, n, n_cells.data(), M.data(), S.data(), ms.data());
+      EXPECT_EQ(st, st_want) << n << " " << n_rows;
+      EXPECT_EQ(M, M_want) << n << " " << n_rows;
+      EXPECT_EQ(S, S_want) << n << " " << n_rows;
+      EXPECT_EQ(ms, ms_want) << n << " " << n_rows;
+    }
+  }
+}
+
+// A cell past a row's span is never read for that row: an infinite V there (an F16 overflow)
+// must not turn the row into NaN through 0 * inf.
+TEST_P(Kernels, AttentionBlockAccumulateSkipsInvisibleCells) {
+  REQUIRE_ISA();
+  const auto& a = k->attention;
+  const int hd = 64, n_rows = 16, n = 8;
+  std::vector<uint16_t> V(static_cast<size_t>(n) * hd, fp32_to_fp16(1.0f));
+  for (int i = 0; i < hd; ++i) V[static_cast<size_t>(n - 1) * hd + i] = 0x7C00;  // +inf
+  std::vector<float> p(static_cast<size_t>(n) * n_rows, 0.5f), ms(n_rows, 1.0f);
+  std::vector<float> acc(static_cast<size_t>(n_rows) * hd, 0.0f);
+  std::vector<int> n_cells(n_rows);
+  for (int r = 0; r < n_rows; ++r) n_cells[r] = r % 2 ? n - 1 : n;  // odd rows: not the last
+  a.block_accumulate(p.data(), n_rows, V.data(), hd, n, hd, ms.data(), n_cells.data(), acc.data());
+  for (int r = 0; r < n_rows; ++r)
+    for (int i = 0; i < hd; ++i) {
+      const float v = acc[static_cast<size_t>(r) * hd + i];
+      if (r % 2)
+        EXPECT_EQ(v, 0.5f * (n - 1)) << r << " " << i;
+      else
+        EXPECT_TRUE(std::isinf(v)) << r << " " << i;
+    }
 }
 
 // The one-row algorithm in registers against the same table's primitives through memory.

@@ -108,62 +108,137 @@ void attend_f16acc(const kernels::KernelTable& ktab, const float* q, const uint1
   for (int i = 0; i < hd; ++i) out[i] = fp16_to_fp32(acc[i]) / S;
 }
 
-// Four independent chains instead of one: these loops run once per 64-cell tile of every
-// (token, head) and were bound by the latency of the serial chain. The max is exact whatever
-// the order; the double sum of floats changes by ~1e-16 relative.
-float max_of(const float* s, int n) {
-  float m[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-  int j = 0;
-  for (; j + 4 <= n; j += 4)
-    for (int l = 0; l < 4; ++l) m[l] = std::max(m[l], s[j + l]);
-  for (; j < n; ++j) m[0] = std::max(m[0], s[j]);
-  return std::max(std::max(m[0], m[1]), std::max(m[2], m[3]));
-}
-double sum_in_double(const float* s, int n) {
+// llama.cpp's tiled CPU flash attention, used for micro-batches of kTiledMinRows rows or more:
+// F32 Q, KV in tiles of 64 cells, per-tile max, softmax sums in double, F32 accumulator. It runs
+// a block of query rows at once (the heads of one GQA group times up to kTokenBlock tokens), so
+// that each K/V tile is converted from F16 once per block, not once per row; every row keeps
+// the operations of the one-row algorithm, so its result does not depend on the blocking.
+constexpr int kTiledMinRows = 64;
+constexpr int kKvTile = 64;
+constexpr int kTokenBlock = 16;
+
+// Per-thread buffers of attend_tiled, for n_rows (padded) rows of hd.
+struct TiledScratch {
+  std::vector<float> qt, st, acc, M, ms;
+  std::vector<double> S, d;
+  std::vector<int> n_kv, n_cells;
+  void resize(int n_rows, int hd) {
+    const size_t r = static_cast<size_t>(n_rows);
+    qt.assign(r * hd, 0.0f);
+    st.resize(r * kKvTile);
+    acc.assign(r * hd, 0.0f);
+    M.assign(r, -INFINITY);
+    ms.resize(r);
+    S.assign(r, 0.0);
+    d.resize(4 * r);
+    n_kv.assign(r, 0);
+    n_cells.resize(r);
+  }
+};
+
+// sum_in_double of the one-row algorithm: four chains by j % 4 over the cells below the last
+// multiple of 4, the rest on chain 0, (d0 + d1) + (d2 + d3). x: n values `stride` apart.
+double sum_in_double(const float* x, int n, int stride) {
   double d[4] = {0, 0, 0, 0};
-  int j = 0;
-  for (; j + 4 <= n; j += 4)
-    for (int l = 0; l < 4; ++l) d[l] += s[j + l];
-  for (; j < n; ++j) d[0] += s[j];
+  const int n4 = n & ~3;
+  for (int j = 0; j < n4; ++j) d[j & 3] += x[static_cast<size_t>(j) * stride];
+  for (int j = n4; j < n; ++j) d[0] += x[static_cast<size_t>(j) * stride];
   return (d[0] + d[1]) + (d[2] + d[3]);
 }
 
-// llama.cpp's tiled CPU flash attention, used for micro-batches of kTiledMinRows rows or more:
-// F32 Q, KV in tiles of 64 cells, per-tile max, softmax sums in double, F32 accumulator.
-constexpr int kTiledMinRows = 64;
-constexpr int kKvTile = 64;
-void attend_tiled(const kernels::KernelTable& ktab, const float* q, const uint16_t* K,
-                  const uint16_t* V, int kv_stride, int n_kv, int hd, float scale, float* out,
-                  float* acc) {
-  float s[kKvTile];
-  std::fill(acc, acc + hd, 0.0f);
-  float M = -INFINITY;
-  double S = 0;
-  for (int j0 = 0; j0 < n_kv; j0 += kKvTile) {
-    const int n = std::min(kKvTile, n_kv - j0);
+// The softmax step of one tile for every row of the block. st holds the scores [n][n_rows]
+// and leaves with the weights, zero past each row's n_cells. Per row what the one-row
+// algorithm did: M_new = max(M, max of the visible scores), ms = exp(M - M_new), s = exp(s -
+// M_new) (the table's exp, elementwise), the tile sum as sum_in_double. The loops run over all
+// n cells with rows innermost (so they vectorize); the cells a row does not see are set to
+// -inf for the max and to zero for the sums, which leaves the maxima and chains unchanged,
+// and the few rows whose span ends off a multiple of 4 get their sum again in order.
+void tile_softmax(const kernels::KernelTable& ktab, int n_rows, int n, TiledScratch& w) {
+  float* st = w.st.data();
+  const int* nc = w.n_cells.data();
+  float* mx = w.ms.data();  // the tile's max first, then ms
+  auto for_hidden_cells = [&](float value) {
+    for (int r = 0; r < n_rows; ++r)
+      for (int j = nc[r]; j < n; ++j) st[static_cast<size_t>(j) * n_rows + r] = value;
+  };
+  for_hidden_cells(-INFINITY);
+  std::fill(mx, mx + n_rows, -INFINITY);
+  for (int j = 0; j < n; ++j) {
+    const float* sj = st + static_cast<size_t>(j) * n_rows;
+    for (int r = 0; r < n_rows; ++r) mx[r] = std::max(mx[r], sj[r]);
+  }
+  float* M = w.M.data();
+  for (int r = 0; r < n_rows; ++r) {
+    if (nc[r] == 0) {  // the tile lies past this row's causal span: nothing changes
+      mx[r] = 1.0f;
+      continue;
+    }
+    const float M_new = std::max(M[r], mx[r]);
+    mx[r] = M_new == M[r] ? 1.0f : std::exp(M[r] - M_new);
+    M[r] = M_new;
+  }
+  for (int j = 0; j < n; ++j) {
+    float* sj = st + static_cast<size_t>(j) * n_rows;
+    for (int r = 0; r < n_rows; ++r) sj[r] -= M[r];
+  }
+  ktab.exp_f32(st, st, static_cast<int64_t>(n) * n_rows);
+  for_hidden_cells(0.0f);
+  double* d0 = w.d.data();
+  std::fill(d0, d0 + 4 * static_cast<size_t>(n_rows), 0.0);
+  for (int j = 0; j < n; ++j) {
+    const float* sj = st + static_cast<size_t>(j) * n_rows;
+    double* dc = d0 + static_cast<size_t>(j & 3) * n_rows;
+    for (int r = 0; r < n_rows; ++r) dc[r] += sj[r];
+  }
+  const double* d1 = d0 + n_rows;
+  const double* d2 = d1 + n_rows;
+  const double* d3 = d2 + n_rows;
+  double* S = w.S.data();
+  for (int r = 0; r < n_rows; ++r) {
+    if (nc[r] == 0) continue;
+    const double tile_sum =
+        nc[r] % 4 == 0 ? (d0[r] + d1[r]) + (d2[r] + d3[r]) : sum_in_double(st + r, nc[r], n_rows);
+    S[r] = S[r] * mx[r] + tile_sum;
+  }
+}
+
+// Tokens t0..t0+nt-1 of the batch (positions p0 + t), query heads h0..h0+group-1 (one KV
+// head: K/V rows kv_stride apart), q and out rows q_dim apart: [n_tok][n_head * hd].
+void attend_tiled(const kernels::KernelTable& ktab, const float* q, int q_dim, int p0, int t0,
+                  int nt, int h0, int group, const uint16_t* K, const uint16_t* V, int kv_stride,
+                  int hd, float scale, float* out, TiledScratch& w) {
+  const int rows = nt * group;
+  const int n_rows = (rows + kernels::kAttentionRowAlign - 1) / kernels::kAttentionRowAlign *
+                     kernels::kAttentionRowAlign;
+  w.resize(n_rows, hd);
+  auto q_row = [&](int r) {
+    return (t0 + r / group) * static_cast<size_t>(q_dim) + (h0 + r % group) * hd;
+  };
+  for (int r = 0; r < rows; ++r) {
+    const float* qr = q + q_row(r);
+    for (int i = 0; i < hd; ++i) w.qt[static_cast<size_t>(i) * n_rows + r] = qr[i];
+    w.n_kv[r] = p0 + t0 + r / group + 1;  // causal: positions 0..p0+t
+  }
+  const int n_max = p0 + t0 + nt;
+  for (int j0 = 0; j0 < n_max; j0 += kKvTile) {
+    const int n = std::min(kKvTile, n_max - j0);
     const uint16_t* Kt = K + static_cast<size_t>(j0) * kv_stride;
     const uint16_t* Vt = V + static_cast<size_t>(j0) * kv_stride;
-    if (!ktab.attention.tile_scores ||
-        !ktab.attention.tile_scores(q, Kt, kv_stride, n, hd, scale, s))
-      for (int j = 0; j < n; ++j)
-        s[j] = ktab.attention.dot_f32_f16(q, Kt + static_cast<size_t>(j) * kv_stride, hd) * scale;
-    const float M_new = std::max(M, max_of(s, n));
-    const float ms = std::exp(M - M_new);
-    for (int j = 0; j < n; ++j) s[j] -= M_new;
-    ktab.exp_f32(s, s, n);
-    const double tile_sum = sum_in_double(s, n);
-    S = S * ms + tile_sum;
-    // acc[i] = fma over j of s[j] * V[j][i], after acc[i] * ms: row by row over j keeps each
-    // element's order of operations.
-    if (!ktab.attention.tile_accumulate ||
-        !ktab.attention.tile_accumulate(s, Vt, kv_stride, n, hd, ms, acc)) {
-      for (int i = 0; i < hd; ++i) acc[i] *= ms;
-      for (int j = 0; j < n; ++j)
-        ktab.attention.axpy_f16(s[j], Vt + static_cast<size_t>(j) * kv_stride, acc, hd);
-    }
-    M = M_new;
+    ktab.attention.block_scores(w.qt.data(), n_rows, Kt, kv_stride, n, hd, scale, w.st.data());
+    for (int r = 0; r < n_rows; ++r) w.n_cells[r] = std::clamp(w.n_kv[r] - j0, 0, n);
+    if (ktab.attention.block_softmax)
+      ktab.attention.block_softmax(w.st.data(), n_rows, n, w.n_cells.data(), w.M.data(), w.S.data(),
+                                   w.ms.data());
+    else
+      tile_softmax(ktab, n_rows, n, w);
+    ktab.attention.block_accumulate(w.st.data(), n_rows, Vt, kv_stride, n, hd, w.ms.data(),
+                                    w.n_cells.data(), w.acc.data());
   }
-  for (int i = 0; i < hd; ++i) out[i] = static_cast<float>(acc[i] / S);
+  for (int r = 0; r < rows; ++r) {
+    const float* a = &w.acc[static_cast<size_t>(r) * hd];
+    float* o = out + q_row(r);
+    for (int i = 0; i < hd; ++i) o[i] = static_cast<float>(a[i] / w.S[r]);
+  }
 }
 
 }  // namespace
@@ -226,29 +301,39 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
         },
         tok_grain);
 
-    // Attention, one (token, head) pair per task, the last tokens first: their causal spans are
-    // the longest, and taking them first keeps the chunks of the two threads balanced.
     const int group = c.n_head / c.n_head_kv;
     const uint16_t* K = k_cache_[il].data();
     const uint16_t* V = v_cache_[il].data();
-    parallel_for(pool, static_cast<int64_t>(T) * c.n_head, [&](int64_t b, int64_t e) {
-      std::vector<float> o(hd), acc32(hd);
-      std::vector<uint16_t> acc(hd), qh(hd);
-      for (int64_t task = b; task < e; ++task) {
-        const int t = n_tok - 1 - static_cast<int>(task / c.n_head);
-        const int hh = static_cast<int>(task % c.n_head);
-        const int kvh = hh / group, n_kv = p0 + t + 1;  // causal: positions 0..p0+t
-        const float* qt = &q[static_cast<size_t>(t) * q_dim + hh * hd];
-        const uint16_t* Kh = K + kvh * hd;
-        const uint16_t* Vh = V + kvh * hd;
-        if (n_tok >= kTiledMinRows)
-          attend_tiled(ktab, qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data(), acc32.data());
-        else
-          attend_f16acc(ktab, qt, Kh, Vh, kv_dim, n_kv, hd, kq_scale, o.data(), acc.data(),
-                        qh.data());
-        std::copy(o.begin(), o.end(), &att[static_cast<size_t>(t) * q_dim + hh * hd]);
-      }
-    });
+    if (n_tok >= kTiledMinRows) {
+      // One (block of kTokenBlock tokens, KV head) per task, the last tokens first: their
+      // causal spans are the longest, and taking them first keeps the two threads balanced.
+      const int n_blocks = (n_tok + kTokenBlock - 1) / kTokenBlock;
+      parallel_for(pool, static_cast<int64_t>(n_blocks) * c.n_head_kv, [&](int64_t b, int64_t e) {
+        TiledScratch w;
+        for (int64_t task = b; task < e; ++task) {
+          const int t0 = (n_blocks - 1 - static_cast<int>(task / c.n_head_kv)) * kTokenBlock;
+          const int kvh = static_cast<int>(task % c.n_head_kv);
+          attend_tiled(ktab, q.data(), q_dim, p0, t0, std::min(kTokenBlock, n_tok - t0),
+                       kvh * group, group, K + kvh * hd, V + kvh * hd, kv_dim, hd, kq_scale,
+                       att.data(), w);
+        }
+      });
+    } else {
+      // One (token, head) pair per task, the last tokens first (as above).
+      parallel_for(pool, static_cast<int64_t>(T) * c.n_head, [&](int64_t b, int64_t e) {
+        std::vector<float> o(hd);
+        std::vector<uint16_t> acc(hd), qh(hd);
+        for (int64_t task = b; task < e; ++task) {
+          const int t = n_tok - 1 - static_cast<int>(task / c.n_head);
+          const int hh = static_cast<int>(task % c.n_head);
+          const int kvh = hh / group, n_kv = p0 + t + 1;  // causal: positions 0..p0+t
+          const float* qt = &q[static_cast<size_t>(t) * q_dim + hh * hd];
+          attend_f16acc(ktab, qt, K + kvh * hd, V + kvh * hd, kv_dim, n_kv, hd, kq_scale, o.data(),
+                        acc.data(), qh.data());
+          std::copy(o.begin(), o.end(), &att[static_cast<size_t>(t) * q_dim + hh * hd]);
+        }
+      });
+    }
 
     matmul(L.wo, att.data(), h.data(), n_tok, pool);
     for (size_t i = 0; i < T * n_embd; ++i) x[i] += h[i];

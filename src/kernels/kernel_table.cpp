@@ -34,13 +34,9 @@ KernelTable scalar_table() {
   k.convert[at(DType::Q8_0)] = scalar::quantize_q8_0_act;
   k.convert[at(DType::Q8_1)] = scalar::quantize_q8_1_act;
   k.convert[at(DType::Q8_K)] = scalar::quantize_q8_k_act;
-  k.attention = {scalar::dot_f32_f16,
-                 scalar::axpy_f16,
-                 scalar::scale_f16,
-                 scalar::axpy_f16_f16,
-                 nullptr,
-                 nullptr,
-                 nullptr};
+  k.attention = {
+      scalar::dot_f32_f16,  scalar::axpy_f16,         scalar::scale_f16, scalar::axpy_f16_f16,
+      scalar::block_scores, scalar::block_accumulate, nullptr,           nullptr};
   k.exp_f32 = scalar::exp_f32;
   return k;
 }
@@ -65,6 +61,8 @@ KernelTable avx2_table() {
   k.attention.axpy_f16 = avx2::axpy_f16;
   k.attention.scale_f16 = avx2::scale_f16;
   k.attention.axpy_f16_f16 = avx2::axpy_f16_f16;
+  k.attention.block_scores = avx2::block_scores;
+  k.attention.block_accumulate = avx2::block_accumulate;
   k.exp_f32 = avx2::exp_f32;
   return k;
 }
@@ -92,9 +90,9 @@ KernelTable avx512_table() {
   k.gemm[at(DType::F32)] = &avx512::kGemmF32;
   k.gemm[at(DType::F16)] = &avx512::kGemmF16;
   k.gemm[at(DType::BF16)] = &avx512::kGemmBF16;
-  k.attention = {avx512::dot_f32_f16,      avx512::axpy_f16,    avx512::scale_f16,
-                 avx512::axpy_f16_f16,     avx512::tile_scores, avx512::tile_accumulate,
-                 avx512::attend_row_f16acc};
+  k.attention = {avx512::dot_f32_f16,   avx512::axpy_f16,         avx512::scale_f16,
+                 avx512::axpy_f16_f16,  avx512::block_scores,     avx512::block_accumulate,
+                 avx512::block_softmax, avx512::attend_row_f16acc};
   k.exp_f32 = avx512::exp_f32;
   return k;
 }

@@ -45,6 +45,7 @@ struct GemmKernel {
 };
 
 // Attention over the F16 KV cache (src/context/forward.cpp), n = head dimension.
+constexpr int kAttentionRowAlign = 16;  // n_rows of the block kernels is a multiple of this
 struct AttentionKernels {
   // sum of x[i] * h[i] (the tiled algorithm's q . k; scalar: one fma chain in index order).
   float (*dot_f32_f16)(const float* x, const uint16_t* h, int64_t n);
@@ -55,15 +56,27 @@ struct AttentionKernels {
   // (scalar: multiply then add; SIMD: fused, as llama.cpp's SIMD builds do).
   void (*scale_f16)(uint16_t* acc, float s, int64_t n);
   void (*axpy_f16_f16)(float a, const uint16_t* v, uint16_t* acc, int64_t n);
-  // Optional (null: forward.cpp loops over the primitives above): one KV tile of the tiled
-  // algorithm, n cells of K/V rows kv_stride apart, head size hd:
-  //   s[j] = (q . K[j]) * scale;   acc = acc * ms, then acc += s[j] * V[j] for j = 0..n-1,
-  // with the accumulator kept in registers; per element of acc the operations are those of
-  // axpy_f16 (bit-identical to the loop). Return false when hd is not handled.
-  bool (*tile_scores)(const float* q, const uint16_t* K, int64_t kv_stride, int n, int hd,
-                      float scale, float* s);
-  bool (*tile_accumulate)(const float* s, const uint16_t* V, int64_t kv_stride, int n, int hd,
-                          float ms, float* acc);
+  // The tiled algorithm (forward.cpp) runs a block of query rows (the heads of one GQA group
+  // times several tokens) against each KV tile of n <= 64 cells at once, so each K/V row is
+  // loaded and converted once per block rather than once per query row. Rows are vectorized:
+  // n_rows is a multiple of kAttentionRowAlign (padding rows: zero q, no visible cells).
+  // Per (row, cell) the operations are those of the scalar dot_f32_f16 and axpy_f16 (one fma
+  // chain in index order), on every ISA: a row's result does not depend on its block.
+  //   scores: st[j * n_rows + r] = (sum over i of qt[i * n_rows + r] * K[j][i]) * scale,
+  //           qt: [hd][n_rows] (the block's q rows transposed), K: cells kv_stride apart.
+  void (*block_scores)(const float* qt, int n_rows, const uint16_t* K, int64_t kv_stride, int n,
+                       int hd, float scale, float* st);
+  //   accumulate: acc[r][:] *= ms[r], then acc[r][i] = fma(p[j * n_rows + r], V[j][i],
+  //           acc[r][i]) for j = 0..n_cells[r]-1 in order (n_cells[r] <= n); acc: [n_rows][hd].
+  void (*block_accumulate)(const float* p, int n_rows, const uint16_t* V, int64_t kv_stride, int n,
+                           int hd, const float* ms, const int* n_cells, float* acc);
+  // Optional (null: forward.cpp's portable loops, tile_softmax): the softmax step between the
+  // two, for the rows of st [n][n_rows] (scores in, weights out, zero past n_cells[r]): per row
+  // M_new = max(M, visible max), ms = exp(M - M_new), s = exp_f32(s - M_new), the tile sum in
+  // double over four chains by j % 4 (the cells past the last multiple of 4 on chain 0), S = S *
+  // ms + sum; rows with no visible cell are left alone (ms = 1). M, S, ms: [n_rows].
+  void (*block_softmax)(float* st, int n_rows, int n, const int* n_cells, float* M, double* S,
+                        float* ms);
   // Optional: the whole one-row (F16 accumulator) algorithm for one query row qh (already F16)
   // over n_kv cells, the accumulator kept in registers; the same operations as the loop over
   // vec_dot[F16] / scale_f16 / axpy_f16_f16 of the same table (bit-identical). out: [hd].

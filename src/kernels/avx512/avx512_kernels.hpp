@@ -21,10 +21,13 @@ float dot_f32_f16(const float* x, const uint16_t* h, int64_t n);
 void axpy_f16(float a, const uint16_t* h, float* y, int64_t n);
 void scale_f16(uint16_t* acc, float s, int64_t n);
 void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n);
-bool tile_scores(const float* q, const uint16_t* K, int64_t kv_stride, int n, int hd, float scale,
-                 float* s);
-bool tile_accumulate(const float* s, const uint16_t* V, int64_t kv_stride, int n, int hd, float ms,
-                     float* acc);
+// The tiled attention's block kernels (kernel_table.hpp, AttentionKernels).
+void block_scores(const float* qt, int n_rows, const uint16_t* K, int64_t kv_stride, int n, int hd,
+                  float scale, float* st);
+void block_accumulate(const float* p, int n_rows, const uint16_t* V, int64_t kv_stride, int n,
+                      int hd, const float* ms, const int* n_cells, float* acc);
+void block_softmax(float* st, int n_rows, int n, const int* n_cells, float* M, double* S,
+                   float* ms);
 
 bool attend_row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
                        int n_kv, int hd, float scale, float* out);

@@ -29,6 +29,12 @@ void axpy_f16(float a, const uint16_t* h, float* y, int64_t n);
 void scale_f16(uint16_t* acc, float s, int64_t n);
 void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n);
 
+// The tiled attention's block kernels (kernel_table.hpp, AttentionKernels).
+void block_scores(const float* qt, int n_rows, const uint16_t* K, int64_t kv_stride, int n, int hd,
+                  float scale, float* st);
+void block_accumulate(const float* p, int n_rows, const uint16_t* V, int64_t kv_stride, int n,
+                      int hd, const float* ms, const int* n_cells, float* acc);
+
 void exp_f32(const float* x, float* y, int64_t n);
 
 }  // namespace hearth::kernels::scalar
