@@ -218,8 +218,11 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
     const DType at = act_type(wt);
     // rows 53: three whole groups of 16 rows and a partial one (the AVX-512 kernel's tiles);
     // n_tok 17: several token tiles and a partial one.
+    // Widths in blocks of 32, or of 256 for the K-quants (fewer: each block is 8x larger).
+    const bool k_quant = dtype_traits(wt).block_elems == 256;
     for (int64_t nb : {1, 2, 3, 18, 19, 48}) {
-      const int64_t n = nb * 32;
+      if (k_quant && nb > 3) continue;
+      const int64_t n = nb * (k_quant ? 256 : 32);
       for (int64_t rows : {11, 53})
         for (int n_tok : {1, 2, 5, 9, 17}) {
           for (Fill f : {Fill::kRandom, Fill::kExtreme}) {
@@ -254,6 +257,10 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
                 const double mag = magnitude(wt, wr, at, xa.data(), n);
                 EXPECT_NEAR(y[t * rows + r], want, 1e-5 * mag + 1e-30)
                     << dtype_name(wt) << " nb=" << nb << " tok " << t << " row " << r;
+                // The K-quant kernels build the scalar dot's exact integers and float steps.
+                if (k_quant) {
+                  EXPECT_EQ(y[t * rows + r], want) << dtype_name(wt) << " tok " << t;
+                }
               }
             }
           }
@@ -261,7 +268,7 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
     }
   }
   if (GetParam() == Isa::kAvx512) {
-    EXPECT_EQ(kernels_tested, 5) << "q8_0, q4_0, f32, f16, bf16";
+    EXPECT_EQ(kernels_tested, 6) << "q8_0, q4_0, f32, f16, bf16, q4_k";
   }
 }
 
