@@ -17,7 +17,7 @@ namespace {
 TEST(TokenTables, StringTableFindsEveryTextAndKeepsTheFirstOfDuplicates) {
   const std::vector<std::string> texts = {"a",    "",     "hello", "a", std::string("h\0llo", 5),
                                           "hell", "hello"};
-  const StringTable table(texts);
+  const StringTable table{GgufStringArray(texts)};
   ASSERT_EQ(table.size(), 7);
   for (int32_t i = 0; i < table.size(); ++i) EXPECT_EQ(table[i], texts[i]) << i;
   EXPECT_EQ(table.find("a"), 0);
@@ -33,7 +33,7 @@ TEST(TokenTables, StringTableFindsEveryTextAndKeepsTheFirstOfDuplicates) {
 TEST(TokenTables, StringTableUnderLoadMatchesAMap) {
   std::vector<std::string> texts;
   for (int i = 0; i < 5000; ++i) texts.push_back(std::to_string(i * 7919 % 3001));  // duplicates
-  const StringTable table(texts);
+  const StringTable table{GgufStringArray(texts)};
   std::unordered_map<std::string, int32_t> ref;
   for (size_t i = 0; i < texts.size(); ++i) ref.emplace(texts[i], static_cast<int32_t>(i));
   for (const auto& [text, id] : ref) EXPECT_EQ(table.find(text), id) << text;
@@ -41,12 +41,12 @@ TEST(TokenTables, StringTableUnderLoadMatchesAMap) {
 }
 
 TEST(TokenTables, MergeTableRanksLikeATextMap) {
-  const StringTable vocab(std::vector<std::string>{"a", "b", "ab", "c", "abc"});
+  const StringTable vocab{GgufStringArray({"a", "b", "ab", "c", "abc"})};
   // Rank = index. Duplicates keep the first; "x b" has a side outside the vocabulary; malformed
   // entries (no inner space, two spaces, edge spaces) never match.
   const std::vector<std::string> merges = {"a b",   "ab c", "a b", "x b", "abc",
                                            "a b c", " a b", "c ",  "b a"};
-  const MergeTable table(merges, vocab);
+  const MergeTable table(GgufStringArray(merges), vocab);
   EXPECT_FALSE(table.empty());
   EXPECT_EQ(table.rank(0, 1, "a", "b"), 0);
   EXPECT_EQ(table.rank(2, 3, "ab", "c"), 1);
@@ -56,9 +56,8 @@ TEST(TokenTables, MergeTableRanksLikeATextMap) {
   EXPECT_EQ(table.rank(-1, 3, "y", "c"), -1);
   EXPECT_EQ(table.rank(3, 3, "c", "c"), -1);
 
-  EXPECT_TRUE(MergeTable(std::vector<std::string>{"ab", " ab"}, vocab).empty());
-  EXPECT_FALSE(
-      MergeTable(std::vector<std::string>{"a  b"}, vocab).empty());  // counts, never matches
+  EXPECT_TRUE(MergeTable(GgufStringArray({"ab", " ab"}), vocab).empty());
+  EXPECT_FALSE(MergeTable(GgufStringArray({"a  b"}), vocab).empty());  // counts, never matches
   EXPECT_TRUE(MergeTable().empty());
   EXPECT_EQ(MergeTable().rank(0, 1, "a", "b"), -1);
 }
@@ -77,7 +76,7 @@ TEST(TokenTables, Qwen2VocabularyAndMergesMatchMaps) {
   for (const auto& [text, id] : ids) wrong += vocab.find(text) != id;
   EXPECT_EQ(wrong, 0);
 
-  const MergeTable table(merges, vocab);
+  const MergeTable table(GgufStringArray(merges), vocab);
   std::unordered_map<std::string, int> ranks;
   for (size_t i = 0; i < merges.size(); ++i)
     if (merges[i].find(' ', 1) != std::string::npos) ranks.emplace(merges[i], static_cast<int>(i));

@@ -3,7 +3,7 @@
 
 namespace hearth::tok {
 
-MergeTable::MergeTable(const std::vector<std::string>& merges, const StringTable& vocab) {
+MergeTable::MergeTable(const GgufStringArray& merges, const StringTable& vocab) {
   size_t capacity = 16;
   slot_bits_ = 4;
   while (capacity * 5 < merges.size() * 8) {

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hearth/gguf.hpp"
+
 #include "tokenizer/string_table.hpp"
 
 namespace hearth::tok {
@@ -18,7 +20,7 @@ namespace hearth::tok {
 class MergeTable {
  public:
   MergeTable() = default;
-  MergeTable(const std::vector<std::string>& merges, const StringTable& vocab);
+  MergeTable(const GgufStringArray& merges, const StringTable& vocab);
 
   // True when no entry has the "left right" form.
   bool empty() const { return n_merges_ == 0; }

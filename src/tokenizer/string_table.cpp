@@ -16,10 +16,9 @@ size_t hash_text(std::string_view text) {
 
 }  // namespace
 
-StringTable::StringTable(const std::vector<std::string>& texts) {
+StringTable::StringTable(const GgufStringArray& texts) {
   const size_t n = texts.size();
-  size_t total = 0;
-  for (const auto& t : texts) total += t.size();
+  const size_t total = texts.total_bytes();
   if (n >= (size_t{1} << 31) - 1 || total > UINT32_MAX)
     fail(Status::kInvalidModel,
          fmt::format("vocabulary too large ({} tokens, {} bytes)", n, total));
@@ -27,7 +26,7 @@ StringTable::StringTable(const std::vector<std::string>& texts) {
   arena_.reserve(total);
   offsets_.reserve(n + 1);
   offsets_.push_back(0);
-  for (const auto& t : texts) {
+  for (const std::string_view t : texts) {
     arena_ += t;
     offsets_.push_back(static_cast<uint32_t>(arena_.size()));
   }

@@ -9,12 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "hearth/gguf.hpp"
+
 namespace hearth::tok {
 
 class StringTable {
  public:
   // Duplicated texts keep their lowest id, as a map filled in id order would.
-  explicit StringTable(const std::vector<std::string>& texts);
+  explicit StringTable(const GgufStringArray& texts);
 
   int32_t size() const { return static_cast<int32_t>(offsets_.size() - 1); }
   std::string_view operator[](int32_t id) const {
