@@ -44,19 +44,20 @@ class SpmTokenizer : public Tokenizer {
         text += c;
     }
     // Symbols: a doubly linked list over the UTF-8 characters of `text`.
-    // `id` (the symbol's vocabulary id, -1 if none) is only kept when ranking by merges.
     struct Symbol {
       int prev, next;
       size_t start, len;
-      int32_t id;
     };
+    // Ranking by merges also tracks each symbol's vocabulary id (-1 if none), apart from the
+    // symbols so that the score path keeps its smaller working set.
     const bool by_merges = !merge_ranks_.empty();
     std::vector<Symbol> symbols;
+    std::vector<int32_t> ids;
     for (size_t i = 0; i < text.size();) {
       const size_t len = std::min(utf8_len(static_cast<uint8_t>(text[i])), text.size() - i);
       const int idx = static_cast<int>(symbols.size());
-      const int32_t id = by_merges ? find(std::string_view(text).substr(i, len)) : -1;
-      symbols.push_back({idx - 1, idx + 1, i, len, id});
+      symbols.push_back({idx - 1, idx + 1, i, len});
+      if (by_merges) ids.push_back(find(std::string_view(text).substr(i, len)));
       i += len;
     }
     if (symbols.empty()) return;
@@ -77,9 +78,9 @@ class SpmTokenizer : public Tokenizer {
       const std::string_view merged(text.data() + symbols[left].start,
                                     symbols[left].len + symbols[right].len);
       if (by_merges) {
-        const int32_t rank = merge_ranks_.rank(symbols[left].id, symbols[right].id,
-                                               merged.substr(0, symbols[left].len),
-                                               merged.substr(symbols[left].len));
+        const int32_t rank =
+            merge_ranks_.rank(ids[left], ids[right], merged.substr(0, symbols[left].len),
+                              merged.substr(symbols[left].len));
         if (rank < 0) return;
         // Lower rank merges first; ranks < 2^24 are exact as floats.
         queue.push({left, right, -static_cast<float>(rank), merged.size()});
@@ -100,14 +101,14 @@ class SpmTokenizer : public Tokenizer {
       l.len += r.len;
       r.len = 0;
       l.next = r.next;
-      if (by_merges) l.id = find(std::string_view(text).substr(l.start, l.len));
+      if (by_merges) ids[b.left] = find(std::string_view(text).substr(l.start, l.len));
       if (r.next >= 0) symbols[r.next].prev = b.left;
       try_add(l.prev, b.left);
       try_add(b.left, l.next);
     }
     for (int i = 0; i >= 0; i = symbols[i].next) {
       const std::string_view piece(text.data() + symbols[i].start, symbols[i].len);
-      const int32_t id = by_merges ? symbols[i].id : find(piece);
+      const int32_t id = by_merges ? ids[i] : find(piece);
       if (id >= 0) {
         out.push_back(id);
         continue;
