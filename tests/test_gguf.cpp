@@ -2,6 +2,7 @@
 // round trips; 1,000 mutated or truncated copies each give an error or a valid load.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -56,7 +57,8 @@ TEST(Gguf, OpensEverySharedFileAndMatchesHeader) {
     EXPECT_EQ(f->metadata().size(), at<uint64_t>(bytes, 16));
     // The first key as raw bytes.
     const auto key_len = at<uint64_t>(bytes, 24);
-    EXPECT_EQ(f->metadata()[0].first, std::string(reinterpret_cast<const char*>(&bytes[32]), key_len));
+    EXPECT_EQ(f->metadata()[0].first,
+              std::string(reinterpret_cast<const char*>(&bytes[32]), key_len));
     EXPECT_TRUE(f->get_string("general.architecture").has_value());
     for (const auto& t : f->tensors()) {
       EXPECT_GE(t.data, reinterpret_cast<const uint8_t*>(0) + 0);
@@ -111,6 +113,41 @@ TEST(Gguf, WriterRoundTripsEverySharedFile) {
   }
 }
 
+TEST(Gguf, StringArraysKeepEveryElementExactly) {
+  const std::vector<std::string> values = {
+      "", "a", std::string("n\0l", 3), "", "long " + std::string(300, 'x'), "\xC4\xA0t"};
+  GgufWriter w;
+  w.set_string_array("test.strings", values);
+  w.set_string_array("test.empty", {});
+  const auto bytes = w.to_bytes();
+  const auto f = GgufFile::parse(bytes.data(), bytes.size());
+  const GgufStringArray* got = f->get_string_array("test.strings");
+  ASSERT_NE(got, nullptr);
+  ASSERT_EQ(got->size(), values.size());
+  EXPECT_EQ(got->total_bytes(), 3 + 1 + 305 + 3u);
+  std::vector<std::string> back;
+  for (std::string_view s : *got) back.emplace_back(s);
+  EXPECT_EQ(back, values);
+  for (size_t k = 0; k < values.size(); ++k) EXPECT_EQ((*got)[k], values[k]) << k;
+  EXPECT_EQ(*got, GgufStringArray(values));
+  EXPECT_NE(*got, GgufStringArray({"", "a"}));
+  EXPECT_NE(GgufStringArray({"ab", ""}), GgufStringArray({"a", "b"}));  // same bytes, other split
+  ASSERT_NE(f->get_string_array("test.empty"), nullptr);
+  EXPECT_TRUE(f->get_string_array("test.empty")->empty());
+  // Cut inside an element: rejected with the offset of that element's length.
+  const std::string marker = "long ";
+  const auto at = std::search(bytes.begin(), bytes.end(), marker.begin(), marker.end());
+  ASSERT_NE(at, bytes.end());
+  const std::vector<uint8_t> cut(bytes.begin(), at + 200);
+  try {
+    GgufFile::parse(cut.data(), cut.size());
+    ADD_FAILURE() << "a cut string array was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("array string has length 305"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Gguf, RejectsHostileHeaders) {
   GgufWriter w;
   w.set_string("general.architecture", "llama");
@@ -136,7 +173,8 @@ TEST(Gguf, RejectsHostileHeaders) {
   b = good;
   std::memcpy(&b[24], &huge, 8);  // first key length
   expect_invalid(b, "length");
-  expect_invalid(std::vector<uint8_t>(good.begin(), good.begin() + good.size() - 17), "past the end");
+  expect_invalid(std::vector<uint8_t>(good.begin(), good.begin() + good.size() - 17),
+                 "past the end");
   expect_invalid(std::vector<uint8_t>(good.begin(), good.begin() + 10), "truncated");
 }
 
@@ -160,7 +198,8 @@ TEST(Gguf, MutatedAndTruncatedCopiesNeverCrash) {
         bytes.resize(rng() % bytes.size());
         break;
       case 1:  // flip random bytes
-        for (int k = 0; k < 1 + static_cast<int>(rng() % 8); ++k) bytes[rng() % header] ^= 1u << (rng() % 8);
+        for (int k = 0; k < 1 + static_cast<int>(rng() % 8); ++k)
+          bytes[rng() % header] ^= 1u << (rng() % 8);
         break;
       case 2: {  // overwrite 8 bytes with an extreme value
         const uint64_t vals[] = {0, ~uint64_t{0}, uint64_t{1} << 63, 0xffffffffu, 1u << 31};

@@ -14,12 +14,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace hearth {
 
 class GgufFile;
+namespace tok {
+class StringTable;
+}
 
 enum class TokenType : int32_t {  // llama.cpp's token_type values
   kUndefined = 0,
@@ -45,7 +47,7 @@ class Tokenizer {
   std::string decode(const std::vector<int32_t>& tokens, bool remove_special = true) const;
 
   Kind kind() const { return kind_; }
-  int32_t n_vocab() const { return static_cast<int32_t>(tokens_.size()); }
+  int32_t n_vocab() const { return static_cast<int32_t>(types_.size()); }
   int32_t bos() const { return bos_; }
   int32_t eos() const { return eos_; }
   bool add_bos() const { return add_bos_; }
@@ -53,7 +55,8 @@ class Tokenizer {
   bool is_eog(int32_t token) const;
   const std::vector<int32_t>& eog_tokens() const { return eog_; }
   bool is_control(int32_t token) const;
-  const std::string& token_text(int32_t token) const { return tokens_.at(token); }
+  // The vocabulary's text of `token`; throws std::out_of_range for an id outside it.
+  std::string token_text(int32_t token) const;
   int32_t find(std::string_view text) const;  // -1 if absent
 
  protected:
@@ -66,10 +69,10 @@ class Tokenizer {
   virtual std::string piece_of(int32_t token) const = 0;
 
   Kind kind_ = Kind::kSpm;
-  std::vector<std::string> tokens_;
+  std::string_view text_of(int32_t token) const;    // no range check
+  std::unique_ptr<const tok::StringTable> tokens_;  // token texts and text -> id
   std::vector<float> scores_;
   std::vector<TokenType> types_;
-  std::unordered_map<std::string, int32_t> token_ids_;
   int32_t bos_ = -1, eos_ = -1, unk_ = -1, sep_ = -1;
   bool add_bos_ = false, add_eos_ = false, add_space_prefix_ = true;
   std::vector<int32_t> eog_;

@@ -40,15 +40,17 @@ class Cursor {
     return v;
   }
 
-  std::string read_string(const char* what) {
+  // The bytes stay in the mapping (or the caller's buffer).
+  std::string_view read_string_view(const char* what) {
     const size_t at = pos_;
     const uint64_t len = read<uint64_t>(what);
     if (len > remaining())
       corrupt(at, fmt::format("{} has length {} but only {} bytes remain", what, len, remaining()));
-    std::string s(reinterpret_cast<const char*>(data_ + pos_), static_cast<size_t>(len));
+    const std::string_view s(reinterpret_cast<const char*>(data_ + pos_), static_cast<size_t>(len));
     pos_ += static_cast<size_t>(len);
     return s;
   }
+  std::string read_string(const char* what) { return std::string(read_string_view(what)); }
 
  private:
   const uint8_t* data_;
@@ -116,10 +118,15 @@ void read_value(Cursor& c, GgufValue& v, int depth) {
   GgufValue elem;
   elem.type = v.elem_type;
   switch (v.elem_type) {
-    case GgufType::STRING:
-      v.strings.reserve(count);
-      for (size_t k = 0; k < count; ++k) v.strings.push_back(c.read_string("array string"));
+    case GgufType::STRING: {
+      // A first pass sizes the buffer, so that it is one allocation of the exact size.
+      Cursor scan = c;
+      size_t total = 0;
+      for (size_t k = 0; k < count; ++k) total += scan.read_string_view("array string").size();
+      v.strings.reserve(count, total);
+      for (size_t k = 0; k < count; ++k) v.strings.push_back(c.read_string_view("array string"));
       break;
+    }
     case GgufType::F32:
     case GgufType::F64:
       v.floats.reserve(count);
@@ -389,7 +396,7 @@ std::optional<bool> GgufFile::get_bool(std::string_view key) const {
   return v->u != 0;
 }
 
-const std::vector<std::string>* GgufFile::get_string_array(std::string_view key) const {
+const GgufStringArray* GgufFile::get_string_array(std::string_view key) const {
   const GgufValue* v = find(key);
   if (!v) return nullptr;
   if (v->type != GgufType::ARRAY || (v->elem_type != GgufType::STRING && v->array_size() != 0))

@@ -20,7 +20,7 @@ class ByteSink {
     const auto* p = reinterpret_cast<const uint8_t*>(&v);
     out_.insert(out_.end(), p, p + sizeof(T));
   }
-  void put_string(const std::string& s) {
+  void put_string(std::string_view s) {
     put<uint64_t>(s.size());
     out_.insert(out_.end(), s.begin(), s.end());
   }
@@ -124,7 +124,7 @@ void GgufWriter::set_string_array(const std::string& key, std::vector<std::strin
   GgufValue v;
   v.type = GgufType::ARRAY;
   v.elem_type = GgufType::STRING;
-  v.strings = std::move(values);
+  v.strings = GgufStringArray(values);
   set(key, std::move(v));
 }
 void GgufWriter::set_i32_array(const std::string& key, const std::vector<int32_t>& values) {

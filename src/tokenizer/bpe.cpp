@@ -4,12 +4,13 @@
 #include <fmt/format.h>
 
 #include <queue>
-#include <unordered_map>
 
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
 #include "tokenizer/families.hpp"
+#include "tokenizer/merge_table.hpp"
 #include "tokenizer/pretokenize.hpp"
+#include "tokenizer/string_table.hpp"
 #include "tokenizer/unicode.hpp"
 
 namespace hearth::tok {
@@ -23,7 +24,9 @@ class BpeTokenizer : public Tokenizer {
     load_common(file);
     add_bos_ = file.get_bool("tokenizer.ggml.add_bos_token").value_or(false);
     add_eos_ = file.get_bool("tokenizer.ggml.add_eos_token").value_or(false);
-    ranks_ = load_merge_ranks(file);
+    ranks_ = load_merge_ranks(file, *tokens_);
+    for (int b = 0; b < 256; ++b)
+      byte_char_ids_[b] = find(byte_to_unicode(static_cast<uint8_t>(b)));
   }
 
  protected:
@@ -32,11 +35,11 @@ class BpeTokenizer : public Tokenizer {
   }
 
   std::string piece_of(int32_t token) const override {
-    const std::string& t = tokens_[token];
+    const std::string_view t = text_of(token);
     std::string out;
     for (size_t i = 0; i < t.size();) {
       const size_t len = std::min(utf8_len(static_cast<uint8_t>(t[i])), t.size() - i);
-      const int byte = unicode_to_byte(std::string_view(t).substr(i, len));
+      const int byte = unicode_to_byte(t.substr(i, len));
       if (byte >= 0)
         out += static_cast<char>(byte);
       else
@@ -57,15 +60,20 @@ class BpeTokenizer : public Tokenizer {
         return;
       }
     }
+    // A symbol starts as the mapped character of one byte of `word`; `id` is the vocabulary id
+    // of its text (-1 if none).
     struct Symbol {
       int prev, next;
       size_t start, len;
+      int32_t id;
     };
     std::vector<Symbol> symbols;
-    for (size_t i = 0; i < mapped.size();) {
-      const size_t len = std::min(utf8_len(static_cast<uint8_t>(mapped[i])), mapped.size() - i);
+    symbols.reserve(word.size());
+    for (size_t i = 0, b = 0; b < word.size(); ++b) {
+      const uint8_t byte = static_cast<uint8_t>(word[b]);
+      const size_t len = byte_to_unicode(byte).size();
       const int idx = static_cast<int>(symbols.size());
-      symbols.push_back({idx - 1, idx + 1, i, len});
+      symbols.push_back({idx - 1, idx + 1, i, len, byte_char_ids_[byte]});
       i += len;
     }
     if (symbols.empty()) return;
@@ -79,15 +87,15 @@ class BpeTokenizer : public Tokenizer {
       return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
     };
     std::priority_queue<Bigram, std::vector<Bigram>, decltype(worse)> queue(worse);
-    std::string key;
+    const std::string_view text = mapped;
     auto try_add = [&](int left, int right) {
       if (left < 0 || right < 0) return;
-      key.assign(mapped, symbols[left].start, symbols[left].len);
-      key += ' ';
-      key.append(mapped, symbols[right].start, symbols[right].len);
-      auto it = ranks_.find(key);
-      if (it == ranks_.end()) return;
-      queue.push({left, right, it->second, symbols[left].len + symbols[right].len});
+      const Symbol& l = symbols[left];
+      const Symbol& r = symbols[right];
+      const int32_t rank =
+          ranks_.rank(l.id, r.id, text.substr(l.start, l.len), text.substr(r.start, r.len));
+      if (rank < 0) return;
+      queue.push({left, right, rank, l.len + r.len});
     };
     for (size_t i = 1; i < symbols.size(); ++i)
       try_add(static_cast<int>(i - 1), static_cast<int>(i));
@@ -100,13 +108,14 @@ class BpeTokenizer : public Tokenizer {
       l.len += r.len;
       r.len = 0;
       l.next = r.next;
+      l.id = find(text.substr(l.start, l.len));
       if (r.next >= 0) symbols[r.next].prev = b.left;
       try_add(l.prev, b.left);
       try_add(b.left, l.next);
     }
     for (int i = 0; i >= 0; i = symbols[i].next) {
-      const std::string_view piece(mapped.data() + symbols[i].start, symbols[i].len);
-      const int32_t id = find(piece);
+      const std::string_view piece = text.substr(symbols[i].start, symbols[i].len);
+      const int32_t id = symbols[i].id;
       if (id >= 0) {
         out.push_back(id);
         continue;
@@ -125,24 +134,18 @@ class BpeTokenizer : public Tokenizer {
   }
 
   PreTokenizer pre_;
-  std::unordered_map<std::string, int> ranks_;
+  MergeTable ranks_;
+  int32_t byte_char_ids_[256];  // id of each byte's mapped character, -1 if none
 };
 
 }  // namespace
 
-std::unordered_map<std::string, int> load_merge_ranks(const GgufFile& file) {
+MergeTable load_merge_ranks(const GgufFile& file, const StringTable& vocab) {
   const auto* merges = file.get_string_array("tokenizer.ggml.merges");
   if (!merges)
     fail(Status::kInvalidModel, fmt::format("{} tokenizer without tokenizer.ggml.merges",
                                             file.get_string("tokenizer.ggml.model").value_or("?")));
-  std::unordered_map<std::string, int> ranks;
-  ranks.reserve(merges->size());
-  for (size_t i = 0; i < merges->size(); ++i) {
-    const std::string& m = (*merges)[i];
-    if (m.find(' ', 1) == std::string::npos) continue;  // not "left right"
-    ranks.emplace(m, static_cast<int>(i));
-  }
-  return ranks;
+  return MergeTable(*merges, vocab);
 }
 
 std::shared_ptr<const Tokenizer> make_bpe_tokenizer(const GgufFile& file) {

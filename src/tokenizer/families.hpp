@@ -2,10 +2,9 @@
 #pragma once
 
 #include <memory>
-#include <string>
-#include <unordered_map>
 
 #include "hearth/tokenizer.hpp"
+#include "tokenizer/merge_table.hpp"
 
 namespace hearth::tok {
 
@@ -13,7 +12,8 @@ std::shared_ptr<const Tokenizer> make_spm_tokenizer(const GgufFile& file);
 std::shared_ptr<const Tokenizer> make_bpe_tokenizer(const GgufFile& file);
 std::shared_ptr<const Tokenizer> make_wordpiece_tokenizer(const GgufFile& file);
 
-// tokenizer.ggml.merges as "left right" -> rank (its index); throws kInvalidModel when absent.
-std::unordered_map<std::string, int> load_merge_ranks(const GgufFile& file);
+// tokenizer.ggml.merges ("left right", rank = index) over `vocab`'s ids; throws kInvalidModel
+// when absent.
+MergeTable load_merge_ranks(const GgufFile& file, const StringTable& vocab);
 
 }  // namespace hearth::tok

@@ -6,11 +6,12 @@
 #include <fmt/format.h>
 
 #include <queue>
-#include <unordered_map>
 
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
 #include "tokenizer/families.hpp"
+#include "tokenizer/merge_table.hpp"
+#include "tokenizer/string_table.hpp"
 #include "tokenizer/unicode.hpp"
 
 namespace hearth::tok {
@@ -27,7 +28,8 @@ class SpmTokenizer : public Tokenizer {
     add_eos_ = file.get_bool("tokenizer.ggml.add_eos_token").value_or(false);
     add_space_prefix_ = file.get_bool("tokenizer.ggml.add_space_prefix").value_or(true);
     for (int b = 0; b < 256; ++b) byte_tokens_[b] = find(fmt::format("<0x{:02X}>", b));
-    if (file.get_string("tokenizer.ggml.model") == "gemma4") merge_ranks_ = load_merge_ranks(file);
+    if (file.get_string("tokenizer.ggml.model") == "gemma4")
+      merge_ranks_ = load_merge_ranks(file, *tokens_);
   }
 
  protected:
@@ -46,11 +48,16 @@ class SpmTokenizer : public Tokenizer {
       int prev, next;
       size_t start, len;
     };
+    // Ranking by merges also tracks each symbol's vocabulary id (-1 if none), apart from the
+    // symbols so that the score path keeps its smaller working set.
+    const bool by_merges = !merge_ranks_.empty();
     std::vector<Symbol> symbols;
+    std::vector<int32_t> ids;
     for (size_t i = 0; i < text.size();) {
       const size_t len = std::min(utf8_len(static_cast<uint8_t>(text[i])), text.size() - i);
       const int idx = static_cast<int>(symbols.size());
       symbols.push_back({idx - 1, idx + 1, i, len});
+      if (by_merges) ids.push_back(find(std::string_view(text).substr(i, len)));
       i += len;
     }
     if (symbols.empty()) return;
@@ -66,19 +73,17 @@ class SpmTokenizer : public Tokenizer {
       return a.score < b.score || (a.score == b.score && a.left > b.left);
     };
     std::priority_queue<Bigram, std::vector<Bigram>, decltype(worse)> queue(worse);
-    std::string key;
     auto try_add = [&](int left, int right) {
       if (left < 0 || right < 0) return;
       const std::string_view merged(text.data() + symbols[left].start,
                                     symbols[left].len + symbols[right].len);
-      if (!merge_ranks_.empty()) {
-        key.assign(merged.substr(0, symbols[left].len));
-        key += ' ';
-        key.append(merged.substr(symbols[left].len));
-        const auto it = merge_ranks_.find(key);
-        if (it == merge_ranks_.end()) return;
+      if (by_merges) {
+        const int32_t rank =
+            merge_ranks_.rank(ids[left], ids[right], merged.substr(0, symbols[left].len),
+                              merged.substr(symbols[left].len));
+        if (rank < 0) return;
         // Lower rank merges first; ranks < 2^24 are exact as floats.
-        queue.push({left, right, -static_cast<float>(it->second), merged.size()});
+        queue.push({left, right, -static_cast<float>(rank), merged.size()});
         return;
       }
       const int32_t id = find(merged);
@@ -96,13 +101,14 @@ class SpmTokenizer : public Tokenizer {
       l.len += r.len;
       r.len = 0;
       l.next = r.next;
+      if (by_merges) ids[b.left] = find(std::string_view(text).substr(l.start, l.len));
       if (r.next >= 0) symbols[r.next].prev = b.left;
       try_add(l.prev, b.left);
       try_add(b.left, l.next);
     }
     for (int i = 0; i >= 0; i = symbols[i].next) {
       const std::string_view piece(text.data() + symbols[i].start, symbols[i].len);
-      const int32_t id = find(piece);
+      const int32_t id = by_merges ? ids[i] : find(piece);
       if (id >= 0) {
         out.push_back(id);
         continue;
@@ -118,9 +124,9 @@ class SpmTokenizer : public Tokenizer {
   }
 
   std::string piece_of(int32_t token) const override {
-    const std::string& t = tokens_[token];
+    const std::string_view t = text_of(token);
     if (types_[token] == TokenType::kByte && t.size() == 6)
-      return std::string(1, static_cast<char>(std::stoi(t.substr(3, 2), nullptr, 16)));
+      return std::string(1, static_cast<char>(std::stoi(std::string(t.substr(3, 2)), nullptr, 16)));
     std::string out;
     for (size_t i = 0; i < t.size();) {
       if (t.compare(i, kSpace.size(), kSpace) == 0) {
@@ -135,7 +141,7 @@ class SpmTokenizer : public Tokenizer {
 
  private:
   int32_t byte_tokens_[256];
-  std::unordered_map<std::string, int> merge_ranks_;  // gemma4: "left right" -> rank
+  MergeTable merge_ranks_;  // gemma4 only
 };
 
 }  // namespace

@@ -4,10 +4,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
 #include "tokenizer/families.hpp"
+#include "tokenizer/string_table.hpp"
 #include "tokenizer/unicode.hpp"
 
 namespace hearth {
@@ -26,8 +28,9 @@ std::shared_ptr<const Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
 }
 
 void Tokenizer::load_common(const GgufFile& file) {
-  tokens_ = *file.get_string_array("tokenizer.ggml.tokens");
-  const size_t n = tokens_.size();
+  tokens_ =
+      std::make_unique<const tok::StringTable>(*file.get_string_array("tokenizer.ggml.tokens"));
+  const size_t n = static_cast<size_t>(tokens_->size());
   if (n == 0) fail(Status::kInvalidModel, "tokenizer.ggml.tokens is empty");
   if (const GgufValue* v = file.find("tokenizer.ggml.scores")) {
     if (v->floats.size() != n)
@@ -42,9 +45,6 @@ void Tokenizer::load_common(const GgufFile& file) {
       fail(Status::kInvalidModel, "tokenizer.ggml.token_type does not match the vocabulary size");
     for (size_t i = 0; i < n; ++i) types_[i] = static_cast<TokenType>(v->ints[i]);
   }
-  token_ids_.reserve(n);
-  for (size_t i = 0; i < n; ++i) token_ids_.emplace(tokens_[i], static_cast<int32_t>(i));
-
   auto id = [&](const char* key, int32_t fallback) -> int32_t {
     const auto v = file.get_int(key);
     if (!v) return fallback;
@@ -75,15 +75,24 @@ void Tokenizer::load_common(const GgufFile& file) {
   for (size_t i = 0; i < n; ++i)
     if ((types_[i] == TokenType::kControl || types_[i] == TokenType::kUserDefined ||
          types_[i] == TokenType::kUnknown) &&
-        !tokens_[i].empty())
+        !text_of(static_cast<int32_t>(i)).empty())
       special_.push_back(static_cast<int32_t>(i));
   std::stable_sort(special_.begin(), special_.end(),
-                   [&](int32_t a, int32_t b) { return tokens_[a].size() > tokens_[b].size(); });
+                   [&](int32_t a, int32_t b) { return text_of(a).size() > text_of(b).size(); });
 }
 
 int32_t Tokenizer::find(std::string_view text) const {
-  auto it = token_ids_.find(std::string(text));
-  return it == token_ids_.end() ? -1 : it->second;
+  return tokens_->find(text);
+}
+
+std::string_view Tokenizer::text_of(int32_t token) const {
+  return (*tokens_)[token];
+}
+
+std::string Tokenizer::token_text(int32_t token) const {
+  if (token < 0 || token >= n_vocab())
+    throw std::out_of_range(fmt::format("token {} is outside the vocabulary", token));
+  return std::string(text_of(token));
 }
 
 bool Tokenizer::is_eog(int32_t token) const {
@@ -115,7 +124,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view raw, bool add_special,
   for (int32_t special : special_) {
     const bool user_defined = types_[special] == TokenType::kUserDefined;
     if (!parse_special && !user_defined) continue;
-    const std::string& needle = tokens_[special];
+    const std::string_view needle = text_of(special);
     std::vector<Fragment> next;
     for (const auto& f : fragments) {
       if (f.is_token) {
@@ -157,8 +166,8 @@ std::string Tokenizer::token_to_piece(int32_t token, bool special) const {
          fmt::format("token {} is out of range (vocabulary of {})", token, n_vocab()));
   const TokenType type = types_[token];
   if (type == TokenType::kControl || type == TokenType::kUnknown || type == TokenType::kUnused)
-    return special && type != TokenType::kUnused ? tokens_[token] : std::string();
-  if (type == TokenType::kUserDefined) return tokens_[token];
+    return special && type != TokenType::kUnused ? std::string(text_of(token)) : std::string();
+  if (type == TokenType::kUserDefined) return std::string(text_of(token));
   return piece_of(token);
 }
 

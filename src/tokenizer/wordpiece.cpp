@@ -117,9 +117,10 @@ class WordPieceTokenizer : public Tokenizer {
   }
 
   std::string piece_of(int32_t token) const override {
-    const std::string& t = tokens_[token];
-    if (t.compare(0, kWordStart.size(), kWordStart) == 0) return " " + t.substr(kWordStart.size());
-    return t;
+    const std::string_view t = text_of(token);
+    if (t.compare(0, kWordStart.size(), kWordStart) == 0)
+      return " " + std::string(t.substr(kWordStart.size()));
+    return std::string(t);
   }
 
  private:
