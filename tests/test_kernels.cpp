@@ -268,7 +268,7 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
     }
   }
   if (GetParam() == Isa::kAvx512) {
-    EXPECT_EQ(kernels_tested, 6) << "q8_0, q4_0, f32, f16, bf16, q4_k";
+    EXPECT_EQ(kernels_tested, 7) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k";
   }
 }
 

@@ -72,13 +72,14 @@ KernelTable avx512_table() {
   KernelTable k = avx2_table();
   k.isa = Isa::kAvx512;
   const bool bf16 = cpu_features().avx512bf16;
-  k.summary = bf16 ? "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k batch gemm, f32 f16 "
-                     "bf16(dpbf16) dots, f16 "
-                     "attention; avx2: q4_k q6_k dots"
-                   : "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k batch gemm, f32 f16 dots, f16 "
-                     "attention; "
-                     "avx2: "
-                     "bf16 q4_k q6_k dots";
+  k.summary =
+      bf16 ? "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k/q6_k batch gemm, f32 f16 "
+             "bf16(dpbf16) dots, f16 "
+             "attention; avx2: q4_k q6_k dots"
+           : "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k/q6_k batch gemm, f32 f16 dots, f16 "
+             "attention; "
+             "avx2: "
+             "bf16 q4_k q6_k dots";
   k.vec_dot[at(DType::F32)] = avx512::dot_f32;
   k.vec_dot[at(DType::F16)] = avx512::dot_f16;
   if (bf16) k.vec_dot[at(DType::BF16)] = avx512::dot_bf16;
@@ -92,6 +93,7 @@ KernelTable avx512_table() {
   k.gemm[at(DType::F16)] = &avx512::kGemmF16;
   k.gemm[at(DType::BF16)] = &avx512::kGemmBF16;
   k.gemm[at(DType::Q4_K)] = &avx512::kGemmQ4_K;
+  k.gemm[at(DType::Q6_K)] = &avx512::kGemmQ6_K;
   k.attention = {avx512::dot_f32_f16,   avx512::axpy_f16,         avx512::scale_f16,
                  avx512::axpy_f16_f16,  avx512::block_scores,     avx512::block_accumulate,
                  avx512::block_softmax, avx512::attend_row_f16acc};

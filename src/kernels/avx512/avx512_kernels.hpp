@@ -39,8 +39,9 @@ extern const GemmKernel kGemmQ4_0;
 extern const GemmKernel kGemmF32;
 extern const GemmKernel kGemmF16;
 extern const GemmKernel kGemmBF16;
-// Q4_K weights for batches (gemm_kquant_avx512.cpp), bit-identical to the scalar dots.
+// Q4_K / Q6_K weights for batches (gemm_kquant_avx512.cpp), bit-identical to the scalar dots.
 extern const GemmKernel kGemmQ4_K;
+extern const GemmKernel kGemmQ6_K;
 
 void exp_f32(const float* x, float* y, int64_t n);
 

@@ -1,4 +1,5 @@
-// AVX-512 VNNI batch (prefill) matrix products for Q4_K weights with Q8_K activations, in the
+// AVX-512 VNNI batch (prefill) matrix products for Q4_K and Q6_K weights with Q8_K activations
+// (Q6_K: see the second half of the file), in the
 // layout of gemm_q8_avx512.cpp: the 16 lanes of a vector are 16 weight rows and 4 activation
 // bytes of one token are broadcast, so eight vpdpbusd give a 32-element sub-block's integer sum
 // for 16 rows.
@@ -29,37 +30,53 @@
 namespace hearth::kernels::avx512 {
 namespace {
 
-constexpr int kMaxGroups = 2;                     // row groups per microkernel (32 rows)
-constexpr int kMaxTokens = 4;                     // tokens per microkernel
-constexpr size_t kChunkBytes = 1024 * 1024;       // prepared tokens per pass over the packed rows
-constexpr int kMinTokens = 8;                     // below: the dot products
-constexpr size_t kPackedSuperBytes = 78 * 64;     // 64 Q + 8 SC + 4 MP + D + DMIN vectors
-constexpr size_t kPreparedSuperBytes = 256 + 20;  // qs, 4 bsum pairs, d
+constexpr int kMaxGroups = 2;                // row groups per microkernel (32 rows)
+constexpr int kMaxTokens = 4;                // tokens per microkernel
+constexpr size_t kChunkBytes = 1024 * 1024;  // prepared tokens per pass over the packed rows
+constexpr int kMinTokens = 8;                // below: the dot products
 
 int64_t super_blocks(int64_t n_in) {
   return n_in / kQK_K;
 }
 
-size_t prepared_bytes(int64_t n_in) {
-  return (static_cast<size_t>(super_blocks(n_in)) * kPreparedSuperBytes + 63) / 64 * 64;
+int32_t load_i32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
 }
 
-// Per token: qs [nsb][256], then pairs [nsb][4] int32, then d [nsb] float.
+// ---- Q4_K -------------------------------------------------------------------------------------
+constexpr size_t kQ4KPackedBytes = 78 * 64;     // per super-block: 64 Q + 8 SC + 4 MP + D + DMIN
+constexpr size_t kQ4KPreparedBytes = 256 + 20;  // per super-block: qs, 4 bsum pairs, d
+constexpr size_t kQ6KPackedBytes = 81 * 64;     // per super-block: 64 Q + 16 SC + D
+constexpr size_t kQ6KPreparedBytes = 256 + 68;  // per super-block: qs, 16 corrections, d
+
+size_t q4_k_prepared_bytes(int64_t n_in) {
+  return (static_cast<size_t>(super_blocks(n_in)) * kQ4KPreparedBytes + 63) / 64 * 64;
+}
+
+// Per token: qs [nsb][256], then Q4_K's bsum pairs [nsb][4] (int16 sums of sub-blocks 2p,
+// 2p+1) or Q6_K's corrections [nsb][16] (-32 * sum of 16-element sub-block k), then d [nsb].
+template <bool kSix>
 void prepare(const float* x, void* dst, int64_t n_in) {
   const int64_t nsb = super_blocks(n_in);
   auto* qs = static_cast<int8_t*>(dst);
-  auto* pairs = reinterpret_cast<int32_t*>(qs + 256 * nsb);
-  auto* d = reinterpret_cast<float*>(pairs + 4 * nsb);
+  auto* extra = reinterpret_cast<int32_t*>(qs + 256 * nsb);
+  auto* d = reinterpret_cast<float*>(extra + (kSix ? 16 : 4) * nsb);
   BlockQ8_K blk;
   for (int64_t s = 0; s < nsb; ++s) {
     scalar::quantize_q8_k_act(x + s * kQK_K, &blk, kQK_K);
     std::memcpy(qs + 256 * s, blk.qs, 256);
-    for (int p = 0; p < 4; ++p) {
-      // Sub-block 2p covers bsums 4p, 4p+1 (16 elements each); 2p+1 covers 4p+2, 4p+3.
-      const int lo = blk.bsums[4 * p] + blk.bsums[4 * p + 1];
-      const int hi = blk.bsums[4 * p + 2] + blk.bsums[4 * p + 3];
-      pairs[4 * s + p] = static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) |
-                                              (static_cast<uint32_t>(lo) & 0xFFFFu));
+    if constexpr (kSix) {
+      for (int k = 0; k < 16; ++k) extra[16 * s + k] = -32 * blk.bsums[k];
+    } else {
+      for (int p = 0; p < 4; ++p) {
+        // Sub-block 2p covers bsums 4p, 4p+1 (16 elements each); 2p+1 covers 4p+2, 4p+3.
+        const int lo = blk.bsums[4 * p] + blk.bsums[4 * p + 1];
+        const int hi = blk.bsums[4 * p + 2] + blk.bsums[4 * p + 3];
+        extra[4 * s + p] = static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) |
+                                                (static_cast<uint32_t>(lo) & 0xFFFFu));
+      }
     }
     d[s] = blk.d;
   }
@@ -71,7 +88,7 @@ __m512i scale_byte(const __m512i q[3], int b) {
 }
 
 // Rows [0, n_rows) of one group into dst: [nsb][78][64 bytes]; missing rows read as zeros.
-void pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
+void q4_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
   const __mmask16 m = lane_mask(n_rows);
   const __m512i row_off = row_offsets(w_stride);
   const __m512i zero = _mm512_setzero_si512();
@@ -82,7 +99,7 @@ void pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, u
   };
   for (int64_t s = 0; s < nsb; ++s) {
     const uint8_t* blk = rows + s * sizeof(BlockQ4_K);
-    uint8_t* out = dst + s * kPackedSuperBytes;
+    uint8_t* out = dst + s * kQ4KPackedBytes;
     // Sub-blocks 2c (low nibbles) and 2c+1 (high nibbles) share qs[32c .. 32c+31].
     for (int c = 0; c < 4; ++c)
       for (int k = 0; k < 8; ++k) {
@@ -117,46 +134,54 @@ void pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, u
   }
 }
 
-int32_t load_i32(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
 // G packed groups (group_bytes apart) x T prepared tokens (act_stride apart) ->
-// y[t * ldy + 16 g + i], lanes of the last group masked by last_mask.
-template <int G, int T>
+// y[t * ldy + 16 g + i], lanes of the last group masked by last_mask. Per super-block:
+//   Q4_K (kSix false): 8 sub-blocks of 32, sumi = sum_j sc_j * (q . x)_j, summ = sum_j m_j *
+//     bsum_j (vpdpwssd on the int16 pairs), sum += (d * dx) * sumi - (dmin * dx) * summ;
+//   Q6_K (kSix true): 16 sub-blocks of 16, sumi = sum_k sc_k * (corr_k + q . x), sum += (d * dx)
+//     * sumi;
+// the scalar dots' exact integers and float steps (separate multiplies, no fma).
+template <bool kSix, int G, int T>
 void micro(const uint8_t* packed, size_t group_bytes, const uint8_t* act, size_t act_stride,
            int64_t nsb, float* y, int64_t ldy, __mmask16 last_mask) {
+  constexpr int kSub = kSix ? 16 : 8;   // sub-blocks per super-block
+  constexpr int kSteps = kSix ? 4 : 8;  // 4-element vectors per sub-block
+  constexpr size_t kPacked = kSix ? kQ6KPackedBytes : kQ4KPackedBytes;
   __m512 acc[G][T];
 #pragma GCC unroll 2
   for (int g = 0; g < G; ++g)
 #pragma GCC unroll 4
     for (int t = 0; t < T; ++t) acc[g][t] = _mm512_setzero_ps();
-  const size_t pairs_off = static_cast<size_t>(256 * nsb), d_off = pairs_off + 16 * nsb;
+  // After qs: Q4_K's bsum pairs [nsb][4] or Q6_K's corrections [nsb][16], then d [nsb].
+  const size_t extra_off = static_cast<size_t>(256 * nsb);
+  const size_t d_off = extra_off + (kSix ? 64 : 16) * static_cast<size_t>(nsb);
   for (int64_t s = 0; s < nsb; ++s) {
-    const uint8_t* ws = packed + s * kPackedSuperBytes;
+    const uint8_t* ws = packed + s * kPacked;
     __m512i sumi[G][T];
 #pragma GCC unroll 2
     for (int g = 0; g < G; ++g)
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) sumi[g][t] = _mm512_setzero_si512();
-    for (int j = 0; j < 8; ++j) {
+    for (int j = 0; j < kSub; ++j) {
       __m512i isum[G][T];
-#pragma GCC unroll 2
-      for (int g = 0; g < G; ++g)
 #pragma GCC unroll 4
-        for (int t = 0; t < T; ++t) isum[g][t] = _mm512_setzero_si512();
+      for (int t = 0; t < T; ++t) {
+        const __m512i c =
+            kSix ? _mm512_set1_epi32(load_i32(act + t * act_stride + extra_off + 4 * (16 * s + j)))
+                 : _mm512_setzero_si512();
+#pragma GCC unroll 2
+        for (int g = 0; g < G; ++g) isum[g][t] = c;
+      }
 #pragma GCC unroll 8
-      for (int k = 0; k < 8; ++k) {
+      for (int v = 0; v < kSteps; ++v) {
         __m512i w[G];
 #pragma GCC unroll 2
         for (int g = 0; g < G; ++g)
-          w[g] = _mm512_load_si512(ws + g * group_bytes + 64 * (8 * j + k));
+          w[g] = _mm512_load_si512(ws + g * group_bytes + 64 * (kSteps * j + v));
 #pragma GCC unroll 4
         for (int t = 0; t < T; ++t) {
           const __m512i x =
-              _mm512_set1_epi32(load_i32(act + t * act_stride + 256 * s + 32 * j + 4 * k));
+              _mm512_set1_epi32(load_i32(act + t * act_stride + 256 * s + 4 * kSteps * j + 4 * v));
 #pragma GCC unroll 2
           for (int g = 0; g < G; ++g) isum[g][t] = _mm512_dpbusd_epi32(isum[g][t], w[g], x);
         }
@@ -172,21 +197,26 @@ void micro(const uint8_t* packed, size_t group_bytes, const uint8_t* act, size_t
 #pragma GCC unroll 2
     for (int g = 0; g < G; ++g) {
       const uint8_t* wg = ws + g * group_bytes;
-      const __m512 dw = _mm512_load_ps(wg + 64 * 76), dmin = _mm512_load_ps(wg + 64 * 77);
+      const __m512 dw = _mm512_load_ps(wg + 64 * (kSix ? 80 : 76));
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) {
         const uint8_t* a = act + t * act_stride;
-        const auto* pairs = reinterpret_cast<const int32_t*>(a + pairs_off) + 4 * s;
-        __m512i summ = _mm512_setzero_si512();
-        for (int p = 0; p < 4; ++p)
-          summ = _mm512_dpwssd_epi32(summ, _mm512_load_si512(wg + 64 * (72 + p)),
-                                     _mm512_set1_epi32(pairs[p]));
         float dx;
         std::memcpy(&dx, a + d_off + 4 * s, 4);
         const __m512 vdx = _mm512_set1_ps(dx);
         const __m512 plus = _mm512_mul_ps(_mm512_mul_ps(dw, vdx), _mm512_cvtepi32_ps(sumi[g][t]));
-        const __m512 minus = _mm512_mul_ps(_mm512_mul_ps(dmin, vdx), _mm512_cvtepi32_ps(summ));
-        acc[g][t] = _mm512_add_ps(acc[g][t], _mm512_sub_ps(plus, minus));
+        if constexpr (kSix) {
+          acc[g][t] = _mm512_add_ps(acc[g][t], plus);
+        } else {
+          const auto* pairs = reinterpret_cast<const int32_t*>(a + extra_off) + 4 * s;
+          __m512i summ = _mm512_setzero_si512();
+          for (int p = 0; p < 4; ++p)
+            summ = _mm512_dpwssd_epi32(summ, _mm512_load_si512(wg + 64 * (72 + p)),
+                                       _mm512_set1_epi32(pairs[p]));
+          const __m512 dmin = _mm512_load_ps(wg + 64 * 77);
+          const __m512 minus = _mm512_mul_ps(_mm512_mul_ps(dmin, vdx), _mm512_cvtepi32_ps(summ));
+          acc[g][t] = _mm512_add_ps(acc[g][t], _mm512_sub_ps(plus, minus));
+        }
       }
     }
   }
@@ -198,32 +228,104 @@ void micro(const uint8_t* packed, size_t group_bytes, const uint8_t* act, size_t
                             acc[g][t]);
 }
 
+// ---- Q6_K -------------------------------------------------------------------------------------
+// Packed per super-block: Q[e/4] (64 vectors, lane i = 4 unsigned 6-bit values q = w + 32 of row
+// i, elements e..e+3), SC[k] (16 vectors, the int8 scale of 16-element sub-block k as int32), D.
+// Prepared per token and super-block: qs [256], corr [16] = -32 * (sum of sub-block k's x), d.
+
+size_t q6_k_prepared_bytes(int64_t n_in) {
+  return (static_cast<size_t>(super_blocks(n_in)) * kQ6KPreparedBytes + 63) / 64 * 64;
+}
+
+// In each half of 128 elements, byte l of ql / qh gives elements l, l+32, l+64, l+96 (as the
+// scalar dot reads them): low nibbles of ql[l] / ql[l+32] with qh bits 0-1 / 2-3, high nibbles with
+// bits 4-5 / 6-7.
+void q6_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
+  const __mmask16 m = lane_mask(n_rows);
+  const __m512i row_off = row_offsets(w_stride);
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i low4 = _mm512_set1_epi8(0x0F), low2 = _mm512_set1_epi8(0x03);
+  auto gather = [&](const uint8_t* p) {
+    return _mm512_mask_i32gather_epi32(zero, m, row_off, p, 1);
+  };
+  auto join = [&](__m512i nibbles, __m512i two_bits) {
+    return _mm512_or_si512(_mm512_and_si512(nibbles, low4),
+                           _mm512_slli_epi16(_mm512_and_si512(two_bits, low2), 4));
+  };
+  for (int64_t s = 0; s < nsb; ++s) {
+    const uint8_t* blk = rows + s * sizeof(BlockQ6_K);
+    uint8_t* out = dst + s * kQ6KPackedBytes;
+    for (int h = 0; h < 2; ++h)
+      for (int l = 0; l < 32; l += 4) {
+        const __m512i a = gather(blk + offsetof(BlockQ6_K, ql) + 64 * h + l);
+        const __m512i b = gather(blk + offsetof(BlockQ6_K, ql) + 64 * h + 32 + l);
+        const __m512i q = gather(blk + offsetof(BlockQ6_K, qh) + 32 * h + l);
+        const int e = 128 * h + l;  // element of the first vector
+        _mm512_store_si512(out + 64 * ((e + 0) / 4), join(a, q));
+        _mm512_store_si512(out + 64 * ((e + 32) / 4), join(b, _mm512_srli_epi16(q, 2)));
+        _mm512_store_si512(out + 64 * ((e + 64) / 4),
+                           join(_mm512_srli_epi16(a, 4), _mm512_srli_epi16(q, 4)));
+        _mm512_store_si512(out + 64 * ((e + 96) / 4),
+                           join(_mm512_srli_epi16(b, 4), _mm512_srli_epi16(q, 6)));
+      }
+    for (int k = 0; k < 16; k += 4) {  // 4 signed scale bytes per gather
+      const __m512i sc = gather(blk + offsetof(BlockQ6_K, scales) + k);
+      for (int b = 0; b < 4; ++b)
+        _mm512_store_si512(out + 64 * (64 + k + b),
+                           _mm512_srai_epi32(_mm512_slli_epi32(sc, 24 - 8 * b), 24));
+    }
+    const __m512i d = gather(blk + offsetof(BlockQ6_K, d) - 2);  // d in the high half
+    _mm512_store_ps(out + 64 * 80,
+                    _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(d, 16))));
+  }
+}
+
+// ---- both -------------------------------------------------------------------------------------
 using MicroFn = void (*)(const uint8_t*, size_t, const uint8_t*, size_t, int64_t, float*, int64_t,
                          __mmask16);
+using PackFn = void (*)(const uint8_t*, size_t, int, int64_t, uint8_t*);
 
-template <int G>
-constexpr MicroFn kGroupTiles[kMaxTokens] = {micro<G, 1>, micro<G, 2>, micro<G, 3>, micro<G, 4>};
+struct KQuant {
+  size_t packed_bytes;  // per super-block and group
+  size_t (*prepared_bytes)(int64_t);
+  PackFn pack;
+  MicroFn tiles[kMaxGroups][kMaxTokens];
+};
 
+constexpr KQuant kQ4K = {
+    kQ4KPackedBytes,
+    q4_k_prepared_bytes,
+    q4_k_pack_group,
+    {{micro<false, 1, 1>, micro<false, 1, 2>, micro<false, 1, 3>, micro<false, 1, 4>},
+     {micro<false, 2, 1>, micro<false, 2, 2>, micro<false, 2, 3>, micro<false, 2, 4>}}};
+constexpr KQuant kQ6K = {
+    kQ6KPackedBytes,
+    q6_k_prepared_bytes,
+    q6_k_pack_group,
+    {{micro<true, 1, 1>, micro<true, 1, 2>, micro<true, 1, 3>, micro<true, 1, 4>},
+     {micro<true, 2, 1>, micro<true, 2, 2>, micro<true, 2, 3>, micro<true, 2, 4>}}};
+
+template <const KQuant& kQ>
 void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
          int64_t n_in, float* y, int64_t ldy) {
   const int64_t nsb = super_blocks(n_in);
-  const size_t stride = prepared_bytes(n_in);
-  const size_t group_bytes = static_cast<size_t>(nsb) * kPackedSuperBytes;
+  const size_t stride = kQ.prepared_bytes(n_in);
+  const size_t group_bytes = static_cast<size_t>(nsb) * kQ.packed_bytes;
   uint8_t* packed = pack_buffer(group_bytes * kMaxGroups);
   run_packed<kMaxGroups, kMaxTokens>(
       r0, r1, n_tok, token_chunk(kChunkBytes, stride, kMaxTokens),
       [&](int64_t r, int g, int n_rows) {
-        pack_group(w + (r + kLanes * g) * w_stride, w_stride, n_rows, nsb,
-                   packed + g * group_bytes);
+        kQ.pack(w + (r + kLanes * g) * w_stride, w_stride, n_rows, nsb, packed + g * group_bytes);
       },
       [&](int t, int nt, int64_t r, int groups, __mmask16 last_mask) {
-        const MicroFn fn = groups == 1 ? kGroupTiles<1>[nt - 1] : kGroupTiles<2>[nt - 1];
-        fn(packed, group_bytes, act + t * stride, stride, nsb, y + t * ldy + r, ldy, last_mask);
+        kQ.tiles[groups - 1][nt - 1](packed, group_bytes, act + t * stride, stride, nsb,
+                                     y + t * ldy + r, ldy, last_mask);
       });
 }
 
 }  // namespace
 
-const GemmKernel kGemmQ4_K = {prepared_bytes, prepare, run, kMinTokens};
+const GemmKernel kGemmQ4_K = {q4_k_prepared_bytes, prepare<false>, run<kQ4K>, kMinTokens};
+const GemmKernel kGemmQ6_K = {q6_k_prepared_bytes, prepare<true>, run<kQ6K>, kMinTokens};
 
 }  // namespace hearth::kernels::avx512
