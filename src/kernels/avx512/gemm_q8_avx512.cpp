@@ -45,6 +45,7 @@ constexpr size_t kPackedBlockBytes = 9 * 64;  // 8 weight vectors + 1 scale vect
 constexpr int kMaxGroups = 3;                 // row groups per microkernel (48 rows)
 constexpr int kMaxTokens = 4;                 // tokens per microkernel
 constexpr int kDecodeGroups = 3;              // row groups per gathering (decode) microkernel
+constexpr int kGatherTokens = 8;              // up to this many tokens: micro_gather_tokens
 constexpr size_t kChunkBytes = 1024 * 1024;   // prepared tokens kept in L2 per pass
 
 size_t prepared_bytes(int64_t n_in) {
@@ -221,6 +222,50 @@ void micro_gather(const uint8_t* rows, size_t w_stride, const uint8_t* act, int6
   for (int g = 0; g < G; ++g) _mm512_mask_storeu_ps(y + kLanes * g, mask[g], acc[g]);
 }
 
+// A small batch (up to kGatherTokens tokens): weight-stationary. Each block's 8 weight vectors of
+// one group are gathered once and applied to every token, with the tokens' accumulators in acc
+// (n_tok vectors, on the caller's stack); no packed copy. Per (row, token) the operations of
+// micro<G, T> (bit-identical), so the choice of path never changes results.
+template <WeightKind kKind>
+void micro_gather_tokens(const uint8_t* rows, size_t w_stride, const uint8_t* act,
+                         size_t act_stride, int n_tok, int64_t nb, float* y, int64_t ldy,
+                         __mmask16 mask, __m512* acc) {
+  constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  const __m512i row_off = row_offsets(w_stride);
+  const __m512i zero = _mm512_setzero_si512();
+  for (int t = 0; t < n_tok; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = rows + b * kBlockBytes;
+    __m512i w[8];  // w[j]: elements 4j .. 4j+3 of the block, unsigned
+    if constexpr (kKind == WeightKind::kQ8_0) {
+      const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j)
+        w[j] = _mm512_xor_si512(
+            _mm512_mask_i32gather_epi32(zero, mask, row_off, blk + 2 + 4 * j, 1), flip);
+    } else {
+      const __m512i low = _mm512_set1_epi8(0x0F);
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j) {
+        const __m512i q = _mm512_mask_i32gather_epi32(zero, mask, row_off, blk + 2 + 4 * j, 1);
+        w[j] = _mm512_and_si512(q, low);
+        w[j + 4] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low);
+      }
+    }
+    const __m512 dw = _mm512_cvtph_ps(
+        _mm512_cvtepi32_epi16(_mm512_mask_i32gather_epi32(zero, mask, row_off, blk, 1)));
+    for (int t = 0; t < n_tok; ++t) {
+      const uint8_t* a = act + t * act_stride;
+      __m512i isum = _mm512_set1_epi32(reinterpret_cast<const int32_t*>(a + 32 * nb)[b]);
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j)
+        isum = _mm512_dpbusd_epi32(isum, w[j], _mm512_set1_epi32(load_i32(a + 32 * b + 4 * j)));
+      acc[t] = accumulate_block(acc[t], isum, dw, reinterpret_cast<const float*>(a + 36 * nb)[b]);
+    }
+  }
+  for (int t = 0; t < n_tok; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, acc[t]);
+}
+
 using MicroFn = void (*)(const uint8_t*, size_t, const uint8_t*, size_t, int64_t, float*, int64_t,
                          __mmask16);
 
@@ -252,6 +297,14 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
         micro_gather<kKind, 2>(rw, w_stride, act, nb, y + r, last_mask);
       else
         micro_gather<kKind, 3>(rw, w_stride, act, nb, y + r, last_mask);
+    });
+    return;
+  }
+  if (n_tok <= kGatherTokens) {
+    __m512 acc[kGatherTokens];
+    for_each_row_tile<1>(r0, r1, [&](int64_t r, int, __mmask16 mask) {
+      micro_gather_tokens<kKind>(w + r * w_stride, w_stride, act, stride, n_tok, nb, y + r, ldy,
+                                 mask, acc);
     });
     return;
   }
