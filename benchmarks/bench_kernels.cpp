@@ -72,7 +72,9 @@ void BM_Gemm(benchmark::State& state, hearth::Isa isa, DType type) {
     state.SkipWithError("no tiled kernel for this ISA and type");
     return;
   }
-  const int64_t n_in = 576, n_out = 1536;
+  // smollm2-135m's ffn_up shape; K-quants need whole super-blocks: its ffn_down (1536 in).
+  const bool k_quant = hearth::dtype_traits(type).block_elems == 256;
+  const int64_t n_in = k_quant ? 1536 : 576, n_out = k_quant ? 576 : 1536;
   const int n_tok = 64;
   const auto w = weights(type, n_in, n_out);
   std::mt19937 rng(2);
@@ -105,7 +107,8 @@ void register_all() {
       benchmark::RegisterBenchmark(("VecDot/" + std::string(name) + "/" + tn).c_str(),
                                    [isa = isa, t](benchmark::State& s) { BM_VecDot(s, isa, t); });
     }
-    for (DType t : {DType::Q8_0, DType::Q4_0}) {
+    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K, DType::F16, DType::BF16,
+                    DType::F32}) {
       const std::string tn(hearth::dtype_name(t));
       benchmark::RegisterBenchmark(("Gemm64/" + std::string(name) + "/" + tn).c_str(),
                                    [isa = isa, t](benchmark::State& s) { BM_Gemm(s, isa, t); });
