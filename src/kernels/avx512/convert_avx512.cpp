@@ -5,6 +5,7 @@
 
 #include "hearth/quant.hpp"
 #include "kernels/avx512/avx512_kernels.hpp"
+#include "kernels/avx512/q8_0_block_avx512.hpp"
 
 namespace hearth::kernels::avx512 {
 
@@ -21,23 +22,11 @@ void convert_f16(const float* x, void* dst, int64_t n) {
   }
 }
 
-// llama.cpp's x86 Q8_0 arithmetic: amax = max |x| (a NaN lane never wins, as in the scalar
-// std::max(amax, |x|)), d = fp16(amax / 127), q = round-half-even(x * (127 / amax)).
+// llama.cpp's x86 Q8_0 arithmetic (q8_0_block_avx512.hpp).
 void quantize_q8_0_act(const float* x, void* dst, int64_t n) {
   auto* y = static_cast<BlockQ8_0*>(dst);
-  for (int64_t b = 0; b < n / kQK; ++b, x += kQK) {
-    const __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
-    const __m512 m =
-        _mm512_max_ps(_mm512_abs_ps(v1), _mm512_max_ps(_mm512_abs_ps(v0), _mm512_setzero_ps()));
-    const float amax = _mm512_reduce_max_ps(m);
-    const float id = amax != 0.0f ? 127.f / amax : 0.0f;
-    y[b].d = fp32_to_fp16(amax / 127.f);
-    const __m512 scale = _mm512_set1_ps(id);
-    const __m128i q0 = _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(v0, scale)));
-    const __m128i q1 = _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(v1, scale)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y[b].qs), q0);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y[b].qs + 16), q1);
-  }
+  int32_t sum;
+  for (int64_t b = 0; b < n / kQK; ++b) y[b].d = quantize_q8_0_block(x + b * kQK, y[b].qs, &sum);
 }
 
 }  // namespace hearth::kernels::avx512

@@ -33,6 +33,7 @@
 
 #include "hearth/quant.hpp"
 #include "kernels/avx512/avx512_kernels.hpp"
+#include "kernels/avx512/q8_0_block_avx512.hpp"
 #include "kernels/avx512/row_groups_avx512.hpp"
 
 namespace hearth::kernels::avx512 {
@@ -60,14 +61,10 @@ void prepare(const float* x, void* dst, int64_t n_in) {
   auto* corr = reinterpret_cast<int32_t*>(qs + 32 * nb);
   auto* dx = reinterpret_cast<float*>(qs + 36 * nb);
   constexpr int kShift = kKind == WeightKind::kQ8_0 ? 7 : 3;  // offset 128 or 8
-  BlockQ8_0 blk;
   for (int64_t b = 0; b < nb; ++b) {
-    quantize_q8_0_act(x + b * kQK, &blk, kQK);
-    std::memcpy(qs + 32 * b, blk.qs, 32);
-    int32_t sum = 0;
-    for (int i = 0; i < 32; ++i) sum += blk.qs[i];
+    int32_t sum;
+    dx[b] = _cvtsh_ss(quantize_q8_0_block(x + b * kQK, qs + 32 * b, &sum));
     corr[b] = -sum * (1 << kShift);
-    dx[b] = _cvtsh_ss(blk.d);
   }
 }
 

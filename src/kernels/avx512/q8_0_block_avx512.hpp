@@ -1,0 +1,32 @@
+// One block of 32 floats to Q8_0 with llama.cpp's x86 arithmetic, shared by the activation
+// converter (convert_avx512.cpp) and the matmul's prepared activations (gemm_q8_avx512.cpp):
+// amax = max |x| (a NaN lane never wins, as in the scalar std::max(amax, |x|)),
+// d = fp16(amax / 127), q = round-half-even(x * (127 / amax)). Internal to AVX-512 translation
+// units (static inline: no symbol shared with code built for other ISAs).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace hearth::kernels::avx512 {
+
+// x[0..31] -> qs[0..31]; returns d as F16 bits and stores sum(qs) in *sum.
+static inline uint16_t quantize_q8_0_block(const float* x, int8_t* qs, int32_t* sum) {
+  const __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
+  const __m512 m =
+      _mm512_max_ps(_mm512_abs_ps(v1), _mm512_max_ps(_mm512_abs_ps(v0), _mm512_setzero_ps()));
+  const float amax = _mm512_reduce_max_ps(m);
+  const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+  const __m512 scale = _mm512_set1_ps(id);
+  // |x * id| <= 127 after rounding: the int32 values are the stored bytes exactly.
+  const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, scale));
+  const __m512i i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, scale));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(qs), _mm512_cvtsepi32_epi8(i0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + 16), _mm512_cvtsepi32_epi8(i1));
+  *sum = _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
+  // amax / 127 is never NaN: vcvtps2ph rounds to nearest even like hearth::fp32_to_fp16.
+  return static_cast<uint16_t>(_cvtss_sh(amax / 127.f, _MM_FROUND_TO_NEAREST_INT));
+}
+
+}  // namespace hearth::kernels::avx512
