@@ -89,7 +89,7 @@ KernelTable avx512_table() {
   k.gemm[at(DType::Q4_0)] = &avx512::kGemmQ4_0;
   k.attention = {avx512::dot_f32_f16,      avx512::axpy_f16,    avx512::scale_f16,
                  avx512::axpy_f16_f16,     avx512::tile_scores, avx512::tile_accumulate,
-                 avx512::attend_row_f16acc};
+                 avx512::attend_rows_f16acc};
   k.exp_f32 = avx512::exp_f32;
   return k;
 }

@@ -26,8 +26,8 @@ bool tile_scores(const float* q, const uint16_t* K, int64_t kv_stride, int n, in
 bool tile_accumulate(const float* s, const uint16_t* V, int64_t kv_stride, int n, int hd, float ms,
                      float* acc);
 
-bool attend_row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
-                       int n_kv, int hd, float scale, float* out);
+bool attend_rows_f16acc(const uint16_t* qh, int n_rows, const uint16_t* K, const uint16_t* V,
+                        int64_t kv_stride, int n_kv, int hd, float scale, float* out);
 
 // VNNI tiled products (several rows x several tokens per microkernel).
 extern const GemmKernel kGemmQ8_0;
