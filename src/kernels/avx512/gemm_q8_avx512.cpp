@@ -89,12 +89,15 @@ __m512i pair_weights(const uint8_t* row, int64_t b) {
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[1].qs)), 1);
     return _mm512_xor_si512(w, _mm512_set1_epi8(static_cast<char>(0x80)));
   } else {
+    // [b, b+1, b, b+1] from two broadcast loads (load ports only) and a blend, then the upper
+    // half shifted by a nibble: no shuffle-port insert, which bounds the decode loop.
     const auto* blk = reinterpret_cast<const BlockQ4_0*>(row) + b;
-    const __m256i q =
-        _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[1].qs)),
-                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[0].qs)));
-    const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1);
-    return _mm512_and_si512(both, _mm512_set1_epi8(0x0F));
+    const __m512i q0 =
+        _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[0].qs)));
+    const __m512i q = _mm512_mask_broadcast_i32x4(
+        q0, 0xF0F0, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[1].qs)));
+    const __m512i nib = _mm512_srlv_epi64(q, _mm512_set_epi64(4, 4, 4, 4, 0, 0, 0, 0));
+    return _mm512_and_si512(nib, _mm512_set1_epi8(0x0F));
   }
 }
 
