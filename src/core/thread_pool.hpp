@@ -1,6 +1,7 @@
 // A small persistent thread pool for the many short parallel loops of a forward pass (a tiny
-// model runs thousands per second): parallel_for splits [0, n) into chunks that the calling
-// thread and the workers take from a shared counter, and the caller never waits for a worker the
+// model runs thousands per second): parallel_for splits [0, n) into chunks of decreasing size
+// (each 1 / threads of what is left) that the calling thread and the workers claim from a shared
+// counter, and the caller never waits for a worker the
 // OS has not scheduled yet (on a busy machine that would cost a time slice per loop).
 // Between calls workers spin briefly (the next loop usually follows within microseconds), then
 // sleep on a condition variable, so an idle pool costs nothing. No allocation per call: the
@@ -57,8 +58,8 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   // The current job, written by the caller before generation_ is bumped.
   const RangeFn* job_ = nullptr;
-  int64_t n_ = 0, chunk_ = 0, n_chunks_ = 0;
-  std::atomic<int64_t> next_chunk_{0};
+  int64_t n_ = 0, grain_ = 1, n_units_ = 0;  // [0, n) in n_units_ units of grain_
+  std::atomic<int64_t> next_unit_{0};
   std::atomic<uint64_t> generation_{0};
   // Workers inside the current job. A worker joins only while the job is open (open_gen_ equals
   // its generation); the caller closes the job once every chunk is taken and then waits only for
