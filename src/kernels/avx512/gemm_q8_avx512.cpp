@@ -269,13 +269,12 @@ TileFn<Src> tile_for(int r, int t) {
 // those of tile<R, 1>, so the results are the same bits.
 constexpr int64_t kMaxDecodeBlocks = 1024;  // n_in <= 32768
 
-// p[b] = d_w(b) * d_x(b), b < nb, for one weight row and one prepared activation row.
+// dxb[b] = d_x(b), b < nb: the activation's block scales, gathered once per call (they are the
+// same for every row) from the prepared lane scales.
 template <WeightKind kKind>
-void scale_products(const uint8_t* row, const uint8_t* act, int64_t nb, float* p) {
-  constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+void activation_scales(const uint8_t* act, int64_t nb, float* dxb) {
   const auto* dx = reinterpret_cast<const float*>(act + 64 * nb);  // [nb][8] lane scales
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i w_off = _mm512_mullo_epi32(iota, _mm512_set1_epi32(kBlockBytes));
   // Block b's d_x sits at lane 8b; Q4_0 stores a pair's second scale at lane 4 of the pair
   // (8b - 4 for odd b; a final odd block count ends on an even b, stored naturally).
   __m512i x_off = _mm512_slli_epi32(iota, 3);
@@ -285,20 +284,34 @@ void scale_products(const uint8_t* row, const uint8_t* act, int64_t nb, float* p
   for (int64_t b = 0; b < nb; b += 16) {
     const __mmask16 m =
         nb - b >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << (nb - b)) - 1);
+    _mm512_mask_storeu_ps(dxb + b, m,
+                          _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, x_off, dx + 8 * b, 4));
+  }
+}
+
+// p[b] = d_w(b) * d_x(b), b < nb, for one weight row; dxb from activation_scales.
+template <WeightKind kKind>
+void scale_products(const uint8_t* row, const float* dxb, int64_t nb, float* p) {
+  constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i w_off = _mm512_mullo_epi32(iota, _mm512_set1_epi32(kBlockBytes));
+  for (int64_t b = 0; b < nb; b += 16) {
+    const __mmask16 m =
+        nb - b >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << (nb - b)) - 1);
     // 4 bytes from each block's start: its F16 scale in the low half.
     const __m512i raw =
         _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, w_off, row + b * kBlockBytes, 1);
     const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(raw));
-    const __m512 d = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, x_off, dx + 8 * b, 4);
-    _mm512_mask_storeu_ps(p + b, m, _mm512_mul_ps(dw, d));
+    _mm512_mask_storeu_ps(p + b, m, _mm512_mul_ps(dw, _mm512_maskz_loadu_ps(m, dxb + b)));
   }
 }
 
-// R weight rows x one token -> y[r]; p: [R][nb] scratch for the scale products.
+// R weight rows x one token -> y[r]; dxb: [nb] activation block scales; p: [R][nb] scratch for
+// the scale products.
 template <WeightKind kKind, int R>
-void tile_decode(const uint8_t* w, size_t stride, const uint8_t* act, int64_t nb, float* y,
-                 float* p) {
-  for (int r = 0; r < R; ++r) scale_products<kKind>(w + r * stride, act, nb, p + r * nb);
+void tile_decode(const uint8_t* w, size_t stride, const uint8_t* act, const float* dxb, int64_t nb,
+                 float* y, float* p) {
+  for (int r = 0; r < R; ++r) scale_products<kKind>(w + r * stride, dxb, nb, p + r * nb);
   // Lane l of a pair step takes the product of block b + kPairLane[l] (pair_scales' order).
   const __m512i pair_lane = kKind == WeightKind::kQ8_0
                                 ? _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
@@ -340,17 +353,17 @@ void tile_decode(const uint8_t* w, size_t stride, const uint8_t* act, int64_t nb
 }
 
 template <WeightKind kKind>
-void rows_decode(const uint8_t* w, size_t stride, int nr, const uint8_t* act, int64_t nb, float* y,
-                 float* p) {
+void rows_decode(const uint8_t* w, size_t stride, int nr, const uint8_t* act, const float* dxb,
+                 int64_t nb, float* y, float* p) {
   switch (nr) {
     case 1:
-      return tile_decode<kKind, 1>(w, stride, act, nb, y, p);
+      return tile_decode<kKind, 1>(w, stride, act, dxb, nb, y, p);
     case 2:
-      return tile_decode<kKind, 2>(w, stride, act, nb, y, p);
+      return tile_decode<kKind, 2>(w, stride, act, dxb, nb, y, p);
     case 3:
-      return tile_decode<kKind, 3>(w, stride, act, nb, y, p);
+      return tile_decode<kKind, 3>(w, stride, act, dxb, nb, y, p);
     default:
-      return tile_decode<kKind, 4>(w, stride, act, nb, y, p);
+      return tile_decode<kKind, 4>(w, stride, act, dxb, nb, y, p);
   }
 }
 
@@ -369,7 +382,8 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
   alignas(64) uint8_t buf[kPackBytes];
   const bool can_pack = packed_bytes(4, nb) <= kPackBytes;
   if (n_tok == 1 && nb <= kMaxDecodeBlocks) {
-    alignas(64) float products[4 * kMaxDecodeBlocks];
+    alignas(64) float products[4 * kMaxDecodeBlocks], dxb[kMaxDecodeBlocks];
+    activation_scales<kKind>(act, nb, dxb);
     for (int64_t r = r0; r < r1; r += 4) {
       // The rows four tiles ahead, so that their lines are in flight while this tile computes
       // (prefetches do not fault, past the end of the matrix they are only wasted).
@@ -377,7 +391,7 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
       for (size_t off = 0; off < 4 * w_stride; off += 64)
         _mm_prefetch(reinterpret_cast<const char*>(ahead + off), _MM_HINT_T0);
       rows_decode<kKind>(w + r * w_stride, w_stride, r1 - r < 4 ? static_cast<int>(r1 - r) : 4, act,
-                         nb, y + r, products);
+                         dxb, nb, y + r, products);
     }
     return;
   }
