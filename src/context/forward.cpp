@@ -238,7 +238,7 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
     const uint16_t* V = v_cache_[il].data();
     // The one-row algorithm takes the consecutive heads of a chunk that share a token and a KV
     // head in one call (independent chains interleaved); for one token (decode), one chunk per
-    // thread keeps those runs long.
+    // thread keeps those runs long. Equal chunks: the tasks come in decreasing cost.
     const bool tiled = n_tok >= kTiledMinRows;
     const int64_t n_tasks = static_cast<int64_t>(T) * c.n_head;
     const int64_t threads = pool ? pool->size() : 1;
@@ -268,7 +268,7 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
             task += rows;
           }
         },
-        att_grain);
+        att_grain, Schedule::kEqualChunks);
 
     matmul(L.wo, att.data(), h.data(), n_tok, pool);
     for (size_t i = 0; i < T * n_embd; ++i) x[i] += h[i];

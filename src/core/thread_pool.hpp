@@ -34,6 +34,12 @@ class RangeFn {
   void (*call_)(void*, int64_t, int64_t);
 };
 
+// How parallel_for hands out chunks (thread_pool.cpp says what each was measured for).
+enum class Schedule {
+  kGuided,       // each claim takes 1 / threads of what is left: large chunks first
+  kEqualChunks,  // four equal chunks per thread: for tasks ordered by decreasing cost
+};
+
 class ThreadPool {
  public:
   // n_threads <= 0: one per logical core.
@@ -47,7 +53,8 @@ class ThreadPool {
   // Calls fn(begin, end) on disjoint chunks covering [0, n) exactly once each; chunk bounds are
   // multiples of `grain` (except the end). Returns when all chunks are done. Not re-entrant:
   // one parallel_for at a time per pool (a nested call from inside fn runs inline).
-  void parallel_for(int64_t n, RangeFn fn, int64_t grain = 1);
+  void parallel_for(int64_t n, RangeFn fn, int64_t grain = 1,
+                    Schedule schedule = Schedule::kGuided);
 
  private:
   void worker();
@@ -59,6 +66,7 @@ class ThreadPool {
   // The current job, written by the caller before generation_ is bumped.
   const RangeFn* job_ = nullptr;
   int64_t n_ = 0, grain_ = 1, n_units_ = 0;  // [0, n) in n_units_ units of grain_
+  int64_t chunk_units_ = 0;                  // kEqualChunks: units per claim; 0: kGuided
   std::atomic<int64_t> next_unit_{0};
   std::atomic<uint64_t> generation_{0};
   // Workers inside the current job. A worker joins only while the job is open (open_gen_ equals
@@ -75,6 +83,7 @@ class ThreadPool {
 };
 
 // fn(begin, end) over [0, n): on the pool when given (and n is worth splitting), else inline.
-void parallel_for(ThreadPool* pool, int64_t n, RangeFn fn, int64_t grain = 1);
+void parallel_for(ThreadPool* pool, int64_t n, RangeFn fn, int64_t grain = 1,
+                  Schedule schedule = Schedule::kGuided);
 
 }  // namespace hearth
