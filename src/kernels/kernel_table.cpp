@@ -87,8 +87,8 @@ KernelTable avx512_table() {
   k.convert[at(DType::Q8_0)] = avx512::quantize_q8_0_act;
   k.gemm[at(DType::Q8_0)] = &avx512::kGemmQ8_0;
   k.gemm[at(DType::Q4_0)] = &avx512::kGemmQ4_0;
-  k.attention = {avx512::dot_f32_f16,      avx512::axpy_f16,    avx512::scale_f16,
-                 avx512::axpy_f16_f16,     avx512::tile_scores, avx512::tile_accumulate,
+  k.attention = {avx512::dot_f32_f16,       avx512::axpy_f16,    avx512::scale_f16,
+                 avx512::axpy_f16_f16,      avx512::tile_scores, avx512::tile_accumulate,
                  avx512::attend_rows_f16acc};
   k.exp_f32 = avx512::exp_f32;
   return k;
