@@ -440,44 +440,51 @@ TEST_P(Kernels, AttentionBlockAccumulateSkipsInvisibleCells) {
     }
 }
 
-// The one-row algorithm in registers against the same table's primitives through memory.
-TEST_P(Kernels, AttentionRowMatchesThePrimitiveLoop) {
+// The one-row algorithm in registers, for 1..7 query rows sharing K/V (interleaved in groups),
+// against the same table's primitives through memory, row by row.
+TEST_P(Kernels, AttentionRowsMatchThePrimitiveLoop) {
   REQUIRE_ISA();
   const auto& a = k->attention;
-  if (!a.attend_row_f16acc) GTEST_SKIP() << isa_name(GetParam()) << " loops over the primitives";
+  if (!a.attend_rows_f16acc) GTEST_SKIP() << isa_name(GetParam()) << " loops over the primitives";
   std::mt19937 rng(13);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (int hd : {64, 128}) {
     const int stride = 2 * hd;
     for (int n_kv : {1, 3, 40, 300}) {
-      std::vector<float> q(hd);
-      std::vector<uint16_t> qh(hd), K(static_cast<size_t>(n_kv) * stride),
-          V(static_cast<size_t>(n_kv) * stride);
-      for (auto& v : q) v = normal(rng) * 2.0f;
-      for (auto& v : K) v = fp32_to_fp16(normal(rng));
-      for (auto& v : V) v = fp32_to_fp16(normal(rng));
-      k->convert[slot(DType::F16)](q.data(), qh.data(), hd);
-      const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-      std::vector<float> got(hd), want(hd);
-      ASSERT_TRUE(
-          a.attend_row_f16acc(qh.data(), K.data(), V.data(), stride, n_kv, hd, scale, got.data()));
-      std::vector<uint16_t> acc(hd, 0);
-      float M = -INFINITY, S = 0;
-      for (int j = 0; j < n_kv; ++j) {
-        const float sv = k->vec_dot[slot(DType::F16)](qh.data(), K.data() + j * stride, hd) * scale;
-        float ms = 1.0f, vs = 1.0f;
-        if (sv > M) {
-          ms = std::exp(M - sv);
-          M = sv;
-          a.scale_f16(acc.data(), ms, hd);
-        } else {
-          vs = std::exp(sv - M);
+      for (int n_rows : {1, 2, 3, 4, 5, 7}) {
+        std::vector<float> q(static_cast<size_t>(n_rows) * hd);
+        std::vector<uint16_t> qh(q.size()), K(static_cast<size_t>(n_kv) * stride),
+            V(static_cast<size_t>(n_kv) * stride);
+        for (auto& v : q) v = normal(rng) * 2.0f;
+        for (auto& v : K) v = fp32_to_fp16(normal(rng));
+        for (auto& v : V) v = fp32_to_fp16(normal(rng));
+        k->convert[slot(DType::F16)](q.data(), qh.data(), static_cast<int64_t>(q.size()));
+        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+        std::vector<float> got(q.size()), want(q.size());
+        ASSERT_TRUE(a.attend_rows_f16acc(qh.data(), n_rows, K.data(), V.data(), stride, n_kv, hd,
+                                         scale, got.data()));
+        for (int r = 0; r < n_rows; ++r) {
+          const uint16_t* qr = qh.data() + static_cast<size_t>(r) * hd;
+          std::vector<uint16_t> acc(hd, 0);
+          float M = -INFINITY, S = 0;
+          for (int j = 0; j < n_kv; ++j) {
+            const float sv = k->vec_dot[slot(DType::F16)](qr, K.data() + j * stride, hd) * scale;
+            float ms = 1.0f, vs = 1.0f;
+            if (sv > M) {
+              ms = std::exp(M - sv);
+              M = sv;
+              a.scale_f16(acc.data(), ms, hd);
+            } else {
+              vs = std::exp(sv - M);
+            }
+            a.axpy_f16_f16(vs, V.data() + j * stride, acc.data(), hd);
+            S = S * ms + vs;
+          }
+          for (int i = 0; i < hd; ++i)
+            want[static_cast<size_t>(r) * hd + i] = fp16_to_fp32(acc[i]) / S;
         }
-        a.axpy_f16_f16(vs, V.data() + j * stride, acc.data(), hd);
-        S = S * ms + vs;
+        EXPECT_EQ(got, want) << "hd " << hd << " n_kv " << n_kv << " rows " << n_rows;
       }
-      for (int i = 0; i < hd; ++i) want[i] = fp16_to_fp32(acc[i]) / S;
-      EXPECT_EQ(got, want) << "hd " << hd << " n_kv " << n_kv;
     }
   }
 }

@@ -13,7 +13,8 @@
 namespace hearth {
 namespace {
 
-void expect_each_index_once(ThreadPool& pool, int64_t n, int64_t grain) {
+void expect_each_index_once(ThreadPool& pool, int64_t n, int64_t grain,
+                            Schedule schedule = Schedule::kGuided) {
   std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
   for (auto& h : hits) h = 0;
   std::atomic<bool> bad_bounds{false};
@@ -24,7 +25,7 @@ void expect_each_index_once(ThreadPool& pool, int64_t n, int64_t grain) {
           bad_bounds = true;
         for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
       },
-      grain);
+      grain, schedule);
   EXPECT_FALSE(bad_bounds) << "n " << n << " grain " << grain;
   for (int64_t i = 0; i < n; ++i)
     ASSERT_EQ(hits[static_cast<size_t>(i)], 1)
@@ -36,7 +37,9 @@ TEST(ThreadPool, CoversEveryIndexOnceForAnyThreadCount) {
     ThreadPool pool(threads);
     EXPECT_EQ(pool.size(), threads);
     for (int64_t n : {1, 2, 3, 7, 16, 100, 1001, 65536})
-      for (int64_t grain : {1, 4, 16, 1000}) expect_each_index_once(pool, n, grain);
+      for (int64_t grain : {1, 4, 16, 1000})
+        for (Schedule s : {Schedule::kGuided, Schedule::kEqualChunks})
+          expect_each_index_once(pool, n, grain, s);
   }
 }
 

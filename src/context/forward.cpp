@@ -80,32 +80,36 @@ void rope(const ModelConfig& c, float* x, int n_heads, const float* cs, const fl
 
 // llama.cpp's CPU flash attention for small batches (one query row at a time): Q rounded to F16,
 // one pass with a running max M and sum S, and the V accumulator kept in F16 (rounded after
-// every update). K/V rows are kv_stride apart; n_kv cells are visible.
-void attend_f16acc(const kernels::KernelTable& ktab, const float* q, const uint16_t* K,
-                   const uint16_t* V, int kv_stride, int n_kv, int hd, float scale, float* out,
-                   uint16_t* acc, uint16_t* qh) {
-  ktab.convert[static_cast<int>(DType::F16)](q, qh, hd);
-  if (ktab.attention.attend_row_f16acc &&
-      ktab.attention.attend_row_f16acc(qh, K, V, kv_stride, n_kv, hd, scale, out))
+// every update). n_rows query rows (q_stride apart) share K/V (the query heads of one KV head);
+// K/V rows are kv_stride apart; n_kv cells are visible. out: [n_rows][hd]; qh: [n_rows][hd].
+void attend_f16acc(const kernels::KernelTable& ktab, const float* q, int n_rows, int q_stride,
+                   const uint16_t* K, const uint16_t* V, int kv_stride, int n_kv, int hd,
+                   float scale, float* out, uint16_t* acc, uint16_t* qh) {
+  for (int r = 0; r < n_rows; ++r)
+    ktab.convert[static_cast<int>(DType::F16)](q + r * q_stride, qh + r * hd, hd);
+  if (ktab.attention.attend_rows_f16acc &&
+      ktab.attention.attend_rows_f16acc(qh, n_rows, K, V, kv_stride, n_kv, hd, scale, out))
     return;
   const kernels::VecDotFn dot_f16 = ktab.vec_dot[static_cast<int>(DType::F16)];
-  std::fill(acc, acc + hd, uint16_t{0});
-  float M = -INFINITY, S = 0;
-  for (int j = 0; j < n_kv; ++j) {
-    const uint16_t* kj = K + static_cast<size_t>(j) * kv_stride;
-    const float sv = dot_f16(qh, kj, hd) * scale;
-    float ms = 1.0f, vs = 1.0f;
-    if (sv > M) {
-      ms = std::exp(M - sv);
-      M = sv;
-      ktab.attention.scale_f16(acc, ms, hd);
-    } else {
-      vs = std::exp(sv - M);
+  for (int r = 0; r < n_rows; ++r) {
+    std::fill(acc, acc + hd, uint16_t{0});
+    float M = -INFINITY, S = 0;
+    for (int j = 0; j < n_kv; ++j) {
+      const uint16_t* kj = K + static_cast<size_t>(j) * kv_stride;
+      const float sv = dot_f16(qh + r * hd, kj, hd) * scale;
+      float ms = 1.0f, vs = 1.0f;
+      if (sv > M) {
+        ms = std::exp(M - sv);
+        M = sv;
+        ktab.attention.scale_f16(acc, ms, hd);
+      } else {
+        vs = std::exp(sv - M);
+      }
+      ktab.attention.axpy_f16_f16(vs, V + static_cast<size_t>(j) * kv_stride, acc, hd);
+      S = S * ms + vs;
     }
-    ktab.attention.axpy_f16_f16(vs, V + static_cast<size_t>(j) * kv_stride, acc, hd);
-    S = S * ms + vs;
+    for (int i = 0; i < hd; ++i) out[r * hd + i] = fp16_to_fp32(acc[i]) / S;
   }
-  for (int i = 0; i < hd; ++i) out[i] = fp16_to_fp32(acc[i]) / S;
 }
 
 // llama.cpp's tiled CPU flash attention, used for micro-batches of kTiledMinRows rows or more:
@@ -306,33 +310,51 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
     const uint16_t* V = v_cache_[il].data();
     if (n_tok >= kTiledMinRows) {
       // One (block of kTokenBlock tokens, KV head) per task, the last tokens first: their
-      // causal spans are the longest, and taking them first keeps the two threads balanced.
+      // causal spans are the longest, and taking them first keeps the two threads balanced
+      // (equal chunks: the tasks come in decreasing cost).
       const int n_blocks = (n_tok + kTokenBlock - 1) / kTokenBlock;
-      parallel_for(pool, static_cast<int64_t>(n_blocks) * c.n_head_kv, [&](int64_t b, int64_t e) {
-        TiledScratch w;
-        for (int64_t task = b; task < e; ++task) {
-          const int t0 = (n_blocks - 1 - static_cast<int>(task / c.n_head_kv)) * kTokenBlock;
-          const int kvh = static_cast<int>(task % c.n_head_kv);
-          attend_tiled(ktab, q.data(), q_dim, p0, t0, std::min(kTokenBlock, n_tok - t0),
-                       kvh * group, group, K + kvh * hd, V + kvh * hd, kv_dim, hd, kq_scale,
-                       att.data(), w);
-        }
-      });
+      parallel_for(
+          pool, static_cast<int64_t>(n_blocks) * c.n_head_kv,
+          [&](int64_t b, int64_t e) {
+            TiledScratch w;
+            for (int64_t task = b; task < e; ++task) {
+              const int t0 = (n_blocks - 1 - static_cast<int>(task / c.n_head_kv)) * kTokenBlock;
+              const int kvh = static_cast<int>(task % c.n_head_kv);
+              attend_tiled(ktab, q.data(), q_dim, p0, t0, std::min(kTokenBlock, n_tok - t0),
+                           kvh * group, group, K + kvh * hd, V + kvh * hd, kv_dim, hd, kq_scale,
+                           att.data(), w);
+            }
+          },
+          1, Schedule::kEqualChunks);
     } else {
-      // One (token, head) pair per task, the last tokens first (as above).
-      parallel_for(pool, static_cast<int64_t>(T) * c.n_head, [&](int64_t b, int64_t e) {
-        std::vector<float> o(hd);
-        std::vector<uint16_t> acc(hd), qh(hd);
-        for (int64_t task = b; task < e; ++task) {
-          const int t = n_tok - 1 - static_cast<int>(task / c.n_head);
-          const int hh = static_cast<int>(task % c.n_head);
-          const int kvh = hh / group, n_kv = p0 + t + 1;  // causal: positions 0..p0+t
-          const float* qt = &q[static_cast<size_t>(t) * q_dim + hh * hd];
-          attend_f16acc(ktab, qt, K + kvh * hd, V + kvh * hd, kv_dim, n_kv, hd, kq_scale, o.data(),
-                        acc.data(), qh.data());
-          std::copy(o.begin(), o.end(), &att[static_cast<size_t>(t) * q_dim + hh * hd]);
-        }
-      });
+      // One (token, head) pair per task, the last tokens first (as above). The one-row
+      // algorithm takes the consecutive heads of a chunk that share a token and a KV head in one
+      // call (independent chains interleaved); for one token (decode), one chunk per thread
+      // keeps those runs long.
+      const int64_t n_tasks = static_cast<int64_t>(T) * c.n_head;
+      const int64_t threads = pool ? pool->size() : 1;
+      const int64_t att_grain = n_tok == 1 ? (n_tasks + threads - 1) / threads : 1;
+      parallel_for(
+          pool, n_tasks,
+          [&](int64_t b, int64_t e) {
+            std::vector<float> o(static_cast<size_t>(group) * hd);
+            std::vector<uint16_t> acc(hd), qh(static_cast<size_t>(group) * hd);
+            for (int64_t task = b; task < e;) {
+              const int t = n_tok - 1 - static_cast<int>(task / c.n_head);
+              const int hh = static_cast<int>(task % c.n_head);
+              const int kvh = hh / group, n_kv = p0 + t + 1;  // causal: positions 0..p0+t
+              // Heads hh..hh+rows-1: this chunk's, of this token and KV head.
+              const int rows =
+                  static_cast<int>(std::min<int64_t>(e - task, (kvh + 1) * group - hh));
+              const float* qt = &q[static_cast<size_t>(t) * q_dim + hh * hd];
+              attend_f16acc(ktab, qt, rows, hd, K + kvh * hd, V + kvh * hd, kv_dim, n_kv, hd,
+                            kq_scale, o.data(), acc.data(), qh.data());
+              std::copy(o.begin(), o.begin() + static_cast<size_t>(rows) * hd,
+                        &att[static_cast<size_t>(t) * q_dim + hh * hd]);
+              task += rows;
+            }
+          },
+          att_grain, Schedule::kEqualChunks);
     }
 
     matmul(L.wo, att.data(), h.data(), n_tok, pool);

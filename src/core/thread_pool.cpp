@@ -30,12 +30,24 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
+// kGuided: each claim takes 1 / threads of the units left, so the first chunks are large and
+// the last ones small: threads finish within a small chunk of each other, with few claims.
+// Measured on decode (2 threads, smollm2 Q4_0): +5% over 4 equal chunks per thread (a chunk of
+// rows starts with cold lines: fewer, longer runs stream better); 1 / (2 threads) per claim was
+// in between, 1 / (4 threads) no better than equal chunks.
+// kEqualChunks: 4 chunks per thread, for tasks ordered by decreasing cost (the first half of the
+// units may be most of the work).
 void ThreadPool::run_chunks() {
+  int64_t u = next_unit_.load(std::memory_order_relaxed);
   for (;;) {
-    const int64_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
-    if (c >= n_chunks_) return;
-    const int64_t begin = c * chunk_;
-    (*job_)(begin, std::min(n_, begin + chunk_));
+    int64_t take;
+    do {
+      const int64_t left = n_units_ - u;
+      if (left <= 0) return;
+      take = chunk_units_ ? std::min(left, chunk_units_) : std::max<int64_t>(1, left / n_threads_);
+    } while (!next_unit_.compare_exchange_weak(u, u + take, std::memory_order_relaxed));
+    (*job_)(u * grain_, std::min(n_, (u + take) * grain_));
+    u = next_unit_.load(std::memory_order_relaxed);
   }
 }
 
@@ -69,22 +81,21 @@ void ThreadPool::worker() {
   }
 }
 
-void ThreadPool::parallel_for(int64_t n, RangeFn fn, int64_t grain) {
+void ThreadPool::parallel_for(int64_t n, RangeFn fn, int64_t grain, Schedule schedule) {
   if (n <= 0) return;
   grain = std::max<int64_t>(1, grain);
   const int64_t units = (n + grain - 1) / grain;
-  // A few chunks per thread, so that threads finishing early take work from late ones.
-  const int64_t n_chunks = std::min<int64_t>(units, static_cast<int64_t>(n_threads_) * 4);
-  if (n_threads_ == 1 || n_chunks <= 1 || busy_.exchange(true)) {
+  if (n_threads_ == 1 || units <= 1 || busy_.exchange(true)) {
     fn(0, n);  // single chunk, single thread, or a nested call: inline
     return;
   }
-  const int64_t chunk = (units + n_chunks - 1) / n_chunks * grain;
   job_ = &fn;
   n_ = n;
-  chunk_ = chunk;
-  n_chunks_ = (n + chunk - 1) / chunk;
-  next_chunk_.store(0, std::memory_order_relaxed);
+  grain_ = grain;
+  n_units_ = units;
+  const int64_t n_chunks = static_cast<int64_t>(n_threads_) * 4;
+  chunk_units_ = schedule == Schedule::kGuided ? 0 : (units + n_chunks - 1) / n_chunks;
+  next_unit_.store(0, std::memory_order_relaxed);
   const uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
   open_gen_.store(gen);
   generation_.store(gen);  // seq_cst: publishes the job
@@ -106,9 +117,9 @@ void ThreadPool::parallel_for(int64_t n, RangeFn fn, int64_t grain) {
   busy_.store(false, std::memory_order_release);
 }
 
-void parallel_for(ThreadPool* pool, int64_t n, RangeFn fn, int64_t grain) {
+void parallel_for(ThreadPool* pool, int64_t n, RangeFn fn, int64_t grain, Schedule schedule) {
   if (pool && pool->size() > 1 && n > grain)
-    pool->parallel_for(n, fn, grain);
+    pool->parallel_for(n, fn, grain, schedule);
   else if (n > 0)
     fn(0, n);
 }

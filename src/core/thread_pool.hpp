@@ -1,6 +1,7 @@
 // A small persistent thread pool for the many short parallel loops of a forward pass (a tiny
-// model runs thousands per second): parallel_for splits [0, n) into chunks that the calling
-// thread and the workers take from a shared counter, and the caller never waits for a worker the
+// model runs thousands per second): parallel_for splits [0, n) into chunks of decreasing size
+// (each 1 / threads of what is left) that the calling thread and the workers claim from a shared
+// counter, and the caller never waits for a worker the
 // OS has not scheduled yet (on a busy machine that would cost a time slice per loop).
 // Between calls workers spin briefly (the next loop usually follows within microseconds), then
 // sleep on a condition variable, so an idle pool costs nothing. No allocation per call: the
@@ -33,6 +34,12 @@ class RangeFn {
   void (*call_)(void*, int64_t, int64_t);
 };
 
+// How parallel_for hands out chunks (thread_pool.cpp says what each was measured for).
+enum class Schedule {
+  kGuided,       // each claim takes 1 / threads of what is left: large chunks first
+  kEqualChunks,  // four equal chunks per thread: for tasks ordered by decreasing cost
+};
+
 class ThreadPool {
  public:
   // n_threads <= 0: one per logical core.
@@ -46,7 +53,8 @@ class ThreadPool {
   // Calls fn(begin, end) on disjoint chunks covering [0, n) exactly once each; chunk bounds are
   // multiples of `grain` (except the end). Returns when all chunks are done. Not re-entrant:
   // one parallel_for at a time per pool (a nested call from inside fn runs inline).
-  void parallel_for(int64_t n, RangeFn fn, int64_t grain = 1);
+  void parallel_for(int64_t n, RangeFn fn, int64_t grain = 1,
+                    Schedule schedule = Schedule::kGuided);
 
  private:
   void worker();
@@ -57,8 +65,9 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   // The current job, written by the caller before generation_ is bumped.
   const RangeFn* job_ = nullptr;
-  int64_t n_ = 0, chunk_ = 0, n_chunks_ = 0;
-  std::atomic<int64_t> next_chunk_{0};
+  int64_t n_ = 0, grain_ = 1, n_units_ = 0;  // [0, n) in n_units_ units of grain_
+  int64_t chunk_units_ = 0;                  // kEqualChunks: units per claim; 0: kGuided
+  std::atomic<int64_t> next_unit_{0};
   std::atomic<uint64_t> generation_{0};
   // Workers inside the current job. A worker joins only while the job is open (open_gen_ equals
   // its generation); the caller closes the job once every chunk is taken and then waits only for
@@ -74,6 +83,7 @@ class ThreadPool {
 };
 
 // fn(begin, end) over [0, n): on the pool when given (and n is worth splitting), else inline.
-void parallel_for(ThreadPool* pool, int64_t n, RangeFn fn, int64_t grain = 1);
+void parallel_for(ThreadPool* pool, int64_t n, RangeFn fn, int64_t grain = 1,
+                  Schedule schedule = Schedule::kGuided);
 
 }  // namespace hearth

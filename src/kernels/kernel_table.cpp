@@ -96,7 +96,7 @@ KernelTable avx512_table() {
   k.gemm[at(DType::Q6_K)] = &avx512::kGemmQ6_K;
   k.attention = {avx512::dot_f32_f16,   avx512::axpy_f16,         avx512::scale_f16,
                  avx512::axpy_f16_f16,  avx512::block_scores,     avx512::block_accumulate,
-                 avx512::block_softmax, avx512::attend_row_f16acc};
+                 avx512::block_softmax, avx512::attend_rows_f16acc};
   k.exp_f32 = avx512::exp_f32;
   return k;
 }

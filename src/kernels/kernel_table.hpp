@@ -77,11 +77,12 @@ struct AttentionKernels {
   // ms + sum; rows with no visible cell are left alone (ms = 1). M, S, ms: [n_rows].
   void (*block_softmax)(float* st, int n_rows, int n, const int* n_cells, float* M, double* S,
                         float* ms);
-  // Optional: the whole one-row (F16 accumulator) algorithm for one query row qh (already F16)
-  // over n_kv cells, the accumulator kept in registers; the same operations as the loop over
-  // vec_dot[F16] / scale_f16 / axpy_f16_f16 of the same table (bit-identical). out: [hd].
-  bool (*attend_row_f16acc)(const uint16_t* qh, const uint16_t* K, const uint16_t* V,
-                            int64_t kv_stride, int n_kv, int hd, float scale, float* out);
+  // Optional: the whole one-row (F16 accumulator) algorithm for n_rows query rows qh (already
+  // F16, [n_rows][hd]) that share K/V (the query heads of one KV head), over n_kv cells, the
+  // accumulators kept in registers; per row the same operations as the loop over vec_dot[F16] /
+  // scale_f16 / axpy_f16_f16 of the same table (bit-identical). out: [n_rows][hd].
+  bool (*attend_rows_f16acc)(const uint16_t* qh, int n_rows, const uint16_t* K, const uint16_t* V,
+                             int64_t kv_stride, int n_kv, int hd, float scale, float* out);
 };
 
 struct KernelTable {

@@ -62,77 +62,129 @@ void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n) {
 
 namespace {
 
-// The one-row algorithm with NC = hd / 64 chunks of four vectors. The dot product repeats
-// dot_f16's order (four accumulators over 64-element steps); the accumulator is rounded to F16
-// after every update, as scale_f16 / axpy_f16_f16 do through memory.
-template <int NC>
-void row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
-                int n_kv, float scale, float* out) {
-  constexpr int NV = 4 * NC;
-  __m512 q[NV], acc[NV];
-  for (int v = 0; v < NV; ++v) {
-    q[v] = load_f16(qh + 16 * v, 0xFFFF);
-    acc[v] = _mm512_setzero_ps();
-  }
+// The one-row algorithm with NC = hd / 64 chunks of four vectors, for G query rows that share
+// K/V (the query heads of one KV head). The dot product repeats dot_f16's order (four
+// accumulators over 64-element steps); the accumulator is rounded to F16 after every update, as
+// scale_f16 / axpy_f16_f16 do through memory. Each row's accumulator update depends on the
+// previous cell's (a chain of fma and two F16 conversions), so one row is latency bound; G rows
+// interleave G independent chains, and every K/V vector is loaded and converted once for all G.
+// Per row the operations are those of G = 1 (bit-identical).
+template <int NC, int G>
+void rows_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
+                 int n_kv, float scale, float* out) {
+  constexpr int NV = 4 * NC, HD = 64 * NC;
+  __m512 q[G][NV], acc[G][NV];
+  for (int g = 0; g < G; ++g)
+    for (int v = 0; v < NV; ++v) {
+      q[g][v] = load_f16(qh + g * HD + 16 * v, 0xFFFF);
+      acc[g][v] = _mm512_setzero_ps();
+    }
   // Cells in groups of 16: the scores first, then the running max and every expf argument
-  // (they depend on the scores only), the 16 expf calls in a row, and the accumulator updates
+  // (they depend on the scores only), the expf calls in a row, and the accumulator updates
   // last. The same operations as one cell at a time, but the calls (which clobber every vector
   // register) no longer sit between the updates.
-  float M = -__builtin_inff(), S = 0;
+  float M[G], S[G];
+  for (int g = 0; g < G; ++g) M[g] = -__builtin_inff(), S[g] = 0;
   for (int j0 = 0; j0 < n_kv; j0 += 16) {
     const int n = n_kv - j0 < 16 ? n_kv - j0 : 16;
-    float sv[16], e[16];
-    bool raised[16];
+    float sv[G][16], e[G][16];
+    bool raised[G][16];
     for (int jj = 0; jj < n; ++jj) {
       const uint16_t* k = K + (j0 + jj) * kv_stride;
-      __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                     _mm512_setzero_ps()};
-      for (int c = 0; c < NC; ++c)
-        for (int u = 0; u < 4; ++u)
-          a[u] = _mm512_fmadd_ps(q[4 * c + u], load_f16(k + 64 * c + 16 * u, 0xFFFF), a[u]);
-      sv[jj] = _mm512_reduce_add_ps(
-                   _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
-               scale;
-    }
-    for (int jj = 0; jj < n; ++jj) {
-      raised[jj] = sv[jj] > M;
-      e[jj] = raised[jj] ? M - sv[jj] : sv[jj] - M;
-      if (raised[jj]) M = sv[jj];
-    }
-    for (int jj = 0; jj < n; ++jj) e[jj] = __builtin_expf(e[jj]);
-    for (int jj = 0; jj < n; ++jj) {
-      float ms = 1.0f, vs = 1.0f;
-      if (raised[jj]) {
-        ms = e[jj];
-        const __m512 m = _mm512_set1_ps(ms);
-        for (int v = 0; v < NV; ++v)
-          acc[v] =
-              _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_mul_ps(acc[v], m), _MM_FROUND_TO_NEAREST_INT));
-      } else {
-        vs = e[jj];
+      __m512 kv[NV];
+      for (int v = 0; v < NV; ++v) kv[v] = load_f16(k + 16 * v, 0xFFFF);
+      for (int g = 0; g < G; ++g) {
+        __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                       _mm512_setzero_ps()};
+        for (int c = 0; c < NC; ++c)
+          for (int u = 0; u < 4; ++u) a[u] = _mm512_fmadd_ps(q[g][4 * c + u], kv[4 * c + u], a[u]);
+        sv[g][jj] = _mm512_reduce_add_ps(
+                        _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
+                    scale;
       }
-      const __m512 w = _mm512_set1_ps(vs);
+    }
+    for (int g = 0; g < G; ++g)
+      for (int jj = 0; jj < n; ++jj) {
+        raised[g][jj] = sv[g][jj] > M[g];
+        e[g][jj] = raised[g][jj] ? M[g] - sv[g][jj] : sv[g][jj] - M[g];
+        if (raised[g][jj]) M[g] = sv[g][jj];
+      }
+    for (int g = 0; g < G; ++g)
+      for (int jj = 0; jj < n; ++jj) e[g][jj] = __builtin_expf(e[g][jj]);
+    for (int jj = 0; jj < n; ++jj) {
       const uint16_t* row = V + (j0 + jj) * kv_stride;
-      for (int v = 0; v < NV; ++v)
-        acc[v] = _mm512_cvtph_ps(_mm512_cvtps_ph(
-            _mm512_fmadd_ps(load_f16(row + 16 * v, 0xFFFF), w, acc[v]), _MM_FROUND_TO_NEAREST_INT));
-      S = S * ms + vs;
+      __m512 vv[NV];
+      for (int v = 0; v < NV; ++v) vv[v] = load_f16(row + 16 * v, 0xFFFF);
+      for (int g = 0; g < G; ++g) {
+        float ms = 1.0f, vs = 1.0f;
+        if (raised[g][jj]) {
+          ms = e[g][jj];
+          const __m512 m = _mm512_set1_ps(ms);
+          for (int v = 0; v < NV; ++v)
+            acc[g][v] = _mm512_cvtph_ps(
+                _mm512_cvtps_ph(_mm512_mul_ps(acc[g][v], m), _MM_FROUND_TO_NEAREST_INT));
+        } else {
+          vs = e[g][jj];
+        }
+        const __m512 w = _mm512_set1_ps(vs);
+        for (int v = 0; v < NV; ++v)
+          acc[g][v] = _mm512_cvtph_ps(
+              _mm512_cvtps_ph(_mm512_fmadd_ps(vv[v], w, acc[g][v]), _MM_FROUND_TO_NEAREST_INT));
+        S[g] = S[g] * ms + vs;
+      }
     }
   }
-  const __m512 inv = _mm512_set1_ps(S);
-  for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + 16 * v, _mm512_div_ps(acc[v], inv));
+  for (int g = 0; g < G; ++g) {
+    const __m512 inv = _mm512_set1_ps(S[g]);
+    for (int v = 0; v < NV; ++v)
+      _mm512_storeu_ps(out + g * HD + 16 * v, _mm512_div_ps(acc[g][v], inv));
+  }
+}
+
+// Rows per call: four for hd 64 (16 accumulator vectors), two for hd 128, so the accumulators
+// and one K/V row stay in the 32 registers.
+template <int NC>
+constexpr int kMaxRows = NC == 1 ? 4 : 2;
+
+template <int NC>
+void rows_call(int g, const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
+               int n_kv, float scale, float* out) {
+  switch (g) {
+    case 1:
+      return rows_f16acc<NC, 1>(qh, K, V, kv_stride, n_kv, scale, out);
+    case 2:
+      return rows_f16acc<NC, 2>(qh, K, V, kv_stride, n_kv, scale, out);
+    case 3:
+      return rows_f16acc < NC, kMaxRows<NC> >= 3 ? 3 : 1 > (qh, K, V, kv_stride, n_kv, scale, out);
+    default:
+      return rows_f16acc < NC, kMaxRows<NC> >= 4 ? 4 : 1 > (qh, K, V, kv_stride, n_kv, scale, out);
+  }
+}
+
+template <int NC>
+void rows_in_groups(const uint16_t* qh, int n_rows, const uint16_t* K, const uint16_t* V,
+                    int64_t kv_stride, int n_kv, float scale, float* out) {
+  constexpr int HD = 64 * NC;
+  // Balanced groups (7 rows: 4 + 3, not 4 + 2 + 1): a group costs about the same for 1 to
+  // kMaxRows rows, so fewer calls is what counts.
+  const int n_groups = (n_rows + kMaxRows<NC> - 1) / kMaxRows<NC>;
+  for (int i = 0, r = 0; i < n_groups; ++i) {
+    const int g = (n_rows - r) / (n_groups - i);
+    rows_call<NC>(g, qh + r * HD, K, V, kv_stride, n_kv, scale, out + r * HD);
+    r += g;
+  }
 }
 
 }  // namespace
 
-bool attend_row_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
-                       int n_kv, int hd, float scale, float* out) {
+bool attend_rows_f16acc(const uint16_t* qh, int n_rows, const uint16_t* K, const uint16_t* V,
+                        int64_t kv_stride, int n_kv, int hd, float scale, float* out) {
   switch (hd) {
     case 64:
-      row_f16acc<1>(qh, K, V, kv_stride, n_kv, scale, out);
+      rows_in_groups<1>(qh, n_rows, K, V, kv_stride, n_kv, scale, out);
       return true;
     case 128:
-      row_f16acc<2>(qh, K, V, kv_stride, n_kv, scale, out);
+      rows_in_groups<2>(qh, n_rows, K, V, kv_stride, n_kv, scale, out);
       return true;
     default:
       return false;
