@@ -2,6 +2,8 @@
 // which run only after CPUID said the CPU has the ISA.
 #include "kernels/kernel_table.hpp"
 
+#include <vector>
+
 #include "kernels/avx2/avx2_kernels.hpp"
 #include "kernels/avx512/avx512_kernels.hpp"
 #include "kernels/scalar/scalar_kernels.hpp"
@@ -94,8 +96,8 @@ KernelTable avx512_table() {
   k.gemm[at(DType::BF16)] = &avx512::kGemmBF16;
   k.gemm[at(DType::Q4_K)] = &avx512::kGemmQ4_K;
   k.gemm[at(DType::Q6_K)] = &avx512::kGemmQ6_K;
-  k.attention = {avx512::dot_f32_f16,   avx512::axpy_f16,         avx512::scale_f16,
-                 avx512::axpy_f16_f16,  avx512::block_scores,     avx512::block_accumulate,
+  k.attention = {avx512::dot_f32_f16,   avx512::axpy_f16,          avx512::scale_f16,
+                 avx512::axpy_f16_f16,  avx512::block_scores,      avx512::block_accumulate,
                  avx512::block_softmax, avx512::attend_rows_f16acc};
   k.exp_f32 = avx512::exp_f32;
   return k;
@@ -117,6 +119,16 @@ const KernelTable* kernels_for(Isa isa) {
       return &avx512;
   }
   return nullptr;
+}
+
+uint8_t* kernel_scratch(size_t bytes) {
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  thread_local std::vector<Line> buffer;
+  const size_t lines = (bytes + 63) / 64;
+  if (buffer.size() < lines) buffer.resize(lines);
+  return buffer.data()->bytes;
 }
 
 const KernelTable& active_kernels() {

@@ -95,6 +95,11 @@ struct KernelTable {
   ExpFn exp_f32;  // the softmax and SiLU exponentials (llama.cpp's CPU backend vectorizes them too)
 };
 
+// A per-thread scratch buffer of at least `bytes`, 64-byte aligned, kept for the thread's next
+// calls (the matmul kernels pack weight rows into it). Portable code, so that no allocation code
+// is compiled with ISA flags; throws std::bad_alloc when memory runs out.
+uint8_t* kernel_scratch(size_t bytes);
+
 // The table of active_isa(), built on first use.
 const KernelTable& active_kernels();
 // The table of one level, or nullptr when this CPU cannot run it (used by the kernel tests).

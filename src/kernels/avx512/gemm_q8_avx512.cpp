@@ -29,7 +29,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "hearth/quant.hpp"
 #include "kernels/avx512/avx512_kernels.hpp"
@@ -220,13 +219,14 @@ void micro_gather(const uint8_t* rows, size_t w_stride, const uint8_t* act, int6
 }
 
 // A small batch (up to kGatherTokens tokens): weight-stationary. Each block's 8 weight vectors of
-// one group are gathered once and applied to every token, with the tokens' accumulators in acc
-// (n_tok vectors, on the caller's stack); no packed copy. Per (row, token) the operations of
+// one group are gathered once and applied to every token, the tokens' accumulators on the stack;
+// no packed copy. Per (row, token) the operations of
 // micro<G, T> (bit-identical), so the choice of path never changes results.
 template <WeightKind kKind>
 void micro_gather_tokens(const uint8_t* rows, size_t w_stride, const uint8_t* act,
                          size_t act_stride, int n_tok, int64_t nb, float* y, int64_t ldy,
-                         __mmask16 mask, __m512* acc) {
+                         __mmask16 mask) {
+  __m512 acc[kGatherTokens];
   constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
   const __m512i row_off = row_offsets(w_stride);
   const __m512i zero = _mm512_setzero_si512();
@@ -298,10 +298,9 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
     return;
   }
   if (n_tok <= kGatherTokens) {
-    __m512 acc[kGatherTokens];
     for_each_row_tile<1>(r0, r1, [&](int64_t r, int, __mmask16 mask) {
       micro_gather_tokens<kKind>(w + r * w_stride, w_stride, act, stride, n_tok, nb, y + r, ldy,
-                                 mask, acc);
+                                 mask);
     });
     return;
   }

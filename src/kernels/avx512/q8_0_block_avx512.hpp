@@ -19,12 +19,16 @@ static inline uint16_t quantize_q8_0_block(const float* x, int8_t* qs, int32_t* 
   const float amax = _mm512_reduce_max_ps(m);
   const float id = amax != 0.0f ? 127.f / amax : 0.0f;
   const __m512 scale = _mm512_set1_ps(id);
-  // |x * id| <= 127 after rounding: the int32 values are the stored bytes exactly.
   const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, scale));
   const __m512i i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, scale));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(qs), _mm512_cvtsepi32_epi8(i0));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + 16), _mm512_cvtsepi32_epi8(i1));
-  *sum = _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
+  // The sum of the stored (saturated) bytes: finite inputs give |q| <= 127, but NaN or infinite
+  // activations (damaged weights) convert to INT_MIN and must not overflow the sum.
+  const __m512i lo = _mm512_set1_epi32(-128), hi = _mm512_set1_epi32(127);
+  const __m512i s0 = _mm512_min_epi32(_mm512_max_epi32(i0, lo), hi);
+  const __m512i s1 = _mm512_min_epi32(_mm512_max_epi32(i1, lo), hi);
+  *sum = _mm512_reduce_add_epi32(_mm512_add_epi32(s0, s1));
   // amax / 127 is never NaN: vcvtps2ph rounds to nearest even like hearth::fp32_to_fp16.
   return static_cast<uint16_t>(_cvtss_sh(amax / 127.f, _MM_FROUND_TO_NEAREST_INT));
 }

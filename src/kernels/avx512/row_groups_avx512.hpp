@@ -8,7 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+
+#include "kernels/kernel_table.hpp"
 
 namespace hearth::kernels::avx512 {
 
@@ -26,14 +27,10 @@ static inline __mmask16 lane_mask(int64_t n_rows) {
 }
 
 // Per-thread buffer for the packed groups of one row tile, 64-byte aligned, reused across calls.
+// Allocated by portable code (kernel_scratch): no std::vector instantiated with ISA flags, and an
+// allocation failure unwinds through these frames, which have no cleanups.
 static inline uint8_t* pack_buffer(size_t bytes) {
-  struct alignas(64) Line {
-    uint8_t bytes[64];
-  };
-  thread_local std::vector<Line> buffer;
-  const size_t lines = (bytes + 63) / 64;
-  if (buffer.size() < lines) buffer.resize(lines);
-  return buffer.data()->bytes;
+  return kernel_scratch(bytes);
 }
 
 // Calls tile(r, groups, last_mask) for each tile of rows [r0, r1): rows r .. r + 16 * groups - 1,
