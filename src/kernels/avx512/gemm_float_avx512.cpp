@@ -122,25 +122,11 @@ void micro(const float* packed, size_t group_floats, const float* act, size_t ac
                             acc[g][t]);
 }
 
-using MicroFn = void (*)(const float*, size_t, const float*, size_t, int64_t, float*, int64_t,
-                         __mmask16);
-
-template <int G>
-constexpr MicroFn kGroupTiles[kMaxTokens] = {micro<G, 1>, micro<G, 2>, micro<G, 3>,
-                                             micro<G, 4>, micro<G, 5>, micro<G, 6>};
-
-MicroFn micro_for(int groups, int tokens) {
-  switch (groups) {
-    case 1:
-      return kGroupTiles<1>[tokens - 1];
-    case 2:
-      return kGroupTiles<2>[tokens - 1];
-    case 3:
-      return kGroupTiles<3>[tokens - 1];
-    default:
-      return kGroupTiles<4>[tokens - 1];
-  }
-}
+template <int G, int T>
+struct Tile {
+  static constexpr auto run = micro<G, T>;
+};
+constexpr TileTable<Tile, kMaxGroups, kMaxTokens> kTiles;
 
 template <WeightKind kKind>
 void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act_bytes,
@@ -156,7 +142,7 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
                           packed + g * group_floats);
       },
       [&](int t, int nt, int64_t r, int groups, __mmask16 last_mask) {
-        micro_for(groups, nt)(packed, group_floats, act + t * stride, stride, n_in, y + t * ldy + r,
+        kTiles.at(groups, nt)(packed, group_floats, act + t * stride, stride, n_in, y + t * ldy + r,
                               ldy, last_mask);
       });
 }

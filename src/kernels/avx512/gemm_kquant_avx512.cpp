@@ -39,12 +39,6 @@ int64_t super_blocks(int64_t n_in) {
   return n_in / kQK_K;
 }
 
-int32_t load_i32(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
 // ---- Q4_K -------------------------------------------------------------------------------------
 constexpr size_t kQ4KPackedBytes = 78 * 64;     // per super-block: 64 Q + 8 SC + 4 MP + D + DMIN
 constexpr size_t kQ4KPreparedBytes = 256 + 20;  // per super-block: qs, 4 bsum pairs, d
@@ -281,31 +275,28 @@ void q6_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t n
 }
 
 // ---- both -------------------------------------------------------------------------------------
-using MicroFn = void (*)(const uint8_t*, size_t, const uint8_t*, size_t, int64_t, float*, int64_t,
-                         __mmask16);
+template <int G, int T>
+struct Q4KTile {
+  static constexpr auto run = micro<false, G, T>;
+};
+template <int G, int T>
+struct Q6KTile {
+  static constexpr auto run = micro<true, G, T>;
+};
 using PackFn = void (*)(const uint8_t*, size_t, int, int64_t, uint8_t*);
 
+template <template <int, int> class Tile>
 struct KQuant {
   size_t packed_bytes;  // per super-block and group
   size_t (*prepared_bytes)(int64_t);
   PackFn pack;
-  MicroFn tiles[kMaxGroups][kMaxTokens];
+  TileTable<Tile, kMaxGroups, kMaxTokens> tiles;
 };
 
-constexpr KQuant kQ4K = {
-    kQ4KPackedBytes,
-    q4_k_prepared_bytes,
-    q4_k_pack_group,
-    {{micro<false, 1, 1>, micro<false, 1, 2>, micro<false, 1, 3>, micro<false, 1, 4>},
-     {micro<false, 2, 1>, micro<false, 2, 2>, micro<false, 2, 3>, micro<false, 2, 4>}}};
-constexpr KQuant kQ6K = {
-    kQ6KPackedBytes,
-    q6_k_prepared_bytes,
-    q6_k_pack_group,
-    {{micro<true, 1, 1>, micro<true, 1, 2>, micro<true, 1, 3>, micro<true, 1, 4>},
-     {micro<true, 2, 1>, micro<true, 2, 2>, micro<true, 2, 3>, micro<true, 2, 4>}}};
+constexpr KQuant<Q4KTile> kQ4K = {kQ4KPackedBytes, q4_k_prepared_bytes, q4_k_pack_group, {}};
+constexpr KQuant<Q6KTile> kQ6K = {kQ6KPackedBytes, q6_k_prepared_bytes, q6_k_pack_group, {}};
 
-template <const KQuant& kQ>
+template <const auto& kQ>
 void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
          int64_t n_in, float* y, int64_t ldy) {
   const int64_t nsb = super_blocks(n_in);
@@ -318,8 +309,8 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
         kQ.pack(w + (r + kLanes * g) * w_stride, w_stride, n_rows, nsb, packed + g * group_bytes);
       },
       [&](int t, int nt, int64_t r, int groups, __mmask16 last_mask) {
-        kQ.tiles[groups - 1][nt - 1](packed, group_bytes, act + t * stride, stride, nsb,
-                                     y + t * ldy + r, ldy, last_mask);
+        kQ.tiles.at(groups, nt)(packed, group_bytes, act + t * stride, stride, nsb, y + t * ldy + r,
+                                ldy, last_mask);
       });
 }
 

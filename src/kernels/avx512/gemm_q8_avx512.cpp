@@ -67,6 +67,33 @@ void prepare(const float* x, void* dst, int64_t n_in) {
   }
 }
 
+// One block of 16 rows (blk: the first row's block, rows row_off apart; lanes outside mask read as
+// zero): w[j] = elements 4j .. 4j+3 of each row as unsigned bytes (Q8_0 as w + 128, Q4_0 as its
+// nibbles: low nibbles of qs[0..15] are elements 0..15, high nibbles 16..31); returns the rows'
+// scales. Used by the packing and by both gathering microkernels, so all see the same vectors.
+template <WeightKind kKind>
+__m512 gather_block(const uint8_t* blk, __m512i row_off, __mmask16 mask, __m512i w[8]) {
+  const __m512i zero = _mm512_setzero_si512();
+  if constexpr (kKind == WeightKind::kQ8_0) {
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j)
+      w[j] = _mm512_xor_si512(_mm512_mask_i32gather_epi32(zero, mask, row_off, blk + 2 + 4 * j, 1),
+                              flip);
+  } else {
+    const __m512i low = _mm512_set1_epi8(0x0F);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      const __m512i q = _mm512_mask_i32gather_epi32(zero, mask, row_off, blk + 2 + 4 * j, 1);
+      w[j] = _mm512_and_si512(q, low);
+      w[j + 4] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low);
+    }
+  }
+  // 4 bytes at each block's start: its F16 scale in the low half.
+  return _mm512_cvtph_ps(
+      _mm512_cvtepi32_epi16(_mm512_mask_i32gather_epi32(zero, mask, row_off, blk, 1)));
+}
+
 // Packs rows [0, n_rows) (n_rows <= 16) of one group, starting at `rows`, into `dst`:
 // [nb][9][64 bytes]. Missing rows get zero weights and scales (their lanes are never stored).
 template <WeightKind kKind>
@@ -74,35 +101,12 @@ void pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nb, ui
   constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
   const __mmask16 m = lane_mask(n_rows);
   const __m512i row_off = row_offsets(w_stride);
-  const __m512i zero = _mm512_setzero_si512();
   for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* base = rows + b * kBlockBytes;
     uint8_t* out = dst + b * kPackedBlockBytes;
-    // 4 bytes at each block's start: its F16 scale in the low half.
-    const __m512i raw = _mm512_mask_i32gather_epi32(zero, m, row_off, base, 1);
-    _mm512_store_ps(out + 8 * 64, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(raw)));
-    if constexpr (kKind == WeightKind::kQ8_0) {
-      const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-      for (int j = 0; j < 8; ++j) {
-        const __m512i q = _mm512_mask_i32gather_epi32(zero, m, row_off, base + 2 + 4 * j, 1);
-        _mm512_store_si512(out + 64 * j, _mm512_xor_si512(q, flip));
-      }
-    } else {
-      // Low nibbles of qs[0..15] are elements 0..15, high nibbles elements 16..31.
-      const __m512i low = _mm512_set1_epi8(0x0F);
-      for (int j = 0; j < 4; ++j) {
-        const __m512i q = _mm512_mask_i32gather_epi32(zero, m, row_off, base + 2 + 4 * j, 1);
-        _mm512_store_si512(out + 64 * j, _mm512_and_si512(q, low));
-        _mm512_store_si512(out + 64 * (j + 4), _mm512_and_si512(_mm512_srli_epi16(q, 4), low));
-      }
-    }
+    __m512i w[8];
+    _mm512_store_ps(out + 8 * 64, gather_block<kKind>(rows + b * kBlockBytes, row_off, m, w));
+    for (int j = 0; j < 8; ++j) _mm512_store_si512(out + 64 * j, w[j]);
   }
-}
-
-int32_t load_i32(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
 }
 
 // The float step of every (row, token) result, once per block: acc += float(isum) * (d_w * d_x).
@@ -172,7 +176,6 @@ void micro_gather(const uint8_t* rows, size_t w_stride, const uint8_t* act, int6
                   __mmask16 last_mask) {
   constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
   const __m512i row_off = row_offsets(w_stride);
-  const __m512i zero = _mm512_setzero_si512();
   const auto* corr = reinterpret_cast<const int32_t*>(act + 32 * nb);
   const auto* dx = reinterpret_cast<const float*>(act + 36 * nb);
   __mmask16 mask[G];
@@ -188,29 +191,12 @@ void micro_gather(const uint8_t* rows, size_t w_stride, const uint8_t* act, int6
     const uint8_t* a = act + 32 * b;
 #pragma GCC unroll 4
     for (int g = 0; g < G; ++g) {
-      const uint8_t* blk = base[g] + b * kBlockBytes;
+      __m512i w[8];
+      const __m512 dw = gather_block<kKind>(base[g] + b * kBlockBytes, row_off, mask[g], w);
       __m512i isum = _mm512_set1_epi32(corr[b]);
-      if constexpr (kKind == WeightKind::kQ8_0) {
-        const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
 #pragma GCC unroll 8
-        for (int j = 0; j < 8; ++j) {
-          const __m512i q = _mm512_mask_i32gather_epi32(zero, mask[g], row_off, blk + 2 + 4 * j, 1);
-          isum = _mm512_dpbusd_epi32(isum, _mm512_xor_si512(q, flip),
-                                     _mm512_set1_epi32(load_i32(a + 4 * j)));
-        }
-      } else {
-        const __m512i low = _mm512_set1_epi8(0x0F);
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; ++j) {
-          const __m512i q = _mm512_mask_i32gather_epi32(zero, mask[g], row_off, blk + 2 + 4 * j, 1);
-          isum = _mm512_dpbusd_epi32(isum, _mm512_and_si512(q, low),
-                                     _mm512_set1_epi32(load_i32(a + 4 * j)));
-          isum = _mm512_dpbusd_epi32(isum, _mm512_and_si512(_mm512_srli_epi16(q, 4), low),
-                                     _mm512_set1_epi32(load_i32(a + 16 + 4 * j)));
-        }
-      }
-      const __m512i raw = _mm512_mask_i32gather_epi32(zero, mask[g], row_off, blk, 1);
-      const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(raw));
+      for (int j = 0; j < 8; ++j)
+        isum = _mm512_dpbusd_epi32(isum, w[j], _mm512_set1_epi32(load_i32(a + 4 * j)));
       acc[g] = accumulate_block(acc[g], isum, dw, dx[b]);
     }
   }
@@ -229,28 +215,10 @@ void micro_gather_tokens(const uint8_t* rows, size_t w_stride, const uint8_t* ac
   __m512 acc[kGatherTokens];
   constexpr int kBlockBytes = kKind == WeightKind::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
   const __m512i row_off = row_offsets(w_stride);
-  const __m512i zero = _mm512_setzero_si512();
   for (int t = 0; t < n_tok; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = rows + b * kBlockBytes;
-    __m512i w[8];  // w[j]: elements 4j .. 4j+3 of the block, unsigned
-    if constexpr (kKind == WeightKind::kQ8_0) {
-      const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-#pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j)
-        w[j] = _mm512_xor_si512(
-            _mm512_mask_i32gather_epi32(zero, mask, row_off, blk + 2 + 4 * j, 1), flip);
-    } else {
-      const __m512i low = _mm512_set1_epi8(0x0F);
-#pragma GCC unroll 4
-      for (int j = 0; j < 4; ++j) {
-        const __m512i q = _mm512_mask_i32gather_epi32(zero, mask, row_off, blk + 2 + 4 * j, 1);
-        w[j] = _mm512_and_si512(q, low);
-        w[j + 4] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low);
-      }
-    }
-    const __m512 dw = _mm512_cvtph_ps(
-        _mm512_cvtepi32_epi16(_mm512_mask_i32gather_epi32(zero, mask, row_off, blk, 1)));
+    __m512i w[8];
+    const __m512 dw = gather_block<kKind>(rows + b * kBlockBytes, row_off, mask, w);
     for (int t = 0; t < n_tok; ++t) {
       const uint8_t* a = act + t * act_stride;
       __m512i isum = _mm512_set1_epi32(reinterpret_cast<const int32_t*>(a + 32 * nb)[b]);
@@ -263,22 +231,11 @@ void micro_gather_tokens(const uint8_t* rows, size_t w_stride, const uint8_t* ac
   for (int t = 0; t < n_tok; ++t) _mm512_mask_storeu_ps(y + t * ldy, mask, acc[t]);
 }
 
-using MicroFn = void (*)(const uint8_t*, size_t, const uint8_t*, size_t, int64_t, float*, int64_t,
-                         __mmask16);
-
-template <int G>
-constexpr MicroFn kGroupTiles[kMaxTokens] = {micro<G, 1>, micro<G, 2>, micro<G, 3>, micro<G, 4>};
-
-MicroFn micro_for(int groups, int tokens) {
-  switch (groups) {
-    case 1:
-      return kGroupTiles<1>[tokens - 1];
-    case 2:
-      return kGroupTiles<2>[tokens - 1];
-    default:
-      return kGroupTiles<3>[tokens - 1];
-  }
-}
+template <int G, int T>
+struct Tile {
+  static constexpr auto run = micro<G, T>;
+};
+constexpr TileTable<Tile, kMaxGroups, kMaxTokens> kTiles;
 
 template <WeightKind kKind>
 void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
@@ -313,7 +270,7 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
                           packed + g * group_bytes);
       },
       [&](int t, int nt, int64_t r, int groups, __mmask16 last_mask) {
-        micro_for(groups, nt)(packed, group_bytes, act + t * stride, stride, nb, y + t * ldy + r,
+        kTiles.at(groups, nt)(packed, group_bytes, act + t * stride, stride, nb, y + t * ldy + r,
                               ldy, last_mask);
       });
 }

@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <utility>
 
 #include "kernels/kernel_table.hpp"
 
@@ -55,6 +57,30 @@ static inline int token_chunk(size_t bytes, size_t stride, int tile_tokens) {
   const int chunk = static_cast<int>(bytes / (stride ? stride : 1)) / tile_tokens * tile_tokens;
   return chunk < tile_tokens ? tile_tokens : chunk;
 }
+
+// 4 bytes at p as one int32 (for broadcasting 4 activation bytes).
+static inline int32_t load_i32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// The microkernels of one weight type by tile shape: at(groups, tokens) = Tile<groups,
+// tokens>::run for groups <= kMaxGroups, tokens <= kMaxTokens, where Tile<G, T>::run is a
+// function pointer constant (each instantiation in its kernel file's anonymous namespace).
+template <template <int, int> class Tile, int kMaxGroups, int kMaxTokens>
+class TileTable {
+ public:
+  using Fn = decltype(Tile<1, 1>::run);
+  constexpr TileTable() : TileTable(std::make_integer_sequence<int, kMaxGroups * kMaxTokens>{}) {}
+  Fn at(int groups, int tokens) const { return fns_[(groups - 1) * kMaxTokens + tokens - 1]; }
+
+ private:
+  template <int... I>
+  constexpr explicit TileTable(std::integer_sequence<int, I...>)
+      : fns_{Tile<I / kMaxTokens + 1, I % kMaxTokens + 1>::run...} {}
+  Fn fns_[kMaxGroups * kMaxTokens];
+};
 
 // The prefill loop: for each chunk of tokens [t0, t1) (chunk a multiple of kMaxTokens), each row
 // tile is packed once, pack(r, g, n_rows) per group, then run for every token tile of the chunk,
