@@ -14,6 +14,7 @@
 
 #include "hearth/quant.hpp"
 #include "kernels/kernel_table.hpp"
+#include "kernels/packed_rows.hpp"
 
 namespace hearth {
 namespace {
@@ -269,6 +270,96 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
   }
   if (GetParam() == Isa::kAvx512) {
     EXPECT_EQ(kernels_tested, 7) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k";
+  }
+}
+
+// The R16 layout (kernels/packed_rows.hpp): packing is a pure permutation (every row comes back
+// byte for byte), and run_packed gives, per (row, token), the bits of the same table's run on the
+// row layout, near the scalar dots, alone or in a batch, for any split of the row groups.
+TEST(PackedRows, PackingIsAPermutation) {
+  std::mt19937 rng(11);
+  for (DType wt : {DType::Q8_0, DType::Q4_0}) {
+    const int64_t n = 7 * 32, rows = 48;
+    EXPECT_TRUE(kernels::packable_rows16(wt, n, rows));
+    EXPECT_FALSE(kernels::packable_rows16(wt, n, 40));
+    EXPECT_FALSE(kernels::packable_rows16(DType::Q4_K, 256, rows));
+    const auto w = weight_rows(wt, n, rows, Fill::kRandom, rng);
+    const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
+    std::vector<uint8_t> packed(w.size(), 0xAB), back(rb);
+    kernels::pack_rows16(wt, w.data(), rb, n, 0, 1, packed.data());
+    kernels::pack_rows16(wt, w.data(), rb, n, 1, rows / 16, packed.data());
+    EXPECT_NE(packed, w);
+    // Hand-checked positions: row 17's block 2 scale, and its bytes 4..7 (vector 1).
+    const size_t qs_bytes = wt == DType::Q8_0 ? 32 : 16, bb = qs_bytes + 2;
+    const uint8_t* g1 = packed.data() + 16 * rb;
+    EXPECT_EQ(0, std::memcmp(g1 + 7 * 16 * qs_bytes + (2 * 16 + 1) * 2, &w[17 * rb + 2 * bb], 2));
+    EXPECT_EQ(
+        0, std::memcmp(g1 + 2 * 16 * qs_bytes + (1 * 16 + 1) * 4, &w[17 * rb + 2 * bb + 2 + 4], 4));
+    for (int64_t r = 0; r < rows; ++r) {
+      kernels::unpack_row16(wt, packed.data(), rb, n, r, back.data());
+      ASSERT_EQ(0, std::memcmp(back.data(), w.data() + r * rb, rb))
+          << dtype_name(wt) << " row " << r;
+    }
+  }
+}
+
+TEST_P(Kernels, PackedGemmMatchesRowLayout) {
+  REQUIRE_ISA();
+  std::mt19937 rng(7);
+  int kernels_tested = 0;
+  for (DType wt : {DType::Q8_0, DType::Q4_0}) {
+    const kernels::GemmKernel* g = k->gemm[slot(wt)];
+    if (!g || !g->run_packed) continue;
+    ++kernels_tested;
+    for (int64_t nb : {1, 3, 19, 48}) {
+      const int64_t n = nb * 32;
+      for (int64_t rows : {16, 64, 112})
+        for (int n_tok : {1, 2, 4, 7, 9, 17}) {
+          for (Fill f : {Fill::kRandom, Fill::kExtreme}) {
+            const auto w = weight_rows(wt, n, rows, f, rng);
+            const auto x = activations(n * n_tok, f, rng);
+            const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
+            std::vector<uint8_t> packed(w.size());
+            kernels::pack_rows16(wt, w.data(), rb, n, 0, rows / 16, packed.data());
+            const size_t stride = g->prepared_bytes(n);
+            std::vector<uint8_t> prepared(stride * n_tok);
+            for (int t = 0; t < n_tok; ++t)
+              g->prepare(x.data() + t * n, prepared.data() + t * stride, n);
+            std::vector<float> y(static_cast<size_t>(rows * n_tok), NAN), y_split(y.size(), NAN),
+                y_rows(y.size(), NAN);
+            g->run_packed(packed.data(), rb, 0, rows, prepared.data(), n_tok, n, y.data(), rows);
+            g->run(w.data(), rb, 0, rows, prepared.data(), n_tok, n, y_rows.data(), rows);
+            EXPECT_EQ(y, y_rows) << dtype_name(wt) << " nb=" << nb << " rows=" << rows;
+            g->run_packed(packed.data(), rb, 0, 16, prepared.data(), n_tok, n, y_split.data(),
+                          rows);
+            g->run_packed(packed.data(), rb, 16, rows, prepared.data(), n_tok, n, y_split.data(),
+                          rows);
+            EXPECT_EQ(y, y_split) << dtype_name(wt) << " nb=" << nb << " rows=" << rows;
+            for (int t = 0; t < n_tok; ++t) {
+              std::vector<float> y1(static_cast<size_t>(rows));
+              g->run_packed(packed.data(), rb, 0, rows, prepared.data() + t * stride, 1, n,
+                            y1.data(), rows);
+              for (int64_t r = 0; r < rows; ++r)
+                ASSERT_EQ(y1[r], y[t * rows + r]) << dtype_name(wt) << " tok " << t << " row " << r;
+            }
+            const DType at = act_type(wt);
+            std::vector<uint8_t> xa(*row_bytes(at, static_cast<uint64_t>(n)));
+            for (int t = 0; t < n_tok; ++t) {
+              scalar_table().convert[slot(at)](x.data() + t * n, xa.data(), n);
+              for (int64_t r = 0; r < rows; ++r) {
+                const uint8_t* wr = w.data() + r * rb;
+                const float want = scalar_table().vec_dot[slot(wt)](wr, xa.data(), n);
+                const double mag = magnitude(wt, wr, at, xa.data(), n);
+                ASSERT_NEAR(y[t * rows + r], want, 1e-5 * mag + 1e-30)
+                    << dtype_name(wt) << " nb=" << nb << " tok " << t << " row " << r;
+              }
+            }
+          }
+        }
+    }
+  }
+  if (GetParam() == Isa::kAvx512) {
+    EXPECT_EQ(kernels_tested, 2) << "q8_0 and q4_0 read the R16 layout";
   }
 }
 

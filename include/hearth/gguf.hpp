@@ -167,6 +167,12 @@ class GgufFile {
   const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
   const GgufTensorInfo* find_tensor(std::string_view name) const;
 
+  // Tells the OS that the mapped bytes [p, p + n) are not needed for now (madvise DONTNEED on
+  // the whole pages inside): they leave the process's resident memory and are read again from
+  // the page cache if touched later. The model loader calls it for weights it has repacked. No
+  // effect on a parse()d buffer or outside the mapping; the content seen stays the same.
+  void release_pages(const uint8_t* p, size_t n) const;
+
  private:
   GgufFile() = default;
   void parse_all();

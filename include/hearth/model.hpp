@@ -25,6 +25,10 @@ struct TensorView {
   int64_t n_out = 1;
   size_t row_bytes = 0;
   const uint8_t* data = nullptr;
+  // The same rows in the matmul kernels' interleaved R16 layout (src/kernels/packed_rows.hpp),
+  // written once at load when the active kernels read that layout for this type; null
+  // otherwise. matmul reads it instead of `data`, which stays valid for row lookups.
+  const uint8_t* packed = nullptr;
 
   explicit operator bool() const { return data != nullptr; }
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
@@ -76,6 +80,8 @@ class Model {
   // The file's tokenizer; null when it has none or hearth does not support its kind.
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }
   bool is_eog(int token) const;
+  // Bytes of weights repacked at load for the active kernels (TensorView::packed); 0: none.
+  size_t repacked_bytes() const { return repacked_bytes_; }
 
   TensorView token_embd;   // [n_embd] x n_vocab
   TensorView output_norm;  // [n_embd]
@@ -87,6 +93,8 @@ class Model {
   Model() = default;
   std::shared_ptr<const GgufFile> file_;
   std::shared_ptr<const Tokenizer> tokenizer_;
+  std::shared_ptr<const uint8_t> packed_weights_;  // owns every TensorView::packed
+  size_t repacked_bytes_ = 0;
   ModelConfig config_;
 };
 

@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
@@ -61,31 +61,74 @@ class Cursor {
 // Smallest encoded size of one value of `type`; used to reject counts that cannot fit.
 size_t min_encoded_size(GgufType type) {
   switch (type) {
-    case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
-    case GgufType::U16: case GgufType::I16: return 2;
-    case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
-    case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
-    case GgufType::STRING: return 8;
-    case GgufType::ARRAY: return 12;
+    case GgufType::U8:
+    case GgufType::I8:
+    case GgufType::BOOL:
+      return 1;
+    case GgufType::U16:
+    case GgufType::I16:
+      return 2;
+    case GgufType::U32:
+    case GgufType::I32:
+    case GgufType::F32:
+      return 4;
+    case GgufType::U64:
+    case GgufType::I64:
+    case GgufType::F64:
+      return 8;
+    case GgufType::STRING:
+      return 8;
+    case GgufType::ARRAY:
+      return 12;
   }
   return 1;
 }
 
-bool valid_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); }
+bool valid_type(uint32_t t) {
+  return t <= static_cast<uint32_t>(GgufType::F64);
+}
 
 // Reads one scalar into `v` (type already set). Returns false for ARRAY/STRING (handled by caller).
 void read_scalar(Cursor& c, GgufValue& v) {
   switch (v.type) {
-    case GgufType::U8: v.u = c.read<uint8_t>("u8"); v.i = static_cast<int64_t>(v.u); break;
-    case GgufType::I8: v.i = c.read<int8_t>("i8"); v.u = static_cast<uint64_t>(v.i); break;
-    case GgufType::U16: v.u = c.read<uint16_t>("u16"); v.i = static_cast<int64_t>(v.u); break;
-    case GgufType::I16: v.i = c.read<int16_t>("i16"); v.u = static_cast<uint64_t>(v.i); break;
-    case GgufType::U32: v.u = c.read<uint32_t>("u32"); v.i = static_cast<int64_t>(v.u); break;
-    case GgufType::I32: v.i = c.read<int32_t>("i32"); v.u = static_cast<uint64_t>(v.i); break;
-    case GgufType::U64: v.u = c.read<uint64_t>("u64"); v.i = static_cast<int64_t>(v.u); break;
-    case GgufType::I64: v.i = c.read<int64_t>("i64"); v.u = static_cast<uint64_t>(v.i); break;
-    case GgufType::F32: v.f = c.read<float>("f32"); break;
-    case GgufType::F64: v.f = c.read<double>("f64"); break;
+    case GgufType::U8:
+      v.u = c.read<uint8_t>("u8");
+      v.i = static_cast<int64_t>(v.u);
+      break;
+    case GgufType::I8:
+      v.i = c.read<int8_t>("i8");
+      v.u = static_cast<uint64_t>(v.i);
+      break;
+    case GgufType::U16:
+      v.u = c.read<uint16_t>("u16");
+      v.i = static_cast<int64_t>(v.u);
+      break;
+    case GgufType::I16:
+      v.i = c.read<int16_t>("i16");
+      v.u = static_cast<uint64_t>(v.i);
+      break;
+    case GgufType::U32:
+      v.u = c.read<uint32_t>("u32");
+      v.i = static_cast<int64_t>(v.u);
+      break;
+    case GgufType::I32:
+      v.i = c.read<int32_t>("i32");
+      v.u = static_cast<uint64_t>(v.i);
+      break;
+    case GgufType::U64:
+      v.u = c.read<uint64_t>("u64");
+      v.i = static_cast<int64_t>(v.u);
+      break;
+    case GgufType::I64:
+      v.i = c.read<int64_t>("i64");
+      v.u = static_cast<uint64_t>(v.i);
+      break;
+    case GgufType::F32:
+      v.f = c.read<float>("f32");
+      break;
+    case GgufType::F64:
+      v.f = c.read<double>("f64");
+      break;
     case GgufType::BOOL: {
       const size_t at = c.pos();
       const uint8_t b = c.read<uint8_t>("bool");
@@ -94,8 +137,11 @@ void read_scalar(Cursor& c, GgufValue& v) {
       v.i = b;
       break;
     }
-    case GgufType::STRING: v.str = c.read_string("string value"); break;
-    case GgufType::ARRAY: break;
+    case GgufType::STRING:
+      v.str = c.read_string("string value");
+      break;
+    case GgufType::ARRAY:
+      break;
   }
 }
 
@@ -162,19 +208,32 @@ bool mul_overflows(uint64_t a, uint64_t b, uint64_t* out) {
 
 std::string_view gguf_type_name(GgufType type) {
   switch (type) {
-    case GgufType::U8: return "u8";
-    case GgufType::I8: return "i8";
-    case GgufType::U16: return "u16";
-    case GgufType::I16: return "i16";
-    case GgufType::U32: return "u32";
-    case GgufType::I32: return "i32";
-    case GgufType::F32: return "f32";
-    case GgufType::BOOL: return "bool";
-    case GgufType::STRING: return "string";
-    case GgufType::ARRAY: return "array";
-    case GgufType::U64: return "u64";
-    case GgufType::I64: return "i64";
-    case GgufType::F64: return "f64";
+    case GgufType::U8:
+      return "u8";
+    case GgufType::I8:
+      return "i8";
+    case GgufType::U16:
+      return "u16";
+    case GgufType::I16:
+      return "i16";
+    case GgufType::U32:
+      return "u32";
+    case GgufType::I32:
+      return "i32";
+    case GgufType::F32:
+      return "f32";
+    case GgufType::BOOL:
+      return "bool";
+    case GgufType::STRING:
+      return "string";
+    case GgufType::ARRAY:
+      return "array";
+    case GgufType::U64:
+      return "u64";
+    case GgufType::I64:
+      return "i64";
+    case GgufType::F64:
+      return "f64";
   }
   return "?";
 }
@@ -186,8 +245,14 @@ size_t GgufValue::array_size() const {
 
 bool GgufValue::is_integer() const {
   switch (type) {
-    case GgufType::U8: case GgufType::I8: case GgufType::U16: case GgufType::I16:
-    case GgufType::U32: case GgufType::I32: case GgufType::U64: case GgufType::I64:
+    case GgufType::U8:
+    case GgufType::I8:
+    case GgufType::U16:
+    case GgufType::I16:
+    case GgufType::U32:
+    case GgufType::I32:
+    case GgufType::U64:
+    case GgufType::I64:
       return true;
     default:
       return false;
@@ -196,10 +261,17 @@ bool GgufValue::is_integer() const {
 
 std::string GgufValue::to_display_string(size_t max_elems) const {
   switch (type) {
-    case GgufType::STRING: return str;
-    case GgufType::BOOL: return u ? "true" : "false";
-    case GgufType::F32: case GgufType::F64: return fmt::format("{}", f);
-    case GgufType::U8: case GgufType::U16: case GgufType::U32: case GgufType::U64:
+    case GgufType::STRING:
+      return str;
+    case GgufType::BOOL:
+      return u ? "true" : "false";
+    case GgufType::F32:
+    case GgufType::F64:
+      return fmt::format("{}", f);
+    case GgufType::U8:
+    case GgufType::U16:
+    case GgufType::U32:
+    case GgufType::U64:
       return std::to_string(u);
     case GgufType::ARRAY: {
       std::string out = fmt::format("[{} x {}]", array_size(), gguf_type_name(elem_type));
@@ -208,20 +280,34 @@ std::string GgufValue::to_display_string(size_t max_elems) const {
       out += " ";
       for (size_t k = 0; k < n; ++k) {
         if (k) out += ", ";
-        if (!strings.empty()) out += fmt::format("\"{}\"", strings[k]);
-        else if (!ints.empty()) out += std::to_string(ints[k]);
-        else if (!floats.empty()) out += fmt::format("{}", floats[k]);
-        else out += arrays[k].to_display_string(max_elems);
+        if (!strings.empty())
+          out += fmt::format("\"{}\"", strings[k]);
+        else if (!ints.empty())
+          out += std::to_string(ints[k]);
+        else if (!floats.empty())
+          out += fmt::format("{}", floats[k]);
+        else
+          out += arrays[k].to_display_string(max_elems);
       }
       if (n < array_size()) out += ", ...";
       return out;
     }
-    default: return std::to_string(i);
+    default:
+      return std::to_string(i);
   }
 }
 
 GgufFile::~GgufFile() {
   if (mapping_) munmap(mapping_, size_);
+}
+
+void GgufFile::release_pages(const uint8_t* p, size_t n) const {
+  if (!mapping_ || p < base_ || n > size_ || p - base_ > static_cast<ptrdiff_t>(size_ - n)) return;
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  // A clean, read-only private mapping: dropping its pages loses nothing. Failure is harmless.
+  if (begin < end) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 std::shared_ptr<const GgufFile> GgufFile::open(const std::string& path) {
@@ -326,8 +412,9 @@ void GgufFile::parse_all() {
                        t.name, type_at, type_id));
     t.type = traits->type;
     if (t.dims[0] % traits->block_elems != 0)
-      corrupt(at, fmt::format("tensor '{}': row length {} is not a multiple of the {} block size {}",
-                              t.name, t.dims[0], traits->name, traits->block_elems));
+      corrupt(at,
+              fmt::format("tensor '{}': row length {} is not a multiple of the {} block size {}",
+                          t.name, t.dims[0], traits->name, traits->block_elems));
     if (mul_overflows(t.n_elements / traits->block_elems, traits->block_bytes, &t.n_bytes))
       corrupt(at, fmt::format("tensor '{}' is too large", t.name));
     t.offset = c.read<uint64_t>("tensor offset");
@@ -364,8 +451,8 @@ std::optional<std::string> GgufFile::get_string(std::string_view key) const {
   const GgufValue* v = find(key);
   if (!v) return std::nullopt;
   if (v->type != GgufType::STRING)
-    fail(Status::kInvalidModel, fmt::format("metadata '{}' should be a string but is {}", key,
-                                            gguf_type_name(v->type)));
+    fail(Status::kInvalidModel,
+         fmt::format("metadata '{}' should be a string but is {}", key, gguf_type_name(v->type)));
   return v->str;
 }
 
@@ -373,8 +460,8 @@ std::optional<int64_t> GgufFile::get_int(std::string_view key) const {
   const GgufValue* v = find(key);
   if (!v) return std::nullopt;
   if (!v->is_integer() && v->type != GgufType::BOOL)
-    fail(Status::kInvalidModel, fmt::format("metadata '{}' should be an integer but is {}", key,
-                                            gguf_type_name(v->type)));
+    fail(Status::kInvalidModel,
+         fmt::format("metadata '{}' should be an integer but is {}", key, gguf_type_name(v->type)));
   return v->i;
 }
 
@@ -391,8 +478,8 @@ std::optional<bool> GgufFile::get_bool(std::string_view key) const {
   const GgufValue* v = find(key);
   if (!v) return std::nullopt;
   if (v->type != GgufType::BOOL && !v->is_integer())
-    fail(Status::kInvalidModel, fmt::format("metadata '{}' should be a bool but is {}", key,
-                                            gguf_type_name(v->type)));
+    fail(Status::kInvalidModel,
+         fmt::format("metadata '{}' should be a bool but is {}", key, gguf_type_name(v->type)));
   return v->u != 0;
 }
 

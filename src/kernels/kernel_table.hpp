@@ -42,6 +42,12 @@ struct GemmKernel {
   // e.g. where decode is bound by reading the weights and packing them would only add work),
   // and only when n_in is a multiple of 32.
   int min_tokens = 1;
+  // Optional: the same product from weights in the R16 layout (kernels/packed_rows.hpp), which
+  // the model loader then writes at load for this type (packable_rows16). packed: the whole
+  // weight's R16 buffer, row_bytes its file row size; r0 and r1 are multiples of 16. Used for
+  // every batch size (no min_tokens); per (row, token) the same bits as run.
+  void (*run_packed)(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
+                     const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy) = nullptr;
 };
 
 // Attention over the F16 KV cache (src/context/forward.cpp), n = head dimension.

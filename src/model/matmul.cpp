@@ -7,6 +7,7 @@
 #include "core/thread_pool.hpp"
 #include "hearth/error.hpp"
 #include "kernels/kernel_table.hpp"
+#include "kernels/packed_rows.hpp"
 
 namespace hearth {
 namespace {
@@ -37,6 +38,14 @@ Plan plan_for(const TensorView& W, int n_tok) {
   const auto& table = kernels::active_kernels();
   Plan p;
   const kernels::GemmKernel* gemm = table.gemm[static_cast<int>(W.type)];
+  if (W.packed) {
+    // Written at load for this table's kernel (model/weight_repack.cpp): it handles any batch.
+    if (!gemm || !gemm->run_packed)
+      fail(Status::kInternal, "matmul: repacked weights without a kernel for their layout");
+    p.gemm = gemm;
+    p.stride = p.gemm->prepared_bytes(W.n_in);
+    return p;
+  }
   if (gemm && n_tok >= gemm->min_tokens && W.n_in % 32 == 0) {
     p.gemm = gemm;
     p.stride = p.gemm->prepared_bytes(W.n_in);
@@ -54,6 +63,10 @@ Plan plan_for(const TensorView& W, int n_tok) {
 void run_rows(const Plan& p, const TensorView& W, const uint8_t* xa, int n_tok, float* Y,
               int64_t r0, int64_t r1) {
   const int64_t n_out = W.n_out, n_in = W.n_in;
+  if (W.packed) {
+    p.gemm->run_packed(W.packed, W.row_bytes, r0, r1, xa, n_tok, n_in, Y, n_out);
+    return;
+  }
   if (p.gemm) {
     p.gemm->run(W.data, W.row_bytes, r0, r1, xa, n_tok, n_in, Y, n_out);
     return;
@@ -93,10 +106,15 @@ void matmul_shared_input(const MatmulOutput* outs, int n_outs, const float* X, i
   Plan plans[kMaxOutputs];
   plans[0] = plan_for(*outs[0].weight, n_tok);
   const int64_t n_in = outs[0].weight->n_in;
+  int64_t stacked = outs[0].weight->n_out;
   for (int i = 1; i < n_outs; ++i) {
     plans[i] = plan_for(*outs[i].weight, n_tok);
     // Weights whose activations are prepared differently (type, input size): one call each.
-    if (outs[i].weight->n_in != n_in || !same_activations(plans[i], plans[0])) {
+    // Repacked weights must start on a row group in the stacked rows (chunks are 16-row
+    // aligned there).
+    const bool misaligned = outs[i].weight->packed && stacked % kernels::kPackedRows != 0;
+    stacked += outs[i].weight->n_out;
+    if (outs[i].weight->n_in != n_in || !same_activations(plans[i], plans[0]) || misaligned) {
       matmul_shared_input(outs, i, X, n_tok, pool);
       matmul_shared_input(outs + i, n_outs - i, X, n_tok, pool);
       return;

@@ -8,6 +8,7 @@
 #include "hearth/model.hpp"
 #include "hearth/tokenizer.hpp"
 #include "model/arch.hpp"
+#include "model/weight_repack.hpp"
 
 namespace hearth {
 namespace model {
@@ -206,6 +207,11 @@ std::shared_ptr<const Model> Model::load(std::shared_ptr<const GgufFile> file) {
     l.ffn_down = tensor(f, b + "ffn_down.weight", c.n_ff, c.n_embd);
     m->layers.push_back(l);
   }
+  std::vector<TensorView*> matmul_weights{&m->output};
+  for (LayerWeights& l : m->layers)
+    for (TensorView* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down})
+      matmul_weights.push_back(w);
+  m->packed_weights_ = model::repack_weights(f, matmul_weights, &m->repacked_bytes_);
   return m;
 }
 

@@ -175,14 +175,19 @@ int run_bench(const std::vector<std::string>& args) {
     fmt::print(
         "{{\"engine\":\"hearth\",\"model\":\"{}\",\"threads\":{},\"prompt_tokens\":{},"
         "\"gen_tokens\":{},\"pp_tok_s\":{:.2f},\"tg_tok_s\":{:.2f},\"pp_all\":[{}],"
-        "\"tg_all\":[{}],\"load_ms\":{:.1f},\"peak_rss_mib\":{:.1f}}}\n",
+        "\"tg_all\":[{}],\"load_ms\":{:.1f},\"peak_rss_mib\":{:.1f},\"cpu\":\"{}\","
+        "\"isa\":\"{}\",\"repacked_mib\":{:.1f}}}\n",
         path, threads, n_prompt, n_gen, median(pp), median(tg), join(pp), join(tg), load_ms,
-        rss_mib);
+        rss_mib, hearth::cpu_features().brand, hearth::isa_name(hearth::active_isa()),
+        model->repacked_bytes() / 1048576.0);
   } else {
     fmt::print("model:   {}\nthreads: {}\n", path, threads);
     fmt::print("pp{}:   {:.2f} tok/s  (runs: {})\n", n_prompt, median(pp), join(pp));
     fmt::print("tg{}:   {:.2f} tok/s  (runs: {})\n", n_gen, median(tg), join(tg));
-    fmt::print("load:    {:.1f} ms, peak RSS {:.1f} MiB\n", load_ms, rss_mib);
+    fmt::print("load:    {:.1f} ms, peak RSS {:.1f} MiB, {:.1f} MiB of weights repacked\n", load_ms,
+               rss_mib, model->repacked_bytes() / 1048576.0);
+    fmt::print("cpu:     {} ({})\n", hearth::cpu_features().brand,
+               hearth::isa_name(hearth::active_isa()));
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 // definitions are compiled with the AVX-512 flags.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/kernel_table.hpp"
@@ -33,6 +34,12 @@ bool attend_rows_f16acc(const uint16_t* qh, int n_rows, const uint16_t* K, const
                         int64_t kv_stride, int n_kv, int hd, float scale, float* out);
 
 // VNNI tiled products (several rows x several tokens per microkernel).
+// The same products from weights in the R16 layout (gemm_q8_r16_avx512.cpp; GemmKernel::run_packed)
+// on activations prepared by kGemmQ8_0 / kGemmQ4_0.prepare.
+void run_r16_q8_0(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
+                  const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy);
+void run_r16_q4_0(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
+                  const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy);
 extern const GemmKernel kGemmQ8_0;
 extern const GemmKernel kGemmQ4_0;
 // F32 / F16 / BF16 weights for batches (gemm_float_avx512.cpp); decode keeps the dot products.

@@ -109,12 +109,6 @@ void pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nb, ui
   }
 }
 
-// The float step of every (row, token) result, once per block: acc += float(isum) * (d_w * d_x).
-// Shared by the packed and the gathering microkernels, so that they give the same bits.
-inline __m512 accumulate_block(__m512 acc, __m512i isum, __m512 dw, float dx) {
-  return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, _mm512_set1_ps(dx)), acc);
-}
-
 // G packed groups (group_bytes apart) x T prepared tokens (act_stride apart) ->
 // y[t * ldy + 16 g + i], lanes of the last group masked by last_mask.
 template <int G, int T>
@@ -277,7 +271,9 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
 
 }  // namespace
 
-const GemmKernel kGemmQ8_0 = {prepared_bytes, prepare<WeightKind::kQ8_0>, run<WeightKind::kQ8_0>};
-const GemmKernel kGemmQ4_0 = {prepared_bytes, prepare<WeightKind::kQ4_0>, run<WeightKind::kQ4_0>};
+const GemmKernel kGemmQ8_0 = {prepared_bytes, prepare<WeightKind::kQ8_0>, run<WeightKind::kQ8_0>, 1,
+                              run_r16_q8_0};
+const GemmKernel kGemmQ4_0 = {prepared_bytes, prepare<WeightKind::kQ4_0>, run<WeightKind::kQ4_0>, 1,
+                              run_r16_q4_0};
 
 }  // namespace hearth::kernels::avx512

@@ -33,4 +33,11 @@ static inline uint16_t quantize_q8_0_block(const float* x, int8_t* qs, int32_t* 
   return static_cast<uint16_t>(_cvtss_sh(amax / 127.f, _MM_FROUND_TO_NEAREST_INT));
 }
 
+// The float step of every (row, token) result of the Q8_0/Q4_0 matmuls, once per block:
+// acc += float(isum) * (d_w * d_x), fused. Shared by every microkernel (row layout, gathered,
+// R16), so that all give the same bits.
+static inline __m512 accumulate_block(__m512 acc, __m512i isum, __m512 dw, float dx) {
+  return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, _mm512_set1_ps(dx)), acc);
+}
+
 }  // namespace hearth::kernels::avx512
