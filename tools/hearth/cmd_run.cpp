@@ -124,14 +124,19 @@ int run_run(const std::vector<std::string>& args) {
     tokens.clear();
   }
   std::vector<int> generated;
+  char last_char = '\n';  // nothing written yet: no newline needed
   opt.on_token = [&](int token, const std::string& text) {
     if (token != hearth::kFlushToken) generated.push_back(token);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
+    if (!text.empty()) last_char = text.back();
     return true;
   };
   const auto r = hearth::generate(ctx, tokens.data(), tokens.size(), opt);
-  std::fputc('\n', stdout);
+  // The text ends with a newline, flushed before the statistics go to stderr (a terminal
+  // shows both streams interleaved).
+  if (last_char != '\n') std::fputc('\n', stdout);
+  std::fflush(stdout);
   std::string list;
   for (int t : generated) list += (list.empty() ? "" : ",") + std::to_string(t);
   static const char* reasons[] = {"end of generation", "max tokens", "stop string", "cancelled"};

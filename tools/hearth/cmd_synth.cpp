@@ -1,5 +1,7 @@
 // hearth synth --preset NAME --vocab VOCAB.gguf --type q8_0 -o OUT.gguf
 #include <fmt/format.h>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "command.hpp"
@@ -45,18 +47,23 @@ int run_synth(const std::vector<std::string>& args) {
     }
   }
   if (o.preset.empty() || o.vocab_path.empty() || o.output_path.empty()) return usage(2);
+  // The percentage is redrawn in place on a terminal only; a pipe or log file gets no progress.
+  const bool tty = ::isatty(2);
   int last_percent = -1;
-  o.progress = [&](uint64_t done, uint64_t total) {
-    const int percent = static_cast<int>(100 * done / (total ? total : 1));
-    if (percent != last_percent) {
-      std::fprintf(stderr, "\rhearth synth: %3d%% of %.0f M weights", percent, total / 1e6);
-      std::fflush(stderr);
-      last_percent = percent;
-    }
-    return true;
-  };
+  if (tty) {
+    o.progress = [&](uint64_t done, uint64_t total) {
+      const int percent = static_cast<int>(100 * done / (total ? total : 1));
+      if (percent != last_percent) {
+        std::fprintf(stderr, "\rhearth synth: %3d%% of %.0f M weights", percent, total / 1e6);
+        std::fflush(stderr);
+        last_percent = percent;
+      }
+      return true;
+    };
+  }
   hearth::synth_model(o);
-  std::fprintf(stderr, "\nhearth synth: wrote %s\n", o.output_path.c_str());
+  std::fprintf(stderr, "%shearth synth: wrote %s\n", last_percent >= 0 ? "\n" : "",
+               o.output_path.c_str());
   return 0;
 }
 
