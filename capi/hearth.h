@@ -312,6 +312,130 @@ HEARTH_API hearth_status hearth_session_save(const hearth_session* session, cons
  * HEARTH_ERR_CONTEXT_FULL: it holds more tokens than n_ctx). */
 HEARTH_API hearth_status hearth_session_load(hearth_session* session, const char* path);
 
+/* ---------------------------------------------------------------- engine (continuous batching)
+ *
+ * A hearth_engine serves many generation requests at once over one model: one paged KV pool
+ * (blocks of 16 tokens) and one step loop on its own thread. Each step decodes one token for
+ * every running request and fills the rest of a token budget with chunks of waiting prompts;
+ * every weight matmul runs once over all of the step's tokens. Requests are admitted first come,
+ * first served; when the pool runs out, the newest running request is preempted and later
+ * recomputed (same tokens, same bits). Full blocks of a common prompt prefix are shared between
+ * requests of the same tenant and kept cached (least recently used evicted first) after use.
+ * A request's tokens and logits are bit-identical to what a hearth_context would give it alone.
+ *
+ * Params structs here use a size-safe init: call hearth_<x>_params_init(&p, sizeof p). It writes
+ * only `size` bytes (defaults, struct_size = size); the library reads only the fields inside
+ * the caller's struct_size and takes defaults for the rest, so callers built against an older
+ * or newer header keep working.
+ *
+ * Threads: every function below may be called from any thread, concurrently, except the _free
+ * functions (no other call on that handle may run or follow). Callbacks run on the engine's
+ * thread, never holding the engine's lock: they may submit or cancel, and must return quickly
+ * (a slow callback stalls every request). */
+
+typedef struct hearth_engine hearth_engine;
+typedef struct hearth_request hearth_request;
+
+typedef struct hearth_engine_params {
+  size_t struct_size;
+  int32_t n_ctx;        /* longest request (prompt + generated); default 2048, capped at the model's */
+  int32_t n_threads;    /* 0 (default): one per core */
+  int32_t kv_blocks;    /* pool size in 16-token blocks; 0 (default): 4 requests of n_ctx */
+  int32_t max_running;  /* requests decoding or prefilling at once; default 16; > 0 */
+  int32_t token_budget; /* tokens per step; default 512; >= max_running */
+} hearth_engine_params;
+
+typedef enum hearth_finish_reason {
+  HEARTH_FINISH_NONE = -1,     /* still queued or running */
+  HEARTH_FINISH_STOP = 0,      /* end-of-generation token or a stop string */
+  HEARTH_FINISH_LENGTH = 1,    /* max_tokens, n_ctx, or a pool too small for the request alone */
+  HEARTH_FINISH_CANCELLED = 2, /* hearth_request_cancel / _free, or the engine was freed */
+  HEARTH_FINISH_DEADLINE = 3,  /* deadline_ms passed */
+  HEARTH_FINISH_ERROR = 4      /* an internal failure while it ran */
+} hearth_finish_reason;
+
+/* One piece of streamed text: complete UTF-8, never part of a stop string. token is the token
+ * that completed it, or -1 for text released at an end-of-generation token. text is valid during
+ * the call only. Runs on the engine thread. */
+typedef void (*hearth_piece_fn)(const char* text, size_t text_len, hearth_token token,
+                                void* user_data);
+
+typedef struct hearth_request_params {
+  size_t struct_size;
+  const hearth_token* tokens; /* the prompt as token ids ... */
+  size_t n_tokens;
+  const char* prompt;         /* ... or as UTF-8 text (tokenized with the model's BOS); one of two */
+  size_t prompt_len;
+  int32_t max_tokens;         /* default 256; > 0 */
+  const hearth_sampler_params* sampler; /* NULL: greedy; its own seed per request */
+  const char* const* stop_strings;
+  size_t n_stop_strings;
+  const char* tenant;   /* cache-isolation key; NULL = "": blocks are shared within a tenant only */
+  double deadline_ms;   /* from submit; 0 (default): none; >= 0 */
+  hearth_piece_fn on_piece; /* NULL: pull the text with hearth_request_next */
+  void* user_data;
+} hearth_request_params;
+
+typedef struct hearth_request_outcome {
+  size_t struct_size; /* set by the caller: the library writes only this many bytes */
+  int32_t finish_reason; /* hearth_finish_reason */
+  int32_t prompt_tokens;
+  int32_t cached_prompt_tokens; /* prompt tokens whose KV came from shared blocks */
+  int32_t generated_tokens;
+  double queue_ms;       /* submit -> admission */
+  double first_token_ms; /* submit -> first sampled token; 0 if none */
+} hearth_request_outcome;
+
+typedef struct hearth_engine_stats_info {
+  size_t struct_size; /* set by the caller: the library writes only this many bytes */
+  int32_t running, waiting;
+  int32_t blocks_total, blocks_used, blocks_cached; /* used: referenced; cached: reusable */
+  uint64_t tokens_processed, steps, preemptions;
+} hearth_engine_stats_info;
+
+/* Both: HEARTH_ERR_INVALID_ARGUMENT when params is NULL or size < sizeof(size_t). */
+HEARTH_API hearth_status hearth_engine_params_init(hearth_engine_params* params, size_t size);
+HEARTH_API hearth_status hearth_request_params_init(hearth_request_params* params, size_t size);
+/* Starts the engine thread and allocates the pool. params NULL: defaults. The engine keeps the
+ * model's weights alive; free the engine before the model. */
+HEARTH_API hearth_status hearth_engine_create(const hearth_model* model,
+                                              const hearth_engine_params* params,
+                                              hearth_engine** out_engine);
+/* Queues a request; *out_request is owned by the caller (hearth_request_free). Errors, nothing
+ * queued: HEARTH_ERR_INVALID_ARGUMENT (no prompt or both kinds, invalid UTF-8, a token outside
+ * the vocabulary, max_tokens <= 0, deadline_ms < 0, bad sampler values), HEARTH_ERR_CONTEXT_FULL
+ * (the prompt exceeds n_ctx, or the pool could not hold it even alone). */
+HEARTH_API hearth_status hearth_engine_submit(hearth_engine* engine,
+                                              const hearth_request_params* params,
+                                              hearth_request** out_request);
+/* Pull mode: waits up to timeout_ms (< 0: no limit) for the next piece of text and copies it
+ * (buffer convention; a piece too large for the buffer stays queued). *out_finished = 1 and
+ * *out_len = 0 once the request ended and every piece was taken; *out_len = 0 and
+ * *out_finished = 0 on a timeout. With on_piece set there is never a piece to pull. */
+HEARTH_API hearth_status hearth_request_next(hearth_request* request, char* buf, size_t capacity,
+                                             size_t* out_len, int32_t timeout_ms,
+                                             int* out_finished);
+/* Waits up to timeout_ms (< 0: no limit) for the request to finish; *out_finished says whether
+ * it did. */
+HEARTH_API hearth_status hearth_request_wait(hearth_request* request, int32_t timeout_ms,
+                                             int* out_finished);
+/* Finishes the request (HEARTH_FINISH_CANCELLED) and frees its KV blocks at once, or as soon as
+ * the step computing it ends. HEARTH_ERR_INVALID_ARGUMENT for NULL, a handle that is not a live
+ * request, or one that already finished (nothing changes). */
+HEARTH_API hearth_status hearth_request_cancel(hearth_request* request);
+/* The outcome so far (finish_reason HEARTH_FINISH_NONE while it runs) and usage/timings. */
+HEARTH_API hearth_status hearth_request_result(const hearth_request* request,
+                                               hearth_request_outcome* out);
+/* Cancels the request if it still runs and releases the handle. Accepts NULL. May be called
+ * after hearth_engine_free. */
+HEARTH_API void hearth_request_free(hearth_request* request);
+/* A snapshot of the engine's counters. */
+HEARTH_API hearth_status hearth_engine_stats(const hearth_engine* engine,
+                                             hearth_engine_stats_info* out);
+/* Cancels every request still queued or running, stops the thread, frees the pool. Request
+ * handles stay valid (finished) until hearth_request_free. Accepts NULL. */
+HEARTH_API void hearth_engine_free(hearth_engine* engine);
+
 /* ---------------------------------------------------------------- conversion and quantization */
 
 typedef struct hearth_convert_params {

@@ -12,7 +12,7 @@
 //
 // Numerics mirror llama.cpp's CPU path where it matters for matching its logits: RMS sums in
 // double, RoPE angles by repeated multiplication, K/V stored as F16, and its two flash-attention
-// algorithms (see attend_f16acc / attend_tiled). Measured: this reproduces the reference logits
+// algorithms (attention.cpp). Measured: this reproduces the reference logits
 // bit for bit on several models (a two-pass softmax in F32 is ~1% off on TinyStories-656K).
 #include <fmt/format.h>
 
@@ -20,6 +20,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "context/attention.hpp"
+#include "context/forward_batch.hpp"
 #include "core/thread_pool.hpp"
 #include "hearth/context.hpp"
 #include "hearth/error.hpp"
@@ -78,198 +80,38 @@ void rope(const ModelConfig& c, float* x, int n_heads, const float* cs, const fl
   }
 }
 
-// llama.cpp's CPU flash attention for small batches (one query row at a time): Q rounded to F16,
-// one pass with a running max M and sum S, and the V accumulator kept in F16 (rounded after
-// every update). n_rows query rows (q_stride apart) share K/V (the query heads of one KV head);
-// K/V rows are kv_stride apart; n_kv cells are visible. out: [n_rows][hd]; qh: [n_rows][hd].
-void attend_f16acc(const kernels::KernelTable& ktab, const float* q, int n_rows, int q_stride,
-                   const uint16_t* K, const uint16_t* V, int kv_stride, int n_kv, int hd,
-                   float scale, float* out, uint16_t* acc, uint16_t* qh) {
-  for (int r = 0; r < n_rows; ++r)
-    ktab.convert[static_cast<int>(DType::F16)](q + r * q_stride, qh + r * hd, hd);
-  if (ktab.attention.attend_rows_f16acc &&
-      ktab.attention.attend_rows_f16acc(qh, n_rows, K, V, kv_stride, n_kv, hd, scale, out))
-    return;
-  const kernels::VecDotFn dot_f16 = ktab.vec_dot[static_cast<int>(DType::F16)];
-  for (int r = 0; r < n_rows; ++r) {
-    std::fill(acc, acc + hd, uint16_t{0});
-    float M = -INFINITY, S = 0;
-    for (int j = 0; j < n_kv; ++j) {
-      const uint16_t* kj = K + static_cast<size_t>(j) * kv_stride;
-      const float sv = dot_f16(qh + r * hd, kj, hd) * scale;
-      float ms = 1.0f, vs = 1.0f;
-      if (sv > M) {
-        ms = std::exp(M - sv);
-        M = sv;
-        ktab.attention.scale_f16(acc, ms, hd);
-      } else {
-        vs = std::exp(sv - M);
-      }
-      ktab.attention.axpy_f16_f16(vs, V + static_cast<size_t>(j) * kv_stride, acc, hd);
-      S = S * ms + vs;
-    }
-    for (int i = 0; i < hd; ++i) out[r * hd + i] = fp16_to_fp32(acc[i]) / S;
-  }
-}
-
-// llama.cpp's tiled CPU flash attention, used for micro-batches of kTiledMinRows rows or more:
-// F32 Q, KV in tiles of 64 cells, per-tile max, softmax sums in double, F32 accumulator. It runs
-// a block of query rows at once (the heads of one GQA group times up to kTokenBlock tokens), so
-// that each K/V tile is converted from F16 once per block, not once per row; every row keeps
-// the operations of the one-row algorithm, so its result does not depend on the blocking.
-constexpr int kTiledMinRows = 64;
-constexpr int kKvTile = 64;
-constexpr int kTokenBlock = 16;
-
-// Per-thread buffers of attend_tiled, for n_rows (padded) rows of hd.
-struct TiledScratch {
-  std::vector<float> qt, st, acc, M, ms;
-  std::vector<double> S, d;
-  std::vector<int> n_kv, n_cells;
-  void resize(int n_rows, int hd) {
-    const size_t r = static_cast<size_t>(n_rows);
-    qt.assign(r * hd, 0.0f);
-    st.resize(r * kKvTile);
-    acc.assign(r * hd, 0.0f);
-    M.assign(r, -INFINITY);
-    ms.resize(r);
-    S.assign(r, 0.0);
-    d.resize(4 * r);
-    n_kv.assign(r, 0);
-    n_cells.resize(r);
-  }
-};
-
-// sum_in_double of the one-row algorithm: four chains by j % 4 over the cells below the last
-// multiple of 4, the rest on chain 0, (d0 + d1) + (d2 + d3). x: n values `stride` apart.
-double sum_in_double(const float* x, int n, int stride) {
-  double d[4] = {0, 0, 0, 0};
-  const int n4 = n & ~3;
-  for (int j = 0; j < n4; ++j) d[j & 3] += x[static_cast<size_t>(j) * stride];
-  for (int j = n4; j < n; ++j) d[0] += x[static_cast<size_t>(j) * stride];
-  return (d[0] + d[1]) + (d[2] + d[3]);
-}
-
-// The softmax step of one tile for every row of the block. st holds the scores [n][n_rows]
-// and leaves with the weights, zero past each row's n_cells. Per row what the one-row
-// algorithm did: M_new = max(M, max of the visible scores), ms = exp(M - M_new), s = exp(s -
-// M_new) (the table's exp, elementwise), the tile sum as sum_in_double. The loops run over all
-// n cells with rows innermost (so they vectorize); the cells a row does not see are set to
-// -inf for the max and to zero for the sums, which leaves the maxima and chains unchanged,
-// and the few rows whose span ends off a multiple of 4 get their sum again in order.
-void tile_softmax(const kernels::KernelTable& ktab, int n_rows, int n, TiledScratch& w) {
-  float* st = w.st.data();
-  const int* nc = w.n_cells.data();
-  float* mx = w.ms.data();  // the tile's max first, then ms
-  auto for_hidden_cells = [&](float value) {
-    for (int r = 0; r < n_rows; ++r)
-      for (int j = nc[r]; j < n; ++j) st[static_cast<size_t>(j) * n_rows + r] = value;
-  };
-  for_hidden_cells(-INFINITY);
-  std::fill(mx, mx + n_rows, -INFINITY);
-  for (int j = 0; j < n; ++j) {
-    const float* sj = st + static_cast<size_t>(j) * n_rows;
-    for (int r = 0; r < n_rows; ++r) mx[r] = std::max(mx[r], sj[r]);
-  }
-  float* M = w.M.data();
-  for (int r = 0; r < n_rows; ++r) {
-    if (nc[r] == 0) {  // the tile lies past this row's causal span: nothing changes
-      mx[r] = 1.0f;
-      continue;
-    }
-    const float M_new = std::max(M[r], mx[r]);
-    mx[r] = M_new == M[r] ? 1.0f : std::exp(M[r] - M_new);
-    M[r] = M_new;
-  }
-  for (int j = 0; j < n; ++j) {
-    float* sj = st + static_cast<size_t>(j) * n_rows;
-    for (int r = 0; r < n_rows; ++r) sj[r] -= M[r];
-  }
-  ktab.exp_f32(st, st, static_cast<int64_t>(n) * n_rows);
-  for_hidden_cells(0.0f);
-  double* d0 = w.d.data();
-  std::fill(d0, d0 + 4 * static_cast<size_t>(n_rows), 0.0);
-  for (int j = 0; j < n; ++j) {
-    const float* sj = st + static_cast<size_t>(j) * n_rows;
-    double* dc = d0 + static_cast<size_t>(j & 3) * n_rows;
-    for (int r = 0; r < n_rows; ++r) dc[r] += sj[r];
-  }
-  const double* d1 = d0 + n_rows;
-  const double* d2 = d1 + n_rows;
-  const double* d3 = d2 + n_rows;
-  double* S = w.S.data();
-  for (int r = 0; r < n_rows; ++r) {
-    if (nc[r] == 0) continue;
-    const double tile_sum =
-        nc[r] % 4 == 0 ? (d0[r] + d1[r]) + (d2[r] + d3[r]) : sum_in_double(st + r, nc[r], n_rows);
-    S[r] = S[r] * mx[r] + tile_sum;
-  }
-}
-
-// Tokens t0..t0+nt-1 of the batch (positions p0 + t), query heads h0..h0+group-1 (one KV
-// head: K/V rows kv_stride apart), q and out rows q_dim apart: [n_tok][n_head * hd].
-void attend_tiled(const kernels::KernelTable& ktab, const float* q, int q_dim, int p0, int t0,
-                  int nt, int h0, int group, const uint16_t* K, const uint16_t* V, int kv_stride,
-                  int hd, float scale, float* out, TiledScratch& w) {
-  const int rows = nt * group;
-  const int n_rows = (rows + kernels::kAttentionRowAlign - 1) / kernels::kAttentionRowAlign *
-                     kernels::kAttentionRowAlign;
-  w.resize(n_rows, hd);
-  auto q_row = [&](int r) {
-    return (t0 + r / group) * static_cast<size_t>(q_dim) + (h0 + r % group) * hd;
-  };
-  for (int r = 0; r < rows; ++r) {
-    const float* qr = q + q_row(r);
-    for (int i = 0; i < hd; ++i) w.qt[static_cast<size_t>(i) * n_rows + r] = qr[i];
-    w.n_kv[r] = p0 + t0 + r / group + 1;  // causal: positions 0..p0+t
-  }
-  const int n_max = p0 + t0 + nt;
-  for (int j0 = 0; j0 < n_max; j0 += kKvTile) {
-    const int n = std::min(kKvTile, n_max - j0);
-    const uint16_t* Kt = K + static_cast<size_t>(j0) * kv_stride;
-    const uint16_t* Vt = V + static_cast<size_t>(j0) * kv_stride;
-    ktab.attention.block_scores(w.qt.data(), n_rows, Kt, kv_stride, n, hd, scale, w.st.data());
-    for (int r = 0; r < n_rows; ++r) w.n_cells[r] = std::clamp(w.n_kv[r] - j0, 0, n);
-    if (ktab.attention.block_softmax)
-      ktab.attention.block_softmax(w.st.data(), n_rows, n, w.n_cells.data(), w.M.data(), w.S.data(),
-                                   w.ms.data());
-    else
-      tile_softmax(ktab, n_rows, n, w);
-    ktab.attention.block_accumulate(w.st.data(), n_rows, Vt, kv_stride, n, hd, w.ms.data(),
-                                    w.n_cells.data(), w.acc.data());
-  }
-  for (int r = 0; r < rows; ++r) {
-    const float* a = &w.acc[static_cast<size_t>(r) * hd];
-    float* o = out + q_row(r);
-    for (int i = 0; i < hd; ++i) o[i] = static_cast<float>(a[i] / w.S[r]);
-  }
-}
-
 }  // namespace
 
-void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* out_logits) {
-  const ModelConfig& c = model_->config();
-  const Model& m = *model_;
+namespace fwd {
+
+void forward_batch(const Model& m, ThreadPool* pool, const int32_t* tokens, int n_tok,
+                   const SeqSlice* seqs, int n_seqs, KvStore& kv, const int* logit_rows,
+                   int n_logit_rows, float* out_logits) {
+  const ModelConfig& c = m.config();
   const kernels::KernelTable& ktab = kernels::active_kernels();
   const kernels::ConvertFn to_f16 = ktab.convert[static_cast<int>(DType::F16)];
-  ThreadPool* pool = pool_.get();
   const int n_embd = c.n_embd, hd = c.head_dim;
   const int q_dim = c.n_head * hd, kv_dim = c.n_head_kv * hd;
-  const int p0 = n_past_;
   const size_t T = static_cast<size_t>(n_tok);
 
   std::vector<float> x(T * n_embd), h(T * n_embd), q(T * q_dim), k(T * kv_dim), v(T * kv_dim);
   std::vector<float> att(T * q_dim), g(T * c.n_ff), u(T * c.n_ff);
   std::vector<float> cs(T * (c.n_rot / 2)), sn(T * (c.n_rot / 2));
+  // Per batch token: its sequence and position.
+  std::vector<int> seq_of(T), pos_of(T);
+  for (int s = 0; s < n_seqs; ++s)
+    for (int i = 0; i < seqs[s].n_tok; ++i) {
+      seq_of[seqs[s].first + i] = s;
+      pos_of[seqs[s].first + i] = seqs[s].p0 + i;
+    }
 
   for (size_t t = 0; t < T; ++t) {
     dequantize_row(m.token_embd.type, m.token_embd.row(tokens[t]), x.data() + t * n_embd,
                    static_cast<size_t>(n_embd));
-    rope_angles(c, m.rope_freqs, p0 + static_cast<int>(t), cs.data() + t * (c.n_rot / 2),
+    rope_angles(c, m.rope_freqs, pos_of[t], cs.data() + t * (c.n_rot / 2),
                 sn.data() + t * (c.n_rot / 2));
   }
 
-  const float kq_scale = 1.0f / std::sqrt(static_cast<float>(hd));
   for (int il = 0; il < c.n_layer; ++il) {
     const LayerWeights& L = m.layers[il];
     for (size_t t = 0; t < T; ++t)
@@ -297,64 +139,28 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
             const float* st = &sn[t * (c.n_rot / 2)];
             rope(c, qt, c.n_head, ct, st);
             rope(c, kt, c.n_head_kv, ct, st);
-            uint16_t* kc = &k_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
-            uint16_t* vc = &v_cache_[il][static_cast<size_t>(p0 + t) * kv_dim];
-            to_f16(kt, kc, kv_dim);
-            to_f16(&v[t * kv_dim], vc, kv_dim);
+            to_f16(kt, kv.k_row(seq_of[t], il, pos_of[t]), kv_dim);
+            to_f16(&v[t * kv_dim], kv.v_row(seq_of[t], il, pos_of[t]), kv_dim);
           }
         },
         tok_grain);
 
-    const int group = c.n_head / c.n_head_kv;
-    const uint16_t* K = k_cache_[il].data();
-    const uint16_t* V = v_cache_[il].data();
-    if (n_tok >= kTiledMinRows) {
-      // One (block of kTokenBlock tokens, KV head) per task, the last tokens first: their
-      // causal spans are the longest, and taking them first keeps the two threads balanced
-      // (equal chunks: the tasks come in decreasing cost).
-      const int n_blocks = (n_tok + kTokenBlock - 1) / kTokenBlock;
-      parallel_for(
-          pool, static_cast<int64_t>(n_blocks) * c.n_head_kv,
-          [&](int64_t b, int64_t e) {
-            TiledScratch w;
-            for (int64_t task = b; task < e; ++task) {
-              const int t0 = (n_blocks - 1 - static_cast<int>(task / c.n_head_kv)) * kTokenBlock;
-              const int kvh = static_cast<int>(task % c.n_head_kv);
-              attend_tiled(ktab, q.data(), q_dim, p0, t0, std::min(kTokenBlock, n_tok - t0),
-                           kvh * group, group, K + kvh * hd, V + kvh * hd, kv_dim, hd, kq_scale,
-                           att.data(), w);
-            }
-          },
-          1, Schedule::kEqualChunks);
-    } else {
-      // One (token, head) pair per task, the last tokens first (as above). The one-row
-      // algorithm takes the consecutive heads of a chunk that share a token and a KV head in one
-      // call (independent chains interleaved); for one token (decode), one chunk per thread
-      // keeps those runs long.
-      const int64_t n_tasks = static_cast<int64_t>(T) * c.n_head;
-      const int64_t threads = pool ? pool->size() : 1;
-      const int64_t att_grain = n_tok == 1 ? (n_tasks + threads - 1) / threads : 1;
-      parallel_for(
-          pool, n_tasks,
-          [&](int64_t b, int64_t e) {
-            std::vector<float> o(static_cast<size_t>(group) * hd);
-            std::vector<uint16_t> acc(hd), qh(static_cast<size_t>(group) * hd);
-            for (int64_t task = b; task < e;) {
-              const int t = n_tok - 1 - static_cast<int>(task / c.n_head);
-              const int hh = static_cast<int>(task % c.n_head);
-              const int kvh = hh / group, n_kv = p0 + t + 1;  // causal: positions 0..p0+t
-              // Heads hh..hh+rows-1: this chunk's, of this token and KV head.
-              const int rows =
-                  static_cast<int>(std::min<int64_t>(e - task, (kvh + 1) * group - hh));
-              const float* qt = &q[static_cast<size_t>(t) * q_dim + hh * hd];
-              attend_f16acc(ktab, qt, rows, hd, K + kvh * hd, V + kvh * hd, kv_dim, n_kv, hd,
-                            kq_scale, o.data(), acc.data(), qh.data());
-              std::copy(o.begin(), o.begin() + static_cast<size_t>(rows) * hd,
-                        &att[static_cast<size_t>(t) * q_dim + hh * hd]);
-              task += rows;
-            }
-          },
-          att_grain, Schedule::kEqualChunks);
+    // Attention per sequence, in runs of tokens that share an algorithm.
+    for (int s = 0; s < n_seqs; ++s) {
+      const SeqSlice& sl = seqs[s];
+      if (sl.n_tok == 0) continue;
+      const uint16_t *K = nullptr, *V = nullptr;
+      kv.span(s, il, sl.p0 + sl.n_tok, &K, &V);
+      auto tiled_at = [&](int i) {
+        return sl.tiled ? sl.tiled[i] != 0 : sl.n_tok >= attention::kTiledMinRows;
+      };
+      for (int a = 0; a < sl.n_tok;) {
+        int b = a + 1;
+        while (b < sl.n_tok && tiled_at(b) == tiled_at(a)) ++b;
+        const size_t row = static_cast<size_t>(sl.first + a) * q_dim;
+        attention::attend_chunk(c, pool, &q[row], &att[row], sl.p0 + a, b - a, tiled_at(a), K, V);
+        a = b;
+      }
     }
 
     matmul(L.wo, att.data(), h.data(), n_tok, pool);
@@ -380,16 +186,49 @@ void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* ou
     matmul(L.ffn_down, g.data(), h.data(), n_tok, pool);
     for (size_t i = 0; i < T * n_embd; ++i) x[i] += h[i];
   }
-  n_past_ = p0 + n_tok;
 
-  if (!out_logits) return;
+  if (n_logit_rows == 0) return;
   // Only the rows whose logits are wanted go through the (large) output matrix.
-  const int first = want_all ? 0 : n_tok - 1;
-  const int n_out = n_tok - first;
-  for (int t = first; t < n_tok; ++t)
-    rms_norm(&x[static_cast<size_t>(t) * n_embd], f32(m.output_norm),
-             &h[static_cast<size_t>(t - first) * n_embd], n_embd, c.rms_eps);
-  matmul(m.output, h.data(), out_logits, n_out, pool);
+  for (int i = 0; i < n_logit_rows; ++i)
+    rms_norm(&x[static_cast<size_t>(logit_rows[i]) * n_embd], f32(m.output_norm),
+             &h[static_cast<size_t>(i) * n_embd], n_embd, c.rms_eps);
+  matmul(m.output, h.data(), out_logits, n_logit_rows, pool);
+}
+
+}  // namespace fwd
+
+namespace {
+
+// Context's cache: per layer [n_ctx][kv_dim], already contiguous.
+class ContextKv final : public fwd::KvStore {
+ public:
+  ContextKv(std::vector<std::vector<uint16_t>>& k, std::vector<std::vector<uint16_t>>& v,
+            size_t kv_dim)
+      : k_(k), v_(v), kv_dim_(kv_dim) {}
+  uint16_t* k_row(int, int layer, int pos) override { return &k_[layer][pos * kv_dim_]; }
+  uint16_t* v_row(int, int layer, int pos) override { return &v_[layer][pos * kv_dim_]; }
+  void span(int, int layer, int, const uint16_t** K, const uint16_t** V) override {
+    *K = k_[layer].data();
+    *V = v_[layer].data();
+  }
+
+ private:
+  std::vector<std::vector<uint16_t>>& k_;
+  std::vector<std::vector<uint16_t>>& v_;
+  size_t kv_dim_;
+};
+
+}  // namespace
+
+void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* out_logits) {
+  ContextKv kv(k_cache_, v_cache_, kv_row_halves_);
+  const fwd::SeqSlice seq{0, n_tok, n_past_, nullptr};
+  std::vector<int> rows;
+  if (out_logits)
+    for (int t = want_all ? 0 : n_tok - 1; t < n_tok; ++t) rows.push_back(t);
+  fwd::forward_batch(*model_, pool_.get(), tokens, n_tok, &seq, 1, kv, rows.data(),
+                     static_cast<int>(rows.size()), out_logits);
+  n_past_ += n_tok;
 }
 
 }  // namespace hearth

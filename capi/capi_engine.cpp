@@ -1,0 +1,277 @@
+// hearth_engine_* / hearth_request_*: the C ABI of src/engine/ (continuous batching).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <unordered_set>
+
+#include "capi_generate_options.hpp"
+#include "capi_internal.hpp"
+#include "engine/engine.hpp"
+#include "template/utf8.hpp"
+
+struct hearth_engine {
+  std::unique_ptr<hearth::engine::Engine> engine;
+  std::shared_ptr<const hearth::Tokenizer> tokenizer;
+};
+
+struct hearth_request {
+  hearth_engine* owner;  // dereferenced only while the request runs (the engine then lives)
+  std::shared_ptr<hearth::engine::Request> req;
+};
+
+using hearth::capi::guarded;
+using hearth::capi::invalid;
+using hearth::capi::require;
+
+namespace {
+
+// Live request handles, so that cancel can tell a stale or foreign pointer from a request
+// without dereferencing it.
+std::mutex g_live_mu;
+std::unordered_set<const hearth_request*> g_live;
+
+bool is_live(const hearth_request* r) {
+  std::lock_guard<std::mutex> lock(g_live_mu);
+  return g_live.count(r) != 0;
+}
+
+void require_live(const hearth_request* r) {
+  require(r, "request");
+  if (!is_live(r)) invalid("request is not a live hearth_request handle");
+}
+
+// The size-safe init of hearth.h: defaults, but only `size` bytes written.
+template <typename T>
+hearth_status init_sized(T* params, size_t size, const T& defaults, const char* name) {
+  return guarded([&] {
+    require(params, name);
+    if (size < sizeof(size_t))
+      invalid(fmt::format("{} size {} cannot hold struct_size", name, size));
+    std::memset(static_cast<void*>(params), 0, size);
+    std::memcpy(static_cast<void*>(params), &defaults, std::min(size, sizeof(T)));
+    params->struct_size = size;
+    return HEARTH_OK;
+  });
+}
+
+// The caller's fields over the defaults: only those inside its struct_size are read.
+template <typename T>
+T read_sized(const T* params, const T& defaults, const char* name) {
+  T p = defaults;
+  if (!params) return p;
+  if (params->struct_size < sizeof(size_t))
+    invalid(fmt::format("{}->struct_size is invalid (call the _params_init function)", name));
+  std::memcpy(static_cast<void*>(&p), params, std::min(params->struct_size, sizeof(T)));
+  return p;
+}
+
+hearth_engine_params engine_defaults() {
+  hearth_engine_params p{};
+  p.struct_size = sizeof p;
+  const hearth::engine::EngineParams d;
+  p.n_ctx = d.n_ctx;
+  p.n_threads = d.n_threads;
+  p.kv_blocks = d.kv_blocks;
+  p.max_running = d.max_running;
+  p.token_budget = d.token_budget;
+  return p;
+}
+
+hearth_request_params request_defaults() {
+  hearth_request_params p{};
+  p.struct_size = sizeof p;
+  p.max_tokens = 256;
+  return p;
+}
+
+// Writes `value` to a caller struct of out->struct_size bytes.
+template <typename T>
+void write_sized(T* out, T value, const char* name) {
+  require(out, name);
+  if (out->struct_size < sizeof(size_t))
+    invalid(fmt::format("{}->struct_size is invalid (set it to sizeof the struct)", name));
+  const size_t n = std::min(out->struct_size, sizeof(T));
+  value.struct_size = out->struct_size;
+  std::memcpy(static_cast<void*>(out), &value, n);
+}
+
+}  // namespace
+
+extern "C" {
+
+hearth_status hearth_engine_params_init(hearth_engine_params* params, size_t size) {
+  return init_sized(params, size, engine_defaults(), "params");
+}
+
+hearth_status hearth_request_params_init(hearth_request_params* params, size_t size) {
+  return init_sized(params, size, request_defaults(), "params");
+}
+
+hearth_status hearth_engine_create(const hearth_model* model, const hearth_engine_params* params,
+                                   hearth_engine** out_engine) {
+  return guarded([&] {
+    require(model, "model");
+    require(out_engine, "out_engine");
+    if (!model->weights) invalid("the model has no weights (loaded vocab_only?)");
+    const hearth_engine_params p = read_sized(params, engine_defaults(), "params");
+    hearth::engine::EngineParams ep;
+    ep.n_ctx = p.n_ctx;
+    ep.n_threads = p.n_threads;
+    ep.kv_blocks = p.kv_blocks;
+    ep.max_running = p.max_running;
+    ep.token_budget = p.token_budget;
+    auto e = std::make_unique<hearth_engine>();
+    e->engine = std::make_unique<hearth::engine::Engine>(model->weights, ep);
+    e->tokenizer = model->tokenizer;
+    *out_engine = e.release();
+    return HEARTH_OK;
+  });
+}
+
+hearth_status hearth_engine_submit(hearth_engine* engine, const hearth_request_params* params,
+                                   hearth_request** out_request) {
+  return guarded([&] {
+    require(engine, "engine");
+    require(params, "params");
+    require(out_request, "out_request");
+    const hearth_request_params p = read_sized(params, request_defaults(), "params");
+    hearth::engine::RequestOptions o;
+    const bool has_tokens = p.n_tokens > 0, has_text = p.prompt != nullptr;
+    if (has_tokens == has_text) invalid("give the prompt as tokens or as text (exactly one)");
+    if (has_tokens) {
+      require(p.tokens, "params->tokens");
+      o.prompt.assign(p.tokens, p.tokens + p.n_tokens);
+    } else {
+      const std::string text(p.prompt, p.prompt_len);
+      if (!hearth::tmpl::utf8_valid(text)) invalid("params->prompt is not valid UTF-8");
+      if (!engine->tokenizer) invalid("the model has no tokenizer: give the prompt as tokens");
+      o.prompt = engine->tokenizer->encode(text, true, false);
+    }
+    o.max_tokens = p.max_tokens;
+    if (p.sampler) o.sampler = hearth::capi::to_sampler_config(p.sampler);
+    if (p.n_stop_strings > 0) require(p.stop_strings, "params->stop_strings");
+    for (size_t i = 0; i < p.n_stop_strings; ++i) {
+      if (!p.stop_strings[i]) invalid(fmt::format("params->stop_strings[{}] is NULL", i));
+      o.stop_strings.emplace_back(p.stop_strings[i]);
+    }
+    if (p.tenant) o.tenant = p.tenant;
+    o.deadline_ms = p.deadline_ms;
+    if (p.on_piece) {
+      const hearth_piece_fn fn = p.on_piece;
+      void* const user = p.user_data;
+      o.on_piece = [fn, user](int token, const std::string& text) {
+        fn(text.c_str(), text.size(), token, user);
+      };
+    }
+    auto r = std::make_unique<hearth_request>();
+    r->owner = engine;
+    r->req = engine->engine->submit(std::move(o));
+    {
+      std::lock_guard<std::mutex> lock(g_live_mu);
+      g_live.insert(r.get());
+    }
+    *out_request = r.release();
+    return HEARTH_OK;
+  });
+}
+
+hearth_status hearth_request_next(hearth_request* request, char* buf, size_t capacity,
+                                  size_t* out_len, int32_t timeout_ms, int* out_finished) {
+  return guarded([&] {
+    require(request, "request");
+    require(out_len, "out_len");
+    require(out_finished, "out_finished");
+    hearth::engine::Request& r = *request->req;
+    std::unique_lock<std::mutex> lock(r.mu);
+    auto ready = [&] {
+      return !r.pieces.empty() || r.reason != hearth::engine::FinishReason::kNone;
+    };
+    if (timeout_ms < 0)
+      r.cv.wait(lock, ready);
+    else
+      r.cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), ready);
+    if (r.pieces.empty()) {
+      *out_len = 0;
+      *out_finished = r.reason != hearth::engine::FinishReason::kNone;
+      return HEARTH_OK;
+    }
+    const hearth_status st = hearth::capi::write_text(r.pieces.front(), buf, capacity, out_len);
+    if (st == HEARTH_OK) r.pieces.pop_front();  // too small: the piece stays queued
+    *out_finished = 0;
+    return st;
+  });
+}
+
+hearth_status hearth_request_wait(hearth_request* request, int32_t timeout_ms, int* out_finished) {
+  return guarded([&] {
+    require(request, "request");
+    require(out_finished, "out_finished");
+    *out_finished = request->req->wait(timeout_ms) ? 1 : 0;
+    return HEARTH_OK;
+  });
+}
+
+hearth_status hearth_request_cancel(hearth_request* request) {
+  return guarded([&] {
+    require_live(request);
+    if (request->req->done()) invalid("the request already finished");
+    if (!request->owner->engine->cancel(request->req)) invalid("the request already finished");
+    return HEARTH_OK;
+  });
+}
+
+hearth_status hearth_request_result(const hearth_request* request, hearth_request_outcome* out) {
+  return guarded([&] {
+    require(request, "request");
+    hearth_request_outcome v{};
+    const hearth::engine::Request& r = *request->req;
+    {
+      std::lock_guard<std::mutex> lock(r.mu);
+      v.finish_reason = static_cast<int32_t>(r.reason);
+      v.prompt_tokens = r.usage.prompt_tokens;
+      v.cached_prompt_tokens = r.usage.cached_prompt_tokens;
+      v.generated_tokens = static_cast<int32_t>(r.tokens.size());
+      v.queue_ms = r.timings.queue_ms;
+      v.first_token_ms = r.timings.first_token_ms;
+    }
+    write_sized(out, v, "out");
+    return HEARTH_OK;
+  });
+}
+
+void hearth_request_free(hearth_request* request) {
+  if (!request) return;
+  {
+    std::lock_guard<std::mutex> lock(g_live_mu);
+    g_live.erase(request);
+  }
+  // A request still running has a live engine (freeing the engine finishes every request).
+  if (!request->req->done()) request->owner->engine->cancel(request->req);
+  delete request;
+}
+
+hearth_status hearth_engine_stats(const hearth_engine* engine, hearth_engine_stats_info* out) {
+  return guarded([&] {
+    require(engine, "engine");
+    const hearth::engine::EngineStats s = engine->engine->stats();
+    hearth_engine_stats_info v{};
+    v.running = s.running;
+    v.waiting = s.waiting;
+    v.blocks_total = s.blocks_total;
+    v.blocks_used = s.blocks_used;
+    v.blocks_cached = s.blocks_cached;
+    v.tokens_processed = s.tokens_processed;
+    v.steps = s.steps;
+    v.preemptions = s.preemptions;
+    write_sized(out, v, "out");
+    return HEARTH_OK;
+  });
+}
+
+void hearth_engine_free(hearth_engine* engine) {
+  delete engine;
+}
+
+}  // extern "C"
