@@ -48,6 +48,9 @@ struct GemmKernel {
   // every batch size (no min_tokens); per (row, token) the same bits as run.
   void (*run_packed)(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
                      const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy) = nullptr;
+  // Optional: a faster pack_rows16 for this type (the same bytes; the loader uses it if set).
+  void (*pack_r16)(const uint8_t* rows, size_t row_bytes, int64_t n_in, int64_t g0, int64_t g1,
+                   uint8_t* packed) = nullptr;
 };
 
 // Attention over the F16 KV cache (src/context/forward.cpp), n = head dimension.

@@ -67,8 +67,13 @@ std::shared_ptr<const uint8_t> repack_weights(const GgufFile& file,
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
       const TensorView& w = *jobs[i].view;
-      kernels::pack_rows16(w.type, w.data, w.row_bytes, w.n_in, 0, w.n_out / kernels::kPackedRows,
-                           buffer + jobs[i].offset);
+      const int64_t groups = w.n_out / kernels::kPackedRows;
+      const kernels::GemmKernel* g = table.gemm[static_cast<int>(w.type)];
+      if (g->pack_r16)
+        g->pack_r16(w.data, w.row_bytes, w.n_in, 0, groups, buffer + jobs[i].offset);
+      else
+        kernels::pack_rows16(w.type, w.data, w.row_bytes, w.n_in, 0, groups,
+                             buffer + jobs[i].offset);
       file.release_pages(w.data, w.row_bytes * static_cast<size_t>(w.n_out));
     }
   };

@@ -38,6 +38,11 @@ bool attend_rows_f16acc(const uint16_t* qh, int n_rows, const uint16_t* K, const
 // on activations prepared by kGemmQ8_0 / kGemmQ4_0.prepare.
 void run_r16_q8_0(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
                   const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy);
+// The R16 repacking with in-register transposes (pack_r16_avx512.cpp; GemmKernel::pack_r16).
+void pack_r16_q8_0(const uint8_t* rows, size_t row_bytes, int64_t n_in, int64_t g0, int64_t g1,
+                   uint8_t* packed);
+void pack_r16_q4_0(const uint8_t* rows, size_t row_bytes, int64_t n_in, int64_t g0, int64_t g1,
+                   uint8_t* packed);
 void run_r16_q4_0(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
                   const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy);
 extern const GemmKernel kGemmQ8_0;

@@ -271,9 +271,11 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
 
 }  // namespace
 
-const GemmKernel kGemmQ8_0 = {prepared_bytes, prepare<WeightKind::kQ8_0>, run<WeightKind::kQ8_0>, 1,
-                              run_r16_q8_0};
-const GemmKernel kGemmQ4_0 = {prepared_bytes, prepare<WeightKind::kQ4_0>, run<WeightKind::kQ4_0>, 1,
-                              run_r16_q4_0};
+const GemmKernel kGemmQ8_0 = {prepared_bytes,         prepare<WeightKind::kQ8_0>,
+                              run<WeightKind::kQ8_0>, 1,
+                              run_r16_q8_0,           pack_r16_q8_0};
+const GemmKernel kGemmQ4_0 = {prepared_bytes,         prepare<WeightKind::kQ4_0>,
+                              run<WeightKind::kQ4_0>, 1,
+                              run_r16_q4_0,           pack_r16_q4_0};
 
 }  // namespace hearth::kernels::avx512
