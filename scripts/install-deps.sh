@@ -3,7 +3,7 @@
 # nothing when everything is already installed.
 set -euo pipefail
 packages=(
-  build-essential cmake pkg-config git python3 python3-jinja2   # jinja2: template conformance
+  build-essential cmake pkg-config git ccache python3 python3-jinja2   # jinja2: template conformance
   libeigen3-dev libopenblas-dev libdnnl-dev libfmt-dev libpcre2-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-dev   # libFuzzer target

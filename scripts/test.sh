@@ -7,11 +7,19 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 "$root/scripts/install-deps.sh"
 
+# ccache (Debian's) makes repeat runs cheap; paths relative to the checkout, so a fresh clone in
+# another folder hits the same cache.
+launcher=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
 run_suite() {  # name, build dir, extra cmake args...
   local name=$1 dir=$2
   shift 2
   echo "=== $name build"
-  cmake -S "$root" -B "$dir" -DHEARTH_WERROR=ON -DHEARTH_BUILD_BENCHMARKS=OFF "$@" >/dev/null
+  cmake -S "$root" -B "$dir" -DHEARTH_WERROR=ON -DHEARTH_BUILD_BENCHMARKS=OFF "${launcher[@]}" "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   echo "=== $name tests"
   (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 900)
