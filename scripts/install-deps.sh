@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config git ccache python3 python3-jinja2   # jinja2: template conformance
   libeigen3-dev libopenblas-dev libdnnl-dev libfmt-dev libpcre2-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libssl-dev   # hearth serve: HTTP (docs/server.md), SHA-256 + RNG for keys
   clang libclang-rt-dev   # libFuzzer target
   nodejs npm              # the llama.cpp peer used by benchmarks and cross-checks
 )

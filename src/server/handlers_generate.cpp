@@ -1,0 +1,297 @@
+// POST /v1/chat/completions and /v1/completions. Both answer through a chunked content
+// provider, streaming or not: the provider is where the HTTP thread waits for the engine, and
+// writing (tokens, or SSE comment / JSON whitespace pings when there are none for 100 ms) is how
+// a client that went away is noticed: the write after its FIN fails, and the engine requests are
+// cancelled. Pings also keep idle connections alive through proxies during long prompts.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "hearth/tokenizer.hpp"
+#include "server/api_error.hpp"
+#include "server/generation.hpp"
+#include "server/handlers.hpp"
+#include "server/prompt.hpp"
+
+namespace hearth::server {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kPollMs = 20;
+constexpr int kPingMs = 100;
+
+json bytes_of(const std::string& s) {
+  json a = json::array();
+  for (unsigned char c : s) a.push_back(static_cast<int>(c));
+  return a;
+}
+
+// What a provider needs between its calls.
+struct Stream {
+  std::unique_ptr<Generation> gen;
+  GenerationParams params;
+  std::string id, model;
+  int64_t created = 0;
+  std::vector<std::string> text;
+  std::vector<json> logprobs;  // chat: content entries; completions: the four arrays
+  std::vector<bool> role_sent;
+  std::vector<engine::Clock::time_point> last_piece;
+  engine::Clock::time_point last_write;
+  bool ended = false;
+};
+
+json usage_json(const engine::Usage& u) {
+  return {{"prompt_tokens", u.prompt_tokens},
+          {"completion_tokens", u.generated_tokens},
+          {"total_tokens", u.prompt_tokens + u.generated_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", u.cached_prompt_tokens}}}};
+}
+
+void add_logprob(Stream& s, const Piece& p, const engine::Engine& eng, json& into) {
+  const Tokenizer* tok = eng.model().tokenizer();
+  if (s.params.chat) {
+    json top = json::array();
+    for (const auto& [t, v] : p.lp.top) {
+      const std::string txt = tok ? tok->token_to_piece(t) : std::to_string(t);
+      top.push_back({{"token", txt}, {"logprob", v}, {"bytes", bytes_of(txt)}});
+    }
+    into["content"].push_back({{"token", p.lp.text},
+                               {"logprob", p.lp.logprob},
+                               {"bytes", bytes_of(p.lp.text)},
+                               {"top_logprobs", top}});
+  } else {
+    into["tokens"].push_back(p.lp.text);
+    into["token_logprobs"].push_back(p.lp.logprob);
+    json top = json::object();
+    for (const auto& [t, v] : p.lp.top) top[tok ? tok->token_to_piece(t) : std::to_string(t)] = v;
+    into["top_logprobs"].push_back(top);
+    into["text_offset"].push_back(0);
+  }
+}
+
+json empty_logprobs(bool chat) {
+  if (chat) return {{"content", json::array()}};
+  return {{"tokens", json::array()},
+          {"token_logprobs", json::array()},
+          {"top_logprobs", json::array()},
+          {"text_offset", json::array()}};
+}
+
+std::string client_reason(const std::string& r) {
+  return r == "length" ? "length" : "stop";  // cancelled/error never reach a reading client
+}
+
+json chunk(const Stream& s) {
+  return {{"id", s.id},
+          {"object", s.params.chat ? "chat.completion.chunk" : "text_completion"},
+          {"created", s.created},
+          {"model", s.model}};
+}
+
+std::string sse(const json& j) {
+  return "data: " + dump_json(j) + "\n\n";
+}
+
+// The SSE events for a batch of pieces.
+std::string stream_pieces(Stream& s, const std::vector<Piece>& pieces, const engine::Engine& eng) {
+  std::string out;
+  for (const Piece& p : pieces) {
+    json c = chunk(s);
+    json choice = {{"index", p.choice}, {"finish_reason", nullptr}};
+    json lp = nullptr;
+    if (p.has_logprob) {
+      lp = empty_logprobs(s.params.chat);
+      add_logprob(s, p, eng, lp);
+    }
+    choice["logprobs"] = lp;
+    if (s.params.chat) {
+      json delta = {{"content", p.text}};
+      if (!s.role_sent[p.choice]) delta["role"] = "assistant";
+      s.role_sent[p.choice] = true;
+      choice["delta"] = delta;
+    } else {
+      choice["text"] = p.text;
+    }
+    c["choices"] = json::array({choice});
+    if (s.params.include_usage) c["usage"] = nullptr;
+    out += sse(c);
+  }
+  return out;
+}
+
+std::string stream_end(Stream& s) {
+  std::string out;
+  for (int i = 0; i < s.gen->n(); ++i) {
+    json c = chunk(s);
+    json choice = {{"index", i},
+                   {"logprobs", nullptr},
+                   {"finish_reason", client_reason(s.gen->finish_reason(i))}};
+    if (s.params.chat) {
+      choice["delta"] =
+          s.role_sent[i] ? json::object() : json{{"role", "assistant"}, {"content", ""}};
+    } else {
+      choice["text"] = "";
+    }
+    c["choices"] = json::array({choice});
+    if (s.params.include_usage) c["usage"] = nullptr;
+    out += sse(c);
+  }
+  if (s.params.include_usage) {
+    json c = chunk(s);
+    c["choices"] = json::array();
+    c["usage"] = usage_json(s.gen->usage());
+    out += sse(c);
+  }
+  return out + "data: [DONE]\n\n";
+}
+
+std::string full_response(Stream& s) {
+  json choices = json::array();
+  for (int i = 0; i < s.gen->n(); ++i) {
+    json c = {{"index", i},
+              {"finish_reason", client_reason(s.gen->finish_reason(i))},
+              {"logprobs", s.params.logprobs ? s.logprobs[i] : json(nullptr)}};
+    if (s.params.chat)
+      c["message"] = {{"role", "assistant"}, {"content", s.text[i]}};
+    else
+      c["text"] = s.text[i];
+    choices.push_back(c);
+  }
+  json r = {
+      {"id", s.id},           {"object", s.params.chat ? "chat.completion" : "text_completion"},
+      {"created", s.created}, {"model", s.model},
+      {"choices", choices},   {"usage", usage_json(s.gen->usage())}};
+  return dump_json(r);
+}
+
+void record(const Stream& s, Call& call, const ServerState& st) {
+  const engine::Usage u = s.gen->usage();
+  call.prompt_tokens = u.prompt_tokens;
+  call.cached_tokens = u.cached_prompt_tokens;
+  call.completion_tokens = u.generated_tokens;
+  call.first_token_ms = s.gen->first_token_ms();
+  std::string reasons;
+  for (int i = 0; i < s.gen->n(); ++i) reasons += (i ? "," : "") + s.gen->finish_reason(i);
+  call.finish_reason = reasons;
+  if (st.config.audit_content) {
+    for (const auto& t : s.text) call.content_out += t;
+  }
+}
+
+void generate(ServerState& st, Pipeline& pl, const CallPtr& call, httplib::Response& res,
+              bool chat) {
+  GenerationParams p = chat ? parse_chat_request(call->body) : parse_completion_request(call->body);
+  check_model(st, p.model);
+  call->model = st.model_id;
+  const Model& model = *st.model;
+  std::vector<int32_t> prompt;
+  if (chat)
+    prompt = chat_prompt_tokens(model, st.chat_template, p.messages);
+  else if (p.prompt_is_tokens)
+    prompt = p.prompt_tokens;
+  else
+    prompt = completion_prompt_tokens(model, p.prompt);
+  if (st.config.audit_content) {
+    if (chat)
+      for (const auto& m : p.messages) call->content_in += m.role + ": " + m.content + "\n";
+    else
+      call->content_in = p.prompt;
+  }
+  auto s = std::make_shared<Stream>();
+  // Prefix-cache isolation: a key's prompts share KV blocks only with the same key.
+  const std::string tenant = call->key ? call->key->id : std::string();
+  s->gen = std::make_unique<Generation>(*st.engine, std::move(prompt), p, tenant,
+                                        st.config.stream_buffer_bytes);
+  s->params = std::move(p);
+  s->id = (chat ? "chatcmpl-" : "cmpl-") + call->id.substr(4);
+  s->model = st.model_id;
+  s->created = static_cast<int64_t>(std::time(nullptr));
+  const int n = s->gen->n();
+  s->text.resize(n);
+  s->logprobs.assign(n, empty_logprobs(chat));
+  s->role_sent.assign(n, false);
+  s->last_piece.assign(n, engine::Clock::now());
+  s->last_write = engine::Clock::now();
+  call->deferred = true;
+
+  const bool streaming = s->params.stream;
+  Metrics* metrics = &st.metrics;
+  const engine::Engine* eng = st.engine.get();
+  auto provider = [s, call, streaming, metrics, eng](size_t, httplib::DataSink& sink) -> bool {
+    if (s->ended) return false;
+    std::vector<Piece> pieces;
+    const bool more = s->gen->poll(pieces, kPollMs);
+    const auto now = engine::Clock::now();
+    for (const Piece& pc : pieces) {
+      if (!pc.text.empty() || pc.has_logprob) {
+        metrics->observe_inter_token(
+            std::chrono::duration<double>(pc.at - s->last_piece[pc.choice]).count());
+        s->last_piece[pc.choice] = pc.at;
+      }
+      if (!streaming) {
+        s->text[pc.choice] += pc.text;
+        if (pc.has_logprob) add_logprob(*s, pc, *eng, s->logprobs[pc.choice]);
+      } else {
+        s->text[pc.choice] += pc.text;  // kept for the audit log
+      }
+    }
+    auto write = [&](const std::string& data) {
+      if (data.empty()) return true;
+      s->last_write = now;
+      if (sink.write(data.data(), data.size())) return true;
+      call->disconnected = true;
+      s->gen->cancel();
+      s->ended = true;
+      return false;
+    };
+    if (s->gen->overflowed()) {
+      // The client reads slower than the model writes: give up rather than buffer without end.
+      call->disconnected = true;
+      s->gen->cancel();
+      s->ended = true;
+      return false;
+    }
+    if (streaming && !pieces.empty() && !write(stream_pieces(*s, pieces, *eng))) return false;
+    if (!more) {
+      s->ended = true;
+      if (!write(streaming ? stream_end(*s) : full_response(*s))) return false;
+      sink.done();
+      return true;
+    }
+    if (std::chrono::duration<double, std::milli>(now - s->last_write).count() >= kPingMs)
+      return write(streaming ? ": ping\n\n" : " ");
+    return true;
+  };
+  ServerState* state = &st;
+  Pipeline* pipeline = &pl;
+  auto releaser = [s, call, state, pipeline](bool) {
+    s->gen->cancel();
+    record(*s, *call, *state);
+    if (call->first_token_ms > 0) state->metrics.observe_ttft(call->first_token_ms / 1000.0);
+    state->metrics.add_tokens(call->prompt_tokens, call->cached_tokens, call->completion_tokens);
+    call->status = 200;
+    pipeline->finish(call);
+  };
+  res.set_header("Cache-Control", "no-cache");
+  if (streaming) res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer SSE
+  res.set_chunked_content_provider(streaming ? "text/event-stream" : "application/json", provider,
+                                   releaser);
+}
+
+}  // namespace
+
+void add_generate_routes(Pipeline& pl, httplib::Server& http, ServerState& st) {
+  pl.add(http, {"POST", "/v1/chat/completions", true, Role::kUser, true, true,
+                [&st, &pl](const CallPtr& call, const httplib::Request&, httplib::Response& res) {
+                  generate(st, pl, call, res, true);
+                }});
+  pl.add(http, {"POST", "/v1/completions", true, Role::kUser, true, true,
+                [&st, &pl](const CallPtr& call, const httplib::Request&, httplib::Response& res) {
+                  generate(st, pl, call, res, false);
+                }});
+}
+
+}  // namespace hearth::server

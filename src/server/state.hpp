@@ -1,0 +1,36 @@
+// What the server's parts share: settings, the model and engine (once loaded), keys, limiter,
+// metrics, the audit log, and the lifecycle flags.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "engine/engine.hpp"
+#include "hearth/model.hpp"
+#include "server/audit_log.hpp"
+#include "server/keys.hpp"
+#include "server/metrics.hpp"
+#include "server/rate_limiter.hpp"
+#include "server/server_config.hpp"
+
+namespace hearth::server {
+
+struct ServerState {
+  ServerConfig config;
+  std::string model_id;
+  std::string chat_template;  // the model's (empty: ChatML)
+  std::shared_ptr<const Model> model;
+  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<KeyStore> keys;  // null without --keys
+  std::unique_ptr<AuditLog> audit;
+  RateLimiter limiter;
+  Metrics metrics;
+  std::atomic<bool> ready{false};     // model and engine loaded
+  std::atomic<bool> draining{false};  // SIGTERM: no new generations
+  std::atomic<int> generations{0};    // generation requests being served
+  std::atomic<uint64_t> next_id{1};
+  int64_t created_unix = 0;
+};
+
+}  // namespace hearth::server
