@@ -98,6 +98,7 @@ void BM_Gemm(benchmark::State& state, hearth::Isa isa, DType type) {
 void register_all() {
   const std::pair<hearth::Isa, const char*> isas[] = {{hearth::Isa::kScalar, "scalar"},
                                                       {hearth::Isa::kAvx2, "avx2"},
+                                                      {hearth::Isa::kAvxVnni, "avxvnni"},
                                                       {hearth::Isa::kAvx512, "avx512"}};
   const DType types[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0,
                          DType::Q4_0, DType::Q4_K, DType::Q6_K};

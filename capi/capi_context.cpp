@@ -24,15 +24,41 @@ hearth::Context& context_of(hearth_context* c) {
 
 }  // namespace
 
+namespace hearth::capi {
+hearth_context_params context_params_defaults() {
+  hearth_context_params p{};
+  p.struct_size = sizeof p;
+  p.n_ctx = 2048;
+  p.n_threads = 0;
+  p.n_batch = 512;
+  return p;
+}
+hearth_sampler_params sampler_params_defaults() {
+  hearth_sampler_params p{};
+  p.struct_size = sizeof p;
+  p.temperature = 0.8f;
+  p.top_k = 40;
+  p.top_p = 0.95f;
+  p.min_p = 0.05f;
+  p.typical_p = 1.0f;
+  p.repeat_penalty = 1.0f;
+  p.penalty_last_n = 64;
+  p.seed = 0xFFFFFFFFFFFFFFFFull;
+  return p;
+}
+hearth_generate_params generate_params_defaults() {
+  hearth_generate_params p{};
+  p.struct_size = sizeof p;
+  p.max_tokens = 256;
+  return p;
+}
+}  // namespace hearth::capi
+
 extern "C" {
 
-HEARTH_API void hearth_context_params_init(hearth_context_params* params) {
-  if (!params) return;
-  *params = hearth_context_params{};
-  params->struct_size = sizeof(hearth_context_params);
-  params->n_ctx = 2048;
-  params->n_threads = 0;
-  params->n_batch = 512;
+
+HEARTH_API hearth_status hearth_context_params_init(hearth_context_params* params, size_t size) {
+  return init_sized(params, size, context_params_defaults());
 }
 
 HEARTH_API hearth_status hearth_context_new(const hearth_model* model,
@@ -41,7 +67,7 @@ HEARTH_API hearth_status hearth_context_new(const hearth_model* model,
   return guarded([&] {
     require(model, "model");
     require(out_ctx, "out_ctx");
-    const auto p = copy_params(params, &hearth_context_params_init, "params");
+    const auto p = read_sized(params, context_params_defaults(), "params");
     if (!model->weights)
       invalid("the model has no weights (loaded with vocab_only, or a vocabulary-only file)");
     hearth::ContextParams cp;
@@ -87,8 +113,7 @@ HEARTH_API hearth_status hearth_decode(hearth_context* ctx, const hearth_token* 
   return guarded([&] {
     hearth::Context& c = context_of(ctx);
     require(tokens, "tokens");
-    c.clear_cancel();
-    c.decode(tokens, n_tokens);
+    c.decode(tokens, n_tokens);  // a cancellable call (Context::CallScope)
     return HEARTH_OK;
   });
 }
@@ -105,25 +130,13 @@ HEARTH_API hearth_status hearth_logits(hearth_context* ctx, const float** out, i
   });
 }
 
-HEARTH_API void hearth_sampler_params_init(hearth_sampler_params* params) {
-  if (!params) return;
-  *params = hearth_sampler_params{};
-  params->struct_size = sizeof(hearth_sampler_params);
-  params->temperature = 0.8f;
-  params->top_k = 40;
-  params->top_p = 0.95f;
-  params->min_p = 0.05f;
-  params->typical_p = 1.0f;
-  params->repeat_penalty = 1.0f;
-  params->penalty_last_n = 64;
-  params->seed = 0xFFFFFFFFFFFFFFFFull;
+HEARTH_API hearth_status hearth_sampler_params_init(hearth_sampler_params* params, size_t size) {
+  return init_sized(params, size, sampler_params_defaults());
 }
 
-HEARTH_API void hearth_generate_params_init(hearth_generate_params* params) {
-  if (!params) return;
-  *params = hearth_generate_params{};
-  params->struct_size = sizeof(hearth_generate_params);
-  params->max_tokens = 256;
+HEARTH_API hearth_status hearth_generate_params_init(hearth_generate_params* params,
+                                                     size_t size) {
+  return init_sized(params, size, generate_params_defaults());
 }
 
 HEARTH_API hearth_status hearth_generate(hearth_context* ctx, const hearth_token* prompt,
@@ -132,7 +145,7 @@ HEARTH_API hearth_status hearth_generate(hearth_context* ctx, const hearth_token
   return guarded([&] {
     hearth::Context& c = context_of(ctx);
     if (n_prompt > 0) require(prompt, "prompt");
-    if (result) require_params(result, "result");
+    if (result) require_out_struct(result, "result");
     const hearth::GenerateOptions opt = to_generate_options(params);
     const hearth::GenerateResult r = hearth::generate(c, prompt, n_prompt, opt);
     return report_generation(r, result);
@@ -141,7 +154,7 @@ HEARTH_API hearth_status hearth_generate(hearth_context* ctx, const hearth_token
 
 HEARTH_API hearth_status hearth_context_cancel(hearth_context* ctx) {
   return guarded([&] {
-    context_of(ctx).cancel();
+    if (!context_of(ctx).cancel()) return nothing_running("hearth_context_cancel");
     return HEARTH_OK;
   });
 }

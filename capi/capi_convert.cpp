@@ -6,22 +6,25 @@
 
 using namespace hearth::capi;
 
+hearth_convert_params hearth::capi::convert_params_defaults() {
+  hearth_convert_params p{};
+  p.struct_size = sizeof p;
+  p.type = "f16";
+  return p;
+}
+
 extern "C" {
 
-HEARTH_API void hearth_convert_params_init(hearth_convert_params* params) {
-  if (!params) return;
-  *params = hearth_convert_params{};
-  params->struct_size = sizeof(hearth_convert_params);
-  params->type = "f16";
+
+HEARTH_API hearth_status hearth_convert_params_init(hearth_convert_params* params, size_t size) {
+  return init_sized(params, size, convert_params_defaults());
 }
 
 HEARTH_API hearth_status hearth_convert(const hearth_convert_params* params) {
   return guarded([&] {
-    require_params(params, "params");
+    require(params, "params");
     // Fields beyond the caller's struct_size (an older caller) keep their defaults.
-    hearth_convert_params p;
-    hearth_convert_params_init(&p);
-    std::memcpy(&p, params, params->struct_size);
+    const hearth_convert_params p = read_sized(params, convert_params_defaults(), "params");
     require(p.input, "params->input");
     require(p.output, "params->output");
     hearth::ConvertOptions o;

@@ -1,8 +1,11 @@
 // Version, errors and system information.
 #include <cstring>
+#include <mutex>
+#include <new>
 #include <string>
 
 #include "capi_internal.hpp"
+#include "core/log.hpp"
 #include "hearth/cpu.hpp"
 
 namespace hearth::capi {
@@ -52,6 +55,7 @@ HEARTH_API const char* hearth_status_string(hearth_status status) {
     case HEARTH_ERR_INTERNAL: return "internal error";
     case HEARTH_ERR_TEMPLATE: return "chat template error";
     case HEARTH_ERR_BUFFER_TOO_SMALL: return "buffer too small";
+    case HEARTH_ERR_NOTHING_RUNNING: return "nothing was running";
   }
   return "unknown status";
 }
@@ -69,7 +73,7 @@ HEARTH_API const char* hearth_system_info(void) {
 
 HEARTH_API hearth_status hearth_cpu_info_get(hearth_cpu_info* out) {
   return guarded([&] {
-    require_params(out, "out");
+    require_out_struct(out, "out");
     const auto& f = hearth::cpu_features();
     hearth_cpu_info info{};
     info.struct_size = out->struct_size;
@@ -84,10 +88,52 @@ HEARTH_API hearth_status hearth_cpu_info_get(hearth_cpu_info* out) {
     info.avx_vnni = f.avx_vnni;
     info.amx_int8 = f.amx_int8;
     info.logical_cores = f.logical_cores;
-    info.isa_level = static_cast<int>(hearth::active_isa());
-    std::memcpy(out, &info, out->struct_size);
+    // The ABI's numbers, fixed when the C ABI was published (avxvnni came later: 3), not the
+    // C++ enum's order.
+    switch (hearth::active_isa()) {
+      case hearth::Isa::kScalar:
+        info.isa_level = 0;
+        break;
+      case hearth::Isa::kAvx2:
+        info.isa_level = 1;
+        break;
+      case hearth::Isa::kAvx512:
+        info.isa_level = 2;
+        break;
+      case hearth::Isa::kAvxVnni:
+        info.isa_level = 3;
+        break;
+    }
+    write_sized(out, info, "out");
     return HEARTH_OK;
   });
 }
 
 }  // extern "C"
+
+namespace {
+
+struct CLogTarget {
+  hearth_log_fn fn;
+  void* user_data;
+};
+CLogTarget* g_log_target = nullptr;  // replaced only by hearth_log_set, under g_log_set_mu
+std::mutex g_log_set_mu;
+
+void c_log_trampoline(int level, const char* message, void* target) {
+  const auto* t = static_cast<const CLogTarget*>(target);
+  t->fn(static_cast<hearth_log_level>(level), message, t->user_data);
+}
+
+}  // namespace
+
+extern "C" HEARTH_API void hearth_log_set(hearth_log_fn callback, void* user_data) {
+  std::lock_guard<std::mutex> lock(g_log_set_mu);
+  CLogTarget* old = g_log_target;
+  g_log_target = callback ? new (std::nothrow) CLogTarget{callback, user_data} : nullptr;
+  if (g_log_target)
+    hearth::set_log_callback(&c_log_trampoline, g_log_target);
+  else
+    hearth::set_log_callback(nullptr, nullptr);
+  delete old;  // set_log_callback returned: no delivery reads it any more
+}

@@ -8,6 +8,7 @@
 
 #include "capi_generate_options.hpp"
 #include "capi_internal.hpp"
+#include "engine/chat_prompt.hpp"
 #include "engine/engine.hpp"
 #include "template/utf8.hpp"
 
@@ -22,8 +23,11 @@ struct hearth_request {
 };
 
 using hearth::capi::guarded;
+using hearth::capi::init_sized;
 using hearth::capi::invalid;
+using hearth::capi::read_sized;
 using hearth::capi::require;
+using hearth::capi::write_sized;
 
 namespace {
 
@@ -40,31 +44,6 @@ bool is_live(const hearth_request* r) {
 void require_live(const hearth_request* r) {
   require(r, "request");
   if (!is_live(r)) invalid("request is not a live hearth_request handle");
-}
-
-// The size-safe init of hearth.h: defaults, but only `size` bytes written.
-template <typename T>
-hearth_status init_sized(T* params, size_t size, const T& defaults, const char* name) {
-  return guarded([&] {
-    require(params, name);
-    if (size < sizeof(size_t))
-      invalid(fmt::format("{} size {} cannot hold struct_size", name, size));
-    std::memset(static_cast<void*>(params), 0, size);
-    std::memcpy(static_cast<void*>(params), &defaults, std::min(size, sizeof(T)));
-    params->struct_size = size;
-    return HEARTH_OK;
-  });
-}
-
-// The caller's fields over the defaults: only those inside its struct_size are read.
-template <typename T>
-T read_sized(const T* params, const T& defaults, const char* name) {
-  T p = defaults;
-  if (!params) return p;
-  if (params->struct_size < sizeof(size_t))
-    invalid(fmt::format("{}->struct_size is invalid (call the _params_init function)", name));
-  std::memcpy(static_cast<void*>(&p), params, std::min(params->struct_size, sizeof(T)));
-  return p;
 }
 
 hearth_engine_params engine_defaults() {
@@ -86,27 +65,16 @@ hearth_request_params request_defaults() {
   return p;
 }
 
-// Writes `value` to a caller struct of out->struct_size bytes.
-template <typename T>
-void write_sized(T* out, T value, const char* name) {
-  require(out, name);
-  if (out->struct_size < sizeof(size_t))
-    invalid(fmt::format("{}->struct_size is invalid (set it to sizeof the struct)", name));
-  const size_t n = std::min(out->struct_size, sizeof(T));
-  value.struct_size = out->struct_size;
-  std::memcpy(static_cast<void*>(out), &value, n);
-}
-
 }  // namespace
 
 extern "C" {
 
 hearth_status hearth_engine_params_init(hearth_engine_params* params, size_t size) {
-  return init_sized(params, size, engine_defaults(), "params");
+  return init_sized(params, size, engine_defaults());
 }
 
 hearth_status hearth_request_params_init(hearth_request_params* params, size_t size) {
-  return init_sized(params, size, request_defaults(), "params");
+  return init_sized(params, size, request_defaults());
 }
 
 hearth_status hearth_engine_create(const hearth_model* model, const hearth_engine_params* params,
@@ -138,9 +106,20 @@ hearth_status hearth_engine_submit(hearth_engine* engine, const hearth_request_p
     require(out_request, "out_request");
     const hearth_request_params p = read_sized(params, request_defaults(), "params");
     hearth::engine::RequestOptions o;
-    const bool has_tokens = p.n_tokens > 0, has_text = p.prompt != nullptr;
-    if (has_tokens == has_text) invalid("give the prompt as tokens or as text (exactly one)");
-    if (has_tokens) {
+    const bool has_tokens = p.n_tokens > 0, has_text = p.prompt != nullptr,
+               has_messages = p.n_messages > 0;
+    if (int(has_tokens) + int(has_text) + int(has_messages) != 1)
+      invalid("give the prompt as tokens, as text or as messages (exactly one)");
+    if (has_messages) {
+      require(p.messages, "params->messages");
+      std::vector<hearth::tmpl::ChatMessage> messages;
+      for (size_t i = 0; i < p.n_messages; ++i) {
+        const hearth_chat_message& m = p.messages[i];
+        if (!m.role || !m.content) invalid(fmt::format("params->messages[{}] has a NULL field", i));
+        messages.push_back({m.role, m.content});
+      }
+      o.prompt = hearth::engine::chat_prompt_tokens(engine->engine->model(), messages);
+    } else if (has_tokens) {
       require(p.tokens, "params->tokens");
       o.prompt.assign(p.tokens, p.tokens + p.n_tokens);
     } else {

@@ -10,7 +10,7 @@ namespace hearth::capi {
 namespace {}  // namespace
 
 SamplerConfig to_sampler_config(const hearth_sampler_params* params) {
-  const auto s = copy_params(params, &hearth_sampler_params_init, "params->sampler");
+  const auto s = read_sized(params, sampler_params_defaults(), "params->sampler");
   SamplerConfig c;
   c.temperature = s.temperature;
   c.top_k = s.top_k;
@@ -31,7 +31,7 @@ SamplerConfig to_sampler_config(const hearth_sampler_params* params) {
 }
 
 GenerateOptions to_generate_options(const hearth_generate_params* params) {
-  const auto p = copy_params(params, &hearth_generate_params_init, "params");
+  const auto p = read_sized(params, generate_params_defaults(), "params");
   GenerateOptions opt;
   if (p.max_tokens < 0) invalid(fmt::format("max_tokens {} is negative", p.max_tokens));
   opt.max_tokens = p.max_tokens;
@@ -59,14 +59,13 @@ GenerateOptions to_generate_options(const hearth_generate_params* params) {
 hearth_status report_generation(const GenerateResult& r, hearth_generation_result* result) {
   if (result) {
     hearth_generation_result out{};
-    out.struct_size = result->struct_size;
     out.n_prompt_tokens = r.n_prompt;
     out.n_generated = static_cast<int32_t>(r.tokens.size());
     out.stop_reason = static_cast<int32_t>(r.stop_reason);
     out.time_to_first_token_ms = r.time_to_first_token_ms;
     out.prompt_tokens_per_s = r.prompt_tokens_per_s;
     out.gen_tokens_per_s = r.gen_tokens_per_s;
-    std::memcpy(result, &out, result->struct_size);
+    write_sized(result, out, "result");
   }
   if (r.stop_reason == StopReason::kCancelled) {
     set_last_error("generation cancelled");

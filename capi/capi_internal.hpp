@@ -66,26 +66,69 @@ void require(const T* p, const char* name) {
   if (!p) invalid(std::string(name) + " is NULL");
 }
 
-// Checks a caller's params struct: non-NULL and struct_size no larger than ours.
+// The size-safe struct convention of hearth.h. A struct begins with `size_t struct_size`, the
+// size of the caller's struct (its header's sizeof): the library reads and writes only the
+// fields inside it, so a caller built against an older (smaller) or newer (larger) header works.
+
+// hearth_<x>_params_init: `defaults`, but only `size` bytes written (bytes past our struct: 0).
 template <typename T>
-void require_params(const T* p, const char* name) {
-  require(p, name);
-  if (p->struct_size == 0 || p->struct_size > sizeof(T))
-    invalid(std::string(name) + "->struct_size is invalid (call the _params_init function)");
+hearth_status init_sized(T* params, size_t size, const T& defaults) noexcept {
+  return guarded([&] {
+    require(params, "params");
+    if (size < sizeof(size_t))
+      invalid("params size " + std::to_string(size) + " cannot hold struct_size");
+    std::memset(static_cast<void*>(params), 0, size);
+    std::memcpy(static_cast<void*>(params), &defaults, size < sizeof(T) ? size : sizeof(T));
+    params->struct_size = size;
+    return HEARTH_OK;
+  });
 }
 
-// The caller's params struct over the defaults of `init`: an older (smaller) struct keeps the
-// defaults of the fields it does not have. params NULL: the defaults.
+// The caller's fields over `defaults`: only those inside its struct_size are read; an older
+// caller's missing fields keep their defaults, a newer caller's extra fields are ignored.
+// params NULL: the defaults.
 template <typename T>
-T copy_params(const T* params, void (*init)(T*), const char* name) {
-  T p;
-  init(&p);
-  if (params) {
-    require_params(params, name);
-    std::memcpy(&p, params, params->struct_size);
-    p.struct_size = sizeof(T);
-  }
+T read_sized(const T* params, const T& defaults, const char* name) {
+  T p = defaults;
+  if (!params) return p;
+  if (params->struct_size < sizeof(size_t))
+    invalid(std::string(name) + "->struct_size is invalid (call the _params_init function)");
+  std::memcpy(static_cast<void*>(&p), params,
+              params->struct_size < sizeof(T) ? params->struct_size : sizeof(T));
+  p.struct_size = sizeof(T);
   return p;
 }
+
+// Checks a caller's output struct before any work: non-NULL and a usable struct_size.
+template <typename T>
+void require_out_struct(const T* out, const char* name) {
+  require(out, name);
+  if (out->struct_size < sizeof(size_t))
+    invalid(std::string(name) + "->struct_size is invalid (set it to sizeof the struct)");
+}
+
+// Writes `value` to a caller's output struct of out->struct_size bytes (no more, no fewer than
+// we have: bytes past our struct are left alone).
+template <typename T>
+void write_sized(T* out, T value, const char* name) {
+  require_out_struct(out, name);
+  const size_t n = out->struct_size < sizeof(T) ? out->struct_size : sizeof(T);
+  value.struct_size = out->struct_size;
+  std::memcpy(static_cast<void*>(out), &value, n);
+}
+
+// A _cancel that found no call running: HEARTH_ERR_NOTHING_RUNNING with a message.
+inline hearth_status nothing_running(const char* fn) {
+  set_last_error(std::string(fn) + ": nothing was running (the cancel is not kept)");
+  return HEARTH_ERR_NOTHING_RUNNING;
+}
+
+// Defaults of each params struct (the values hearth_<x>_params_init writes).
+hearth_model_params model_params_defaults();
+hearth_context_params context_params_defaults();
+hearth_sampler_params sampler_params_defaults();
+hearth_generate_params generate_params_defaults();
+hearth_session_params session_params_defaults();
+hearth_convert_params convert_params_defaults();
 
 }  // namespace hearth::capi

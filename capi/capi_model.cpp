@@ -49,12 +49,17 @@ void fill_summary(hearth_model& m) {
 
 using namespace hearth::capi;
 
+hearth_model_params hearth::capi::model_params_defaults() {
+  hearth_model_params p{};
+  p.struct_size = sizeof p;
+  return p;
+}
+
 extern "C" {
 
-HEARTH_API void hearth_model_params_init(hearth_model_params* params) {
-  if (!params) return;
-  *params = hearth_model_params{};
-  params->struct_size = sizeof(hearth_model_params);
+
+HEARTH_API hearth_status hearth_model_params_init(hearth_model_params* params, size_t size) {
+  return init_sized(params, size, model_params_defaults());
 }
 
 HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_params* params,
@@ -62,12 +67,7 @@ HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_
   return guarded([&] {
     require(path, "path");
     require(out_model, "out_model");
-    hearth_model_params p;
-    hearth_model_params_init(&p);
-    if (params) {
-      require_params(params, "params");
-      std::memcpy(&p, params, params->struct_size);
-    }
+    const hearth_model_params p = read_sized(params, model_params_defaults(), "params");
     // The progress callback sees the three load steps (map + parse, weights, tokenizer) and
     // may cancel between them.
     const auto step = [&](uint64_t done) {

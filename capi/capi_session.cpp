@@ -15,6 +15,12 @@ struct hearth_session {
 
 using namespace hearth::capi;
 
+// For capi_crypto.cpp (encrypted save/load), which cannot see struct hearth_session.
+namespace hearth::capi {
+hearth::Session* session_impl(const hearth_session* s);
+hearth::Session* session_impl(const hearth_session* s) { return s ? s->session.get() : nullptr; }
+}  // namespace hearth::capi
+
 namespace {
 
 hearth::Session& session_of(hearth_session* s) {
@@ -24,15 +30,20 @@ hearth::Session& session_of(hearth_session* s) {
 
 }  // namespace
 
+hearth_session_params hearth::capi::session_params_defaults() {
+  hearth_session_params p{};
+  p.struct_size = sizeof p;
+  p.context = nullptr;  // the defaults of hearth_context_params_init
+  p.chat_template = nullptr;
+  p.prompt_cache_bytes = 0;
+  return p;
+}
+
 extern "C" {
 
-HEARTH_API void hearth_session_params_init(hearth_session_params* params) {
-  if (!params) return;
-  *params = hearth_session_params{};
-  params->struct_size = sizeof(hearth_session_params);
-  hearth_context_params_init(&params->context);
-  params->chat_template = nullptr;
-  params->prompt_cache_bytes = 0;
+
+HEARTH_API hearth_status hearth_session_params_init(hearth_session_params* params, size_t size) {
+  return init_sized(params, size, session_params_defaults());
 }
 
 HEARTH_API hearth_status hearth_session_new(const hearth_model* model,
@@ -41,14 +52,14 @@ HEARTH_API hearth_status hearth_session_new(const hearth_model* model,
   return guarded([&] {
     require(model, "model");
     require(out, "out");
-    const auto p = copy_params(params, &hearth_session_params_init, "params");
-    require_params(&p.context, "params->context");
+    const auto p = read_sized(params, session_params_defaults(), "params");
+    const auto c = read_sized(p.context, context_params_defaults(), "params->context");
     if (!model->weights)
       invalid("the model has no weights (loaded with vocab_only, or a vocabulary-only file)");
     hearth::SessionParams sp;
-    sp.context.n_ctx = p.context.n_ctx;
-    sp.context.n_threads = p.context.n_threads;
-    sp.context.n_batch = p.context.n_batch;
+    sp.context.n_ctx = c.n_ctx;
+    sp.context.n_threads = c.n_threads;
+    sp.context.n_batch = c.n_batch;
     if (p.chat_template) sp.chat_template = p.chat_template;
     sp.prompt_cache_bytes = p.prompt_cache_bytes;
     auto s = std::make_unique<hearth_session>();
@@ -78,7 +89,7 @@ HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
                                                  hearth_generation_result* result) {
   return guarded([&] {
     hearth::Session& s = session_of(session);
-    if (result) require_params(result, "result");
+    if (result) require_out_struct(result, "result");
     const hearth::SessionReply reply = s.generate(to_generate_options(params));
     const hearth::GenerateResult& r = reply.result;
     return report_generation(r, result);
@@ -87,7 +98,7 @@ HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
 
 HEARTH_API hearth_status hearth_session_cancel(hearth_session* session) {
   return guarded([&] {
-    session_of(session).cancel();
+    if (!session_of(session).cancel()) return nothing_running("hearth_session_cancel");
     return HEARTH_OK;
   });
 }

@@ -6,8 +6,18 @@
  *    for the calling thread, valid until that thread's next hearth call.
  *  - No C++ exception and no abort crosses this boundary; NULL handles and pointers are
  *    reported as HEARTH_ERR_INVALID_ARGUMENT.
- *  - Parameter structs begin with `struct_size`; fill them with hearth_<x>_params_init() and
- *    then change fields. A library newer than the caller accepts older (smaller) structs.
+ *  - Structs passed across the boundary begin with `size_t struct_size`, the size of the
+ *    caller's struct (its header's sizeof). The library reads and writes only the bytes inside
+ *    it: a caller built against an older header (a smaller struct) gets defaults for the fields
+ *    it lacks, and a caller built against a newer header (a larger one) has its extra fields
+ *    ignored. Parameter structs are filled with HEARTH_<X>_PARAMS_INIT(&p), which calls
+ *    hearth_<x>_params_init(&p, sizeof p): it writes only those bytes (defaults, struct_size),
+ *    then the caller changes fields. For output structs the caller sets struct_size itself.
+ *    Structs never contain another params struct by value, only pointers to one, so each
+ *    grows on its own.
+ *  - Enumerations returned in int32_t fields (for a fixed layout) hold the named values of the
+ *    enum their comment names; a newer library may add values, which callers should treat as
+ *    "other".
  *  - Objects are opaque handles; each creator has a matching _free that accepts NULL.
  *  - Strings are UTF-8. Text results are written to caller buffers (buf, capacity, *out_len):
  *    *out_len receives the full length without the terminating NUL; if capacity is too small,
@@ -15,6 +25,14 @@
  *  - Threads: a hearth_model is immutable after loading and may be shared by any number of
  *    threads and contexts. A hearth_context or hearth_session must be used by one thread at a
  *    time, except the _cancel functions, which any thread may call at any time.
+ *  - Cancellation (hearth_context_cancel, hearth_session_cancel) is never lost: a cancel that
+ *    arrives while a call on that object runs makes that call return HEARTH_ERR_CANCELLED; a
+ *    cancel that arrives when no call runs is not kept for a later call, and the cancel
+ *    function returns HEARTH_ERR_NOTHING_RUNNING instead ("nothing was running"). A cancel
+ *    that races with a call's start therefore either cancels that call or reports that nothing
+ *    was running.
+ *  - The library never writes to stdout or stderr; diagnostics go to the callback set with
+ *    hearth_log_set (none by default).
  */
 #ifndef HEARTH_H
 #define HEARTH_H
@@ -53,7 +71,8 @@ typedef enum hearth_status {
   HEARTH_ERR_CANCELLED = 7,    /* stopped by a callback or hearth_*_cancel() */
   HEARTH_ERR_INTERNAL = 8,     /* a bug in hearth: please report it */
   HEARTH_ERR_TEMPLATE = 9,     /* a chat template failed to parse or raised an error */
-  HEARTH_ERR_BUFFER_TOO_SMALL = 10
+  HEARTH_ERR_BUFFER_TOO_SMALL = 10,
+  HEARTH_ERR_NOTHING_RUNNING = 11 /* a _cancel found no call running on the object */
 } hearth_status;
 
 /* "0.1.0". Static storage; thread-safe. */
@@ -62,6 +81,20 @@ HEARTH_API const char* hearth_version(void);
 HEARTH_API const char* hearth_last_error(void);
 /* A short English name of a status code. Static storage; thread-safe. */
 HEARTH_API const char* hearth_status_string(hearth_status status);
+typedef enum hearth_log_level {
+  HEARTH_LOG_DEBUG = 0,
+  HEARTH_LOG_INFO = 1,
+  HEARTH_LOG_WARN = 2,
+  HEARTH_LOG_ERROR = 3
+} hearth_log_level;
+/* Receives one message (UTF-8, no trailing newline, valid during the call). It may run on any
+ * thread, including the library's worker and engine threads, concurrently with itself; it must
+ * not call back into hearth. */
+typedef void (*hearth_log_fn)(hearth_log_level level, const char* message, void* user_data);
+/* Sets the process-wide log callback (NULL: silent, the default). Thread-safe: a message being
+ * delivered may still reach the previous callback while this call runs, never afterwards. */
+HEARTH_API void hearth_log_set(hearth_log_fn callback, void* user_data);
+
 /* One line describing the CPU features hearth detected and the kernels it uses.
  * Static storage; thread-safe. */
 HEARTH_API const char* hearth_system_info(void);
@@ -70,8 +103,14 @@ typedef struct hearth_cpu_info {
   size_t struct_size;
   int avx2, fma, f16c, avx512f, avx512bw, avx512vl, avx512_vnni, avx512_bf16, avx_vnni, amx_int8;
   int logical_cores;
-  int isa_level; /* kernels in use: 0 scalar, 1 avx2, 2 avx512 (after HEARTH_FORCE_ISA) */
+  int isa_level; /* hearth_isa_level: the kernels in use (after HEARTH_FORCE_ISA) */
 } hearth_cpu_info;
+typedef enum hearth_isa_level {
+  HEARTH_ISA_SCALAR = 0,
+  HEARTH_ISA_AVX2 = 1,
+  HEARTH_ISA_AVX512 = 2,
+  HEARTH_ISA_AVXVNNI = 3
+} hearth_isa_level;
 /* Fills *out (set out->struct_size first, or use sizeof). Thread-safe. */
 HEARTH_API hearth_status hearth_cpu_info_get(hearth_cpu_info* out);
 
@@ -89,7 +128,8 @@ typedef struct hearth_model_params {
   int vocab_only; /* non-zero: load metadata and tokenizer only, no weights needed */
 } hearth_model_params;
 
-HEARTH_API void hearth_model_params_init(hearth_model_params* params);
+HEARTH_API hearth_status hearth_model_params_init(hearth_model_params* params, size_t size);
+#define HEARTH_MODEL_PARAMS_INIT(p) hearth_model_params_init((p), sizeof *(p))
 /* Maps and validates a GGUF file. params may be NULL for defaults. *out_model owns the mapping;
  * free it with hearth_model_free() after every context/session using it is freed. The progress
  * callback (called on the loading thread) may cancel: HEARTH_ERR_CANCELLED. */
@@ -150,7 +190,8 @@ typedef struct hearth_context_params {
   int32_t n_batch;   /* tokens evaluated per forward pass during prefill; default 512 */
 } hearth_context_params;
 
-HEARTH_API void hearth_context_params_init(hearth_context_params* params);
+HEARTH_API hearth_status hearth_context_params_init(hearth_context_params* params, size_t size);
+#define HEARTH_CONTEXT_PARAMS_INIT(p) hearth_context_params_init((p), sizeof *(p))
 /* The context keeps a reference to the model; free the context before the model. */
 HEARTH_API hearth_status hearth_context_new(const hearth_model* model,
                                             const hearth_context_params* params,
@@ -207,7 +248,8 @@ typedef struct hearth_sampler_params {
   size_t n_logit_bias;
 } hearth_sampler_params;
 
-HEARTH_API void hearth_sampler_params_init(hearth_sampler_params* params);
+HEARTH_API hearth_status hearth_sampler_params_init(hearth_sampler_params* params, size_t size);
+#define HEARTH_SAMPLER_PARAMS_INIT(p) hearth_sampler_params_init((p), sizeof *(p))
 
 /* One streamed step. `text` holds complete UTF-8 only (may be empty while a multi-byte
  * character or a possible stop string is pending). Valid during the callback only. Text held
@@ -238,20 +280,30 @@ typedef struct hearth_generation_result {
   size_t struct_size;
   int32_t n_prompt_tokens;    /* tokens evaluated for the prompt (after prefix reuse) */
   int32_t n_generated;
-  int32_t stop_reason;        /* 0 end-of-generation token, 1 max tokens, 2 stop string, 3 cancel */
+  int32_t stop_reason;        /* hearth_stop_reason */
   double time_to_first_token_ms;
   double prompt_tokens_per_s;
   double gen_tokens_per_s;
 } hearth_generation_result;
 
-HEARTH_API void hearth_generate_params_init(hearth_generate_params* params);
+typedef enum hearth_stop_reason {
+  HEARTH_STOP_EOG = 0,        /* an end-of-generation token */
+  HEARTH_STOP_MAX_TOKENS = 1, /* max_tokens, or the context is full */
+  HEARTH_STOP_STRING = 2,     /* a stop string */
+  HEARTH_STOP_CANCELLED = 3   /* the callback or hearth_*_cancel */
+} hearth_stop_reason;
+
+HEARTH_API hearth_status hearth_generate_params_init(hearth_generate_params* params, size_t size);
+#define HEARTH_GENERATE_PARAMS_INIT(p) hearth_generate_params_init((p), sizeof *(p))
 /* Decodes `prompt` (appended to what the context holds) and generates. result may be NULL; it
  * is also filled when the call returns HEARTH_ERR_CANCELLED (stop_reason 3). on_token runs on
  * the calling thread; it must not call hearth functions on this context. */
 HEARTH_API hearth_status hearth_generate(hearth_context* ctx, const hearth_token* prompt,
                                          size_t n_prompt, const hearth_generate_params* params,
                                          hearth_generation_result* result);
-/* Asks a running hearth_generate/hearth_session_generate on ctx to stop. Any thread. */
+/* Asks the hearth_decode / hearth_generate / hearth_session_generate running on ctx to stop
+ * (it returns HEARTH_ERR_CANCELLED). Any thread. HEARTH_ERR_NOTHING_RUNNING when no such call
+ * was running (the cancel is then dropped, not kept for the next call). */
 HEARTH_API hearth_status hearth_context_cancel(hearth_context* ctx);
 
 /* ---------------------------------------------------------------- chat templates and sessions */
@@ -276,12 +328,13 @@ typedef struct hearth_session hearth_session;
 
 typedef struct hearth_session_params {
   size_t struct_size;
-  hearth_context_params context;
+  const hearth_context_params* context; /* NULL: the defaults of hearth_context_params_init */
   const char* chat_template;    /* NULL: the model's */
   size_t prompt_cache_bytes;    /* LRU cache of other conversations' KV state; 0 = off */
 } hearth_session_params;
 
-HEARTH_API void hearth_session_params_init(hearth_session_params* params);
+HEARTH_API hearth_status hearth_session_params_init(hearth_session_params* params, size_t size);
+#define HEARTH_SESSION_PARAMS_INIT(p) hearth_session_params_init((p), sizeof *(p))
 HEARTH_API hearth_status hearth_session_new(const hearth_model* model,
                                             const hearth_session_params* params,
                                             hearth_session** out);
@@ -299,6 +352,7 @@ HEARTH_API hearth_status hearth_session_add_message(hearth_session* session, con
 HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
                                                  const hearth_generate_params* params,
                                                  hearth_generation_result* result);
+/* As hearth_context_cancel, for hearth_session_generate. */
 HEARTH_API hearth_status hearth_session_cancel(hearth_session* session);
 /* Empties the conversation. The KV cache is kept (a next conversation reuses the prefix it
  * shares) and, with prompt_cache_bytes, the old conversation's KV state joins the cache. */
@@ -323,10 +377,8 @@ HEARTH_API hearth_status hearth_session_load(hearth_session* session, const char
  * requests of the same tenant and kept cached (least recently used evicted first) after use.
  * A request's tokens and logits are bit-identical to what a hearth_context would give it alone.
  *
- * Params structs here use a size-safe init: call hearth_<x>_params_init(&p, sizeof p). It writes
- * only `size` bytes (defaults, struct_size = size); the library reads only the fields inside
- * the caller's struct_size and takes defaults for the rest, so callers built against an older
- * or newer header keep working.
+ * Params structs follow the size-safe convention at the top of this file
+ * (HEARTH_ENGINE_PARAMS_INIT, HEARTH_REQUEST_PARAMS_INIT).
  *
  * Threads: every function below may be called from any thread, concurrently, except the _free
  * functions (no other call on that handle may run or follow). Callbacks run on the engine's
@@ -374,6 +426,10 @@ typedef struct hearth_request_params {
   double deadline_ms;   /* from submit; 0 (default): none; >= 0 */
   hearth_piece_fn on_piece; /* NULL: pull the text with hearth_request_next */
   void* user_data;
+  /* ... or as a conversation, rendered with the model's chat template (ChatML when it has
+   * none) plus the assistant prompt, tokenized as hearth_session_generate does. */
+  const hearth_chat_message* messages;
+  size_t n_messages;
 } hearth_request_params;
 
 typedef struct hearth_request_outcome {
@@ -396,13 +452,15 @@ typedef struct hearth_engine_stats_info {
 /* Both: HEARTH_ERR_INVALID_ARGUMENT when params is NULL or size < sizeof(size_t). */
 HEARTH_API hearth_status hearth_engine_params_init(hearth_engine_params* params, size_t size);
 HEARTH_API hearth_status hearth_request_params_init(hearth_request_params* params, size_t size);
+#define HEARTH_ENGINE_PARAMS_INIT(p) hearth_engine_params_init((p), sizeof *(p))
+#define HEARTH_REQUEST_PARAMS_INIT(p) hearth_request_params_init((p), sizeof *(p))
 /* Starts the engine thread and allocates the pool. params NULL: defaults. The engine keeps the
  * model's weights alive; free the engine before the model. */
 HEARTH_API hearth_status hearth_engine_create(const hearth_model* model,
                                               const hearth_engine_params* params,
                                               hearth_engine** out_engine);
 /* Queues a request; *out_request is owned by the caller (hearth_request_free). Errors, nothing
- * queued: HEARTH_ERR_INVALID_ARGUMENT (no prompt or both kinds, invalid UTF-8, a token outside
+ * queued: HEARTH_ERR_INVALID_ARGUMENT (no prompt or more than one kind, an unknown role, invalid UTF-8, a token outside
  * the vocabulary, max_tokens <= 0, deadline_ms < 0, bad sampler values), HEARTH_ERR_CONTEXT_FULL
  * (the prompt exceeds n_ctx, or the pool could not hold it even alone). */
 HEARTH_API hearth_status hearth_engine_submit(hearth_engine* engine,
@@ -448,11 +506,43 @@ typedef struct hearth_convert_params {
   void* progress_user_data;
 } hearth_convert_params;
 
-HEARTH_API void hearth_convert_params_init(hearth_convert_params* params);
+HEARTH_API hearth_status hearth_convert_params_init(hearth_convert_params* params, size_t size);
+#define HEARTH_CONVERT_PARAMS_INIT(p) hearth_convert_params_init((p), sizeof *(p))
 HEARTH_API hearth_status hearth_convert(const hearth_convert_params* params);
 /* Re-quantizes a GGUF file ("q8_0", "q4_0", "q4_k_m", "q6_k", ...). */
 HEARTH_API hearth_status hearth_quantize(const char* input, const char* output, const char* type,
                                          hearth_progress_fn progress, void* user_data);
+
+/* ---------------------------------------------------------------- encryption at rest */
+/* Encrypted session files (docs/security.md): AES-256-GCM in authenticated chunks, the header
+ * (format version, key derivation and its parameters, salt, nonce) authenticated too. A
+ * hearth_key is a raw 256-bit key or a passphrase (stretched per file with scrypt, N=2^16 r=8
+ * p=1, its parameters stored in the file). The library keeps its own copy of the secret, wiped
+ * by hearth_key_free, so the caller may wipe its buffer as soon as the call returns; the
+ * secret never appears in hearth_last_error(). A hearth_key is immutable: any thread may use
+ * it. */
+typedef struct hearth_key hearth_key;
+/* key_len must be 32 (else HEARTH_ERR_INVALID_ARGUMENT). */
+HEARTH_API hearth_status hearth_key_from_bytes(const uint8_t* key, size_t key_len,
+                                               hearth_key** out);
+/* A key file of exactly 32 bytes (hearth_key_generate_file, `hearth keygen`). HEARTH_ERR_IO
+ * when unreadable; HEARTH_ERR_INVALID_ARGUMENT for another size or a file other users may
+ * access (mode & 077). */
+HEARTH_API hearth_status hearth_key_from_file(const char* path, hearth_key** out);
+/* passphrase[0, len) (not NUL-terminated; len > 0). */
+HEARTH_API hearth_status hearth_key_from_passphrase(const char* passphrase, size_t len,
+                                                    hearth_key** out);
+HEARTH_API void hearth_key_free(hearth_key* key);
+/* Writes 32 random bytes to a new file of mode 0600; HEARTH_ERR_IO if it exists. */
+HEARTH_API hearth_status hearth_key_generate_file(const char* path);
+/* As hearth_session_save / hearth_session_load, sealed with `key`. Loading validates and
+ * authenticates the whole file before changing anything: a modified, truncated or clear file
+ * is HEARTH_ERR_INVALID_MODEL, a wrong key HEARTH_ERR_INVALID_ARGUMENT, and the session is
+ * unchanged. hearth_session_load of an encrypted file is HEARTH_ERR_INVALID_ARGUMENT. */
+HEARTH_API hearth_status hearth_session_save_encrypted(const hearth_session* session,
+                                                       const char* path, const hearth_key* key);
+HEARTH_API hearth_status hearth_session_load_encrypted(hearth_session* session, const char* path,
+                                                       const hearth_key* key);
 
 #ifdef __cplusplus
 } /* extern "C" */

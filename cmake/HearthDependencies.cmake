@@ -5,6 +5,8 @@ find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# OpenSSL 3 libcrypto: AES-256-GCM, scrypt, HKDF for encrypted session files (src/crypto/).
+find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
 # OpenBLAS: Debian's openblas-pthread variant, found through pkg-config.
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 # oneDNN: found by library and header, not through Debian's dnnl-config.cmake, which demands the

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: a warnings-as-errors release build with ctest (C++, C, Python, install
 # consumers), then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, then the
-# GGUF/tokenizer fuzzers for a bounded time. Build folders: build-test/, build-asan/, build-fuzz/.
+# GGUF/tokenizer fuzzers for a bounded time, and a ThreadSanitizer run of the threaded suites.
+# Build folders: build-test/, build-asan/, build-tsan/, build-fuzz/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -28,6 +29,15 @@ run_suite() {  # name, build dir, extra cmake args...
 run_suite release "$root/build-test" -DCMAKE_BUILD_TYPE=Release
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   run_suite sanitizers "$root/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_SANITIZE=ON
+
+# ThreadSanitizer over the threaded suites only (engine, C ABI threads and cancellation, thread
+# pool): target hearth_tsan_tests in build-tsan/ (tests/CMakeLists.txt).
+echo "=== tsan build"
+cmake -S "$root" -B "$root/build-tsan" -DHEARTH_WERROR=ON -DHEARTH_BUILD_BENCHMARKS=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_TSAN=ON >/dev/null
+cmake --build "$root/build-tsan" -j "$jobs" --target hearth_tsan_tests
+echo "=== tsan tests"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$root/build-tsan/tests/hearth_tsan_tests"
 
 if [ -x "$root/scripts/fuzz.sh" ]; then
   "$root/scripts/fuzz.sh" "${HEARTH_FUZZ_SECONDS:-60}"

@@ -1,11 +1,11 @@
-# The per-ISA kernel objects (src/kernels/avx2, src/kernels/avx512) must define no weak (COMDAT)
+# The per-ISA kernel objects (src/kernels/avx2, src/kernels/avxvnni, src/kernels/avx512) must define no weak (COMDAT)
 # symbols: an inline function or template instantiated there is compiled with AVX flags, and the
 # linker may pick that copy for portable callers, which would then fault on older CPUs.
 # Arguments: -DOBJECTS=<object files separated by |> -DNM=<nm>.
 string(REPLACE "|" ";" OBJECTS "${OBJECTS}")
 set(checked 0)
 foreach(obj IN LISTS OBJECTS)
-  if(NOT obj MATCHES "/kernels/(avx2|avx512)/")
+  if(NOT obj MATCHES "/kernels/(avx2|avxvnni|avx512)/")
     continue()
   endif()
   execute_process(COMMAND ${NM} -C ${obj} OUTPUT_VARIABLE syms RESULT_VARIABLE rc)

@@ -55,7 +55,7 @@ TEST(CapiModel, LoadsEverySharedFileWithItsMetadata) {
       const auto n_tensors = at<uint64_t>(head, 8);
       const auto n_meta = at<uint64_t>(head, 16);
       hearth_model_params params;
-      hearth_model_params_init(&params);
+      HEARTH_MODEL_PARAMS_INIT(&params);
       params.vocab_only = n_tensors == 0;  // the tokenizer test files carry no weights
       hearth_model* model = nullptr;
       ASSERT_EQ(hearth_model_load(path.c_str(), &params, &model), HEARTH_OK) << hearth_last_error();

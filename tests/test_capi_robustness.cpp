@@ -163,7 +163,7 @@ TEST(CapiRobustness, DamagedFilesNeverCrash) {
       int32_t n_vocab = 0;
       EXPECT_EQ(hearth_model_vocab_size(model, &n_vocab), HEARTH_OK);
       hearth_context_params cp;
-      hearth_context_params_init(&cp);
+      HEARTH_CONTEXT_PARAMS_INIT(&cp);
       cp.n_ctx = 16;
       cp.n_threads = 1;
       hearth_context* ctx = nullptr;

@@ -51,7 +51,7 @@ namespace {
 // Decodes `tokens` one call per chunk on a fresh context and returns the final logits.
 std::vector<float> run(const hearth_model* model, const std::vector<hearth_token>& tokens) {
   hearth_context_params cp;
-  hearth_context_params_init(&cp);
+  HEARTH_CONTEXT_PARAMS_INIT(&cp);
   cp.n_ctx = 64;
   cp.n_threads = 2;
   hearth_context* ctx = nullptr;
@@ -113,7 +113,7 @@ TEST(CapiThreads, CancelFromAnotherThread) {
     std::atomic<bool> cancelled{false};
   } state;
   hearth_generate_params gp;
-  hearth_generate_params_init(&gp);
+  HEARTH_GENERATE_PARAMS_INIT(&gp);
   gp.max_tokens = 1000;
   gp.user_data = &state;
   // Slow the generator down until the cancel has been sent, so the stop cannot be a race win.

@@ -110,10 +110,9 @@ TEST_P(ConvertHfReference, TinyStoriesQ8_0MatchesLlamaCppFile) {
   expect_reference_greedy(o.output, data_path("models/reference/TinyStories-656K-Q8_0.text.json"));
 }
 
-// 4-bit output in one pass equals converting to F32 and re-quantizing with `hearth quantize`
-// (whose files are byte-identical to llama-quantize's): same tensor types (the Q4_K_M mix) and
-// bytes.
-TEST(ConvertHf, FourBitTargetsEqualConvertThenQuantize) {
+// Quantized output in one pass equals converting to F32 and re-quantizing with `hearth quantize`
+// (whose files are byte-identical to llama-quantize's): same tensor types (the mixes) and bytes.
+TEST(ConvertHf, QuantizedTargetsEqualConvertThenQuantize) {
   const std::string in = data_path("models/real/TinyStories-656K-hf");
   HEARTH_REQUIRE_DATA(in);
   test::TempDir dir;
@@ -122,19 +121,18 @@ TEST(ConvertHf, FourBitTargetsEqualConvertThenQuantize) {
   f32.output = dir / "f32.gguf";
   f32.type = ConvertType::kF32;
   convert_model(f32);
-  for (const auto& [name, ctype, qtype] :
-       {std::tuple{"q4_0", ConvertType::kQ4_0, QuantizeType::kQ4_0},
-        std::tuple{"q4_k_m", ConvertType::kQ4_K_M, QuantizeType::kQ4_K_M}}) {
+  for (const char* name : {"q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k_s", "q3_k_m", "q3_k_l",
+                           "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k"}) {
     SCOPED_TRACE(name);
     ConvertOptions direct;
     direct.input = in;
     direct.output = dir / (std::string(name) + "-direct.gguf");
-    direct.type = ctype;
+    direct.type = convert_type_from_name(name);
     convert_model(direct);
     QuantizeOptions q;
     q.input = f32.output;
     q.output = dir / (std::string(name) + "-requantized.gguf");
-    q.type = qtype;
+    q.type = quantize_type_from_name(name);
     q.n_threads = 1;
     quantize_model(q);
     auto got = GgufFile::open(direct.output);

@@ -29,7 +29,7 @@ TEST(ConvertCapi, ReportsProgressAndWritesALoadableModel) {
   const std::string out = tmp / "m.gguf";
   Progress progress;
   hearth_convert_params p;
-  hearth_convert_params_init(&p);
+  HEARTH_CONVERT_PARAMS_INIT(&p);
   EXPECT_STREQ(p.type, "f16");
   p.input = in.c_str();
   p.output = out.c_str();
@@ -63,7 +63,7 @@ TEST(ConvertCapi, CancellingLeavesNoFile) {
     Progress progress;
     progress.cancel_after = after;
     hearth_convert_params p;
-    hearth_convert_params_init(&p);
+    HEARTH_CONVERT_PARAMS_INIT(&p);
     p.input = in.c_str();
     p.llama2c_tokenizer = tok.c_str();
     p.output = out.c_str();
@@ -80,7 +80,7 @@ TEST(ConvertCapi, CancellingLeavesNoFile) {
 TEST(ConvertCapi, RejectsBadArguments) {
   EXPECT_EQ(hearth_convert(nullptr), HEARTH_ERR_INVALID_ARGUMENT);
   hearth_convert_params p;
-  hearth_convert_params_init(&p);
+  HEARTH_CONVERT_PARAMS_INIT(&p);
   EXPECT_EQ(hearth_convert(&p), HEARTH_ERR_INVALID_ARGUMENT);  // no input/output
   p.input = "/nonexistent";
   p.output = "/tmp/x.gguf";

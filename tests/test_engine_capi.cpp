@@ -142,7 +142,7 @@ TEST(EngineCapi, StressEndsWithEveryRequestFinishedAndNoBlockHeld) {
   std::vector<hearth_request*> reqs(kRequests, nullptr);
   std::atomic<int> pieces{0};
   hearth_sampler_params sp;
-  hearth_sampler_params_init(&sp);
+  HEARTH_SAMPLER_PARAMS_INIT(&sp);
   for (int i = 0; i < kRequests; ++i) {
     std::vector<hearth_token> toks(1 + rng() % 120);
     for (auto& t : toks) t = 1 + static_cast<hearth_token>(rng() % (n_vocab - 1));

@@ -21,7 +21,7 @@ class ForwardCApi : public ::testing::Test {
 
   hearth_context* make(int32_t n_ctx, int32_t threads = 1) {
     hearth_context_params p;
-    hearth_context_params_init(&p);
+    HEARTH_CONTEXT_PARAMS_INIT(&p);
     p.n_ctx = n_ctx;
     p.n_threads = threads;
     hearth_context* ctx = nullptr;
@@ -53,7 +53,7 @@ TEST_F(ForwardCApi, DecodeLogitsAndGenerate) {
   // Generate on an emptied context: the same continuation as llama.cpp, streamed.
   ASSERT_EQ(hearth_context_truncate(ctx, 0), HEARTH_OK);
   hearth_generate_params gp;
-  hearth_generate_params_init(&gp);
+  HEARTH_GENERATE_PARAMS_INIT(&gp);
   gp.max_tokens = 8;
   struct Seen {
     std::vector<hearth_token> tokens;
@@ -83,13 +83,13 @@ TEST_F(ForwardCApi, DecodeLogitsAndGenerate) {
   EXPECT_EQ(hearth_generate(ctx, prompt_.data(), prompt_.size(), &gp, &r), HEARTH_ERR_CANCELLED);
   EXPECT_EQ(r.stop_reason, 3);
   EXPECT_EQ(hearth_context_set_threads(ctx, 2), HEARTH_OK);
-  EXPECT_EQ(hearth_context_cancel(ctx), HEARTH_OK);
+  EXPECT_EQ(hearth_context_cancel(ctx), HEARTH_ERR_NOTHING_RUNNING);  // idle: reported
   hearth_context_free(ctx);
 }
 
 TEST_F(ForwardCApi, BadInputGivesClearErrors) {
   hearth_context_params p;
-  hearth_context_params_init(&p);
+  HEARTH_CONTEXT_PARAMS_INIT(&p);
   hearth_context* ctx = nullptr;
   p.n_ctx = 0;
   EXPECT_EQ(hearth_context_new(model_, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
@@ -138,8 +138,8 @@ TEST_F(ForwardCApi, BadInputGivesClearErrors) {
   EXPECT_EQ(hearth_context_truncate(nullptr, 0), HEARTH_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(hearth_context_set_threads(nullptr, 1), HEARTH_ERR_INVALID_ARGUMENT);
   hearth_generate_params gp;
-  hearth_generate_params_init(&gp);
-  gp.struct_size = 1 << 20;
+  HEARTH_GENERATE_PARAMS_INIT(&gp);
+  gp.struct_size = 1;  // too small to hold struct_size itself
   EXPECT_EQ(hearth_generate(ctx, prompt_.data(), 1, &gp, nullptr), HEARTH_ERR_INVALID_ARGUMENT);
   hearth_context_free(ctx);
   hearth_context_free(nullptr);
@@ -147,7 +147,7 @@ TEST_F(ForwardCApi, BadInputGivesClearErrors) {
 
 TEST_F(ForwardCApi, VocabOnlyModelHasNoContext) {
   hearth_model_params mp;
-  hearth_model_params_init(&mp);
+  HEARTH_MODEL_PARAMS_INIT(&mp);
   mp.vocab_only = 1;
   hearth_model* vocab = nullptr;
   const std::string path = hearth::test::data_path("models/real/stories260K.gguf");

@@ -56,6 +56,13 @@ std::vector<uint8_t> random_rows(DType type, int64_t n_in, int64_t n_out, std::m
       case DType::Q6_K:
         put16(blk + offsetof(BlockQ6_K, d), fp32_to_fp16(scale(rng) * 0.1f));
         break;
+      case DType::Q2_K:
+        put16(blk + offsetof(BlockQ2_K, d), fp32_to_fp16(scale(rng)));
+        put16(blk + offsetof(BlockQ2_K, dmin), fp32_to_fp16(scale(rng)));
+        break;
+      case DType::Q3_K:
+        put16(blk + offsetof(BlockQ3_K, d), fp32_to_fp16(scale(rng) * 0.1f));
+        break;
       default:
         break;
     }
@@ -170,7 +177,8 @@ TEST(ForwardMatmulSharedInput, EqualsSeparateProducts) {
 INSTANTIATE_TEST_SUITE_P(AllTypes, ForwardMatmul,
                          ::testing::Values(DType::F32, DType::F16, DType::BF16, DType::Q8_0,
                                            DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
-                                           DType::Q4_K, DType::Q5_K, DType::Q6_K),
+                                           DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K,
+                                           DType::Q6_K),
                          [](const auto& info) { return std::string(dtype_name(info.param)); });
 
 }  // namespace

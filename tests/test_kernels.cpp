@@ -364,8 +364,45 @@ TEST_P(Kernels, PackedGemmMatchesRowLayout) {
         }
     }
   }
-  if (GetParam() == Isa::kAvx512) {
-    EXPECT_EQ(kernels_tested, 2) << "q8_0 and q4_0 read the R16 layout";
+  if (GetParam() != Isa::kScalar) {
+    EXPECT_EQ(kernels_tested, 2) << "q8_0 and q4_0 read the R16 layout on every SIMD ISA";
+  }
+}
+
+// The gemm kernels of every SIMD ISA do the same operations per (row, token): Q8_0 / Q4_0 the
+// same exact block sums and float steps (acc = fma(float(isum), d_w * d_x, acc) in block order),
+// F32 / F16 / BF16 one fma chain in element order. Same bits on avx2, avxvnni and avx512, so
+// forcing an ISA never changes these products.
+TEST(KernelTable, GemmsAreBitIdenticalAcrossIsas) {
+  std::mt19937 rng(13);
+  for (DType wt : {DType::Q8_0, DType::Q4_0, DType::F32, DType::F16, DType::BF16}) {
+    const int64_t n = 19 * 32, rows = 48;
+    const int n_tok = 6;
+    for (Fill f : {Fill::kRandom, Fill::kExtreme}) {
+      const auto w = weight_rows(wt, n, rows, f, rng);
+      const auto x = activations(n * n_tok, f, rng);
+      const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
+      std::vector<float> first;
+      Isa first_isa = Isa::kScalar;
+      for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
+        const KernelTable* k = kernels::kernels_for(isa);
+        const kernels::GemmKernel* g = k ? k->gemm[slot(wt)] : nullptr;
+        if (!g) continue;
+        const size_t stride = g->prepared_bytes(n);
+        std::vector<uint8_t> prepared(stride * n_tok);
+        for (int t = 0; t < n_tok; ++t)
+          g->prepare(x.data() + t * n, prepared.data() + t * stride, n);
+        std::vector<float> y(static_cast<size_t>(rows * n_tok), NAN);
+        g->run(w.data(), rb, 0, rows, prepared.data(), n_tok, n, y.data(), rows);
+        if (first.empty()) {
+          first = y;
+          first_isa = isa;
+        } else {
+          EXPECT_EQ(0, std::memcmp(first.data(), y.data(), y.size() * sizeof(float)))
+              << dtype_name(wt) << ": " << isa_name(isa) << " vs " << isa_name(first_isa);
+        }
+      }
+    }
   }
 }
 
@@ -640,10 +677,21 @@ TEST(KernelTable, ActiveTableFollowsActiveIsa) {
   EXPECT_NE(kernels::kernels_for(Isa::kScalar), nullptr);
   const bool has_avx512 = best_supported_isa() == Isa::kAvx512;
   EXPECT_EQ(kernels::kernels_for(Isa::kAvx512) != nullptr, has_avx512);
+  // AVX-512 VNNI does not imply AVX-VNNI (Ice Lake, Zen 4): that table follows its own bit.
+  const auto& f = cpu_features();
+  const bool has_avxvnni = f.avx2 && f.fma && f.f16c && f.avx_vnni;
+  EXPECT_EQ(isa_supported(Isa::kAvxVnni), has_avxvnni);
+  EXPECT_EQ(kernels::kernels_for(Isa::kAvxVnni) != nullptr, has_avxvnni);
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
+    if (const KernelTable* t = kernels::kernels_for(isa)) {
+      EXPECT_EQ(t->isa, isa);
+    }
+  }
   EXPECT_NE(system_info().find(kernels::active_kernels().summary), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Isas, Kernels, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
+INSTANTIATE_TEST_SUITE_P(Isas, Kernels,
+                         ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 
 }  // namespace

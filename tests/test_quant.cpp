@@ -294,7 +294,7 @@ TEST(QuantBlocks, RejectsBadSizesAndTypes) {
   EXPECT_THROW(dequantize_row(DType::Q4_0, buf, f, 31), Error);
   EXPECT_THROW(dequantize_row(DType::I32, buf, f, 4), Error);
   EXPECT_THROW(quantize_row(DType::Q4_K, f, buf, 64), Error);
-  EXPECT_THROW(quantize_row(DType::Q3_K, f, buf, 256), Error);
+  EXPECT_THROW(quantize_row(DType::Q8_1, f, buf, 256), Error);  // an activation type only
 }
 
 // ---------------------------------------------------------------- round trips on random data
@@ -366,12 +366,15 @@ TEST(QuantRoundTrip, ErrorBoundsPerType) {
   EXPECT_LT(round_trip(DType::Q5_K, x).rms, round_trip(DType::Q4_K, x).rms);
   EXPECT_LT(round_trip(DType::Q4_K, x).rms, round_trip(DType::Q4_0, x).rms);
   EXPECT_LT(round_trip(DType::Q8_0, x).rms, round_trip(DType::Q6_K, x).rms);
+  EXPECT_LT(round_trip(DType::Q4_K, x).rms, round_trip(DType::Q3_K, x).rms);
+  EXPECT_LT(round_trip(DType::Q3_K, x).rms, round_trip(DType::Q2_K, x).rms);
+  EXPECT_LT(round_trip(DType::Q2_K, x).rms, 0.5);  // 2 bits still keep most of the signal
 }
 
 TEST(QuantRoundTrip, ZeroAndConstantBlocksAreExactOrNearlySo) {
   const std::vector<float> zeros(512, 0.f);
-  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q4_K,
-                  DType::Q5_K, DType::Q6_K, DType::Q8_K}) {
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q2_K,
+                  DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::Q8_K}) {
     std::vector<uint8_t> q(*row_bytes(t, 512));
     quantize_row(t, zeros.data(), q.data(), 512);
     std::vector<float> y(512, 1.f);
@@ -410,8 +413,9 @@ TEST(QuantRoundTrip, NonFiniteInputIsContained) {
   x[5] = NAN;
   x[40] = INFINITY;
   x[300] = -INFINITY;
-  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q4_K,
-                  DType::Q5_K, DType::Q6_K, DType::Q8_K, DType::F16, DType::BF16}) {
+  for (DType t :
+       {DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q2_K, DType::Q3_K,
+        DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::Q8_K, DType::F16, DType::BF16}) {
     std::vector<uint8_t> q(*row_bytes(t, 512));
     quantize_row(t, x.data(), q.data(), 512);
     std::vector<float> y(512);

@@ -70,8 +70,9 @@ TEST(QuantVectors, QuantizersMatchLlamaCppByteForByte) {
     }
     covered.insert(r.type);
   }
-  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q4_K,
-                  DType::Q5_K, DType::Q6_K, DType::Q8_K, DType::F16, DType::BF16})
+  for (DType t :
+       {DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q2_K, DType::Q3_K,
+        DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::Q8_K, DType::F16, DType::BF16})
     EXPECT_TRUE(covered.count(static_cast<uint32_t>(t))) << dtype_name(t) << " not covered";
 }
 

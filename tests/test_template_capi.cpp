@@ -42,7 +42,7 @@ TEST(TemplateCApi, UsesTheModelsChatTemplate) {
   const std::string path = hearth::test::data_path("models/synth/qwen2-d128-q8_0.gguf");
   HEARTH_REQUIRE_DATA(path);
   hearth_model_params params;
-  hearth_model_params_init(&params);
+  HEARTH_MODEL_PARAMS_INIT(&params);
   params.vocab_only = 1;
   hearth_model* model = nullptr;
   ASSERT_EQ(hearth_model_load(path.c_str(), &params, &model), HEARTH_OK) << hearth_last_error();

@@ -1,11 +1,18 @@
 // hearth::Context — a KV cache over a Model plus the forward pass that fills it.
 //
 // Threading: a Context is used by one thread at a time; cancel() may be called from any thread.
+// Cancellation: every call that may be cancelled (decode, generate(), a Session's generate)
+// runs inside a CallScope; cancel() stops the running call and returns true, or returns false
+// when none runs. A cancel is thus never lost at a call's start (the flag is cleared when the
+// outermost scope opens, under the same lock cancel() takes) nor kept for a later call, nor
+// lost at its end: the call commits its result with CallScope::complete(), which fails when a
+// cancel came first, and after which cancel() reports that nothing runs.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "hearth/model.hpp"
@@ -59,9 +66,30 @@ class Context {
   // export_kv wrote them); n_past becomes n and there are no logits until the next decode.
   // Throws kInvalidArgument (size mismatch) or kContextFull (n > n_ctx), leaving it unchanged.
   void import_kv(const std::vector<uint16_t>& state, int n);
-  void cancel() { cancel_.store(true); }
+  // True: a call runs and will stop (throwing kCancelled, or generate() reporting kCancelled)
+  // unless it was already finishing; false: nothing was running, nothing changes.
+  bool cancel();
   bool cancel_requested() const { return cancel_.load(); }
+  // Kept for source compatibility: clears a pending cancel of the running call.
   void clear_cancel() { cancel_.store(false); }
+
+  // Marks a cancellable call as running for its lifetime. Scopes nest: only the outermost one
+  // clears the flag, on entry and on exit.
+  class CallScope {
+   public:
+    explicit CallScope(Context& ctx);
+    ~CallScope();
+    // The call's commit point. False: a cancel arrived (the call must report kCancelled and
+    // may call complete() no more). True: the call completes; the outermost scope then stops
+    // accepting cancels (an inner one leaves that to the outer call).
+    bool complete();
+    CallScope(const CallScope&) = delete;
+    CallScope& operator=(const CallScope&) = delete;
+
+   private:
+    Context& ctx_;
+    bool open_ = true;  // still counted in ctx_.calls_
+  };
 
  private:
   void forward(const int32_t* tokens, int n_tok, bool want_all, float* out_logits);
@@ -78,6 +106,8 @@ class Context {
   std::vector<float> all_logits_;  // every token of the last decode (when asked)
   bool has_logits_ = false;
   std::atomic<bool> cancel_{false};
+  std::mutex call_mu_;  // orders cancel() against the start and end of calls
+  int calls_ = 0;       // open CallScopes (guarded by call_mu_)
 };
 
 }  // namespace hearth

@@ -12,10 +12,19 @@
 
 namespace hearth {
 
-// Output types of `hearth convert`. kQ4_K_M is a mix (Q4_K with some tensors in Q6_K).
-enum class ConvertType { kF32, kF16, kBF16, kQ8_0, kQ4_0, kQ4_K_M };
+// Output types of `hearth convert`. f32/f16/bf16/q8_0 follow llama.cpp's converter; the others
+// are llama-quantize's types and mixes (kQ4_K_M: Q4_K with some tensors in Q6_K), planned and
+// quantized as `hearth quantize` would from an F32 conversion.
+// The values of the first release, then the later ones.
+// clang-format off
+enum class ConvertType {
+  kF32, kF16, kBF16, kQ8_0, kQ4_0, kQ4_K_M,
+  kQ4_1, kQ5_0, kQ5_1, kQ2_K, kQ3_K_S, kQ3_K_M, kQ3_K_L, kQ4_K_S, kQ5_K_S, kQ5_K_M, kQ6_K,
+};
+// clang-format on
 
-// "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m" (case-insensitive); throws kInvalidArgument.
+// "f32", "f16", "bf16", "q8_0", or any other name `hearth quantize` takes (q4_0, q4_k_m, q2_k,
+// ...; case-insensitive); throws kInvalidArgument.
 ConvertType convert_type_from_name(const std::string& name);
 
 struct ConvertOptions {

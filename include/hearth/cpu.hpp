@@ -15,14 +15,19 @@ struct CpuFeatures {
   std::string brand;
 };
 
-// Kernel families, ordered: a machine that runs a level runs every lower one.
-enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+// Kernel families, ordered by what they bring: avx2 (AVX2 + FMA + F16C), avxvnni (avx2 plus the
+// 256-bit VEX vpdpbusd), avx512 (F/BW/VL/DQ/VNNI). A machine that runs a level runs every lower
+// one except avxvnni, which AVX-512 VNNI does not imply (Ice Lake, Zen 4 lack AVX-VNNI):
+// isa_supported() says which levels this CPU runs.
+enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvxVnni = 2, kAvx512 = 3 };
 
 const CpuFeatures& cpu_features();  // detected once, thread-safe
 const char* isa_name(Isa isa);
-Isa best_supported_isa();  // highest level the CPU (and OS) supports
-// The level kernels use: best_supported_isa(), lowered by HEARTH_FORCE_ISA=scalar|avx2|avx512
-// (a forced level above what the CPU supports is clamped down, with a warning on stderr).
+bool isa_supported(Isa isa);  // whether the CPU (and OS) can run that level's kernels
+Isa best_supported_isa();     // highest supported level
+// The level kernels use: best_supported_isa(), lowered by
+// HEARTH_FORCE_ISA=scalar|avx2|avxvnni|avx512 (a forced level the CPU does not support falls to
+// the highest supported level below it, with a warning on stderr).
 Isa active_isa();
 // Human-readable summary, e.g. "AVX2 = 1 | AVX512_VNNI = 1 | ... | ISA = avx512 | cores = 2".
 std::string system_info();

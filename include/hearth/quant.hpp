@@ -105,11 +105,14 @@ void quantize_row_q4_0(const float* src, BlockQ4_0* dst, size_t n);
 void quantize_row_q4_1(const float* src, BlockQ4_1* dst, size_t n);
 void quantize_row_q5_0(const float* src, BlockQ5_0* dst, size_t n);  // fallbacks of q4_k_m
 void quantize_row_q5_1(const float* src, BlockQ5_1* dst, size_t n);
+void quantize_row_q2_k(const float* src, BlockQ2_K* dst, size_t n);
+void quantize_row_q3_k(const float* src, BlockQ3_K* dst, size_t n);
 void quantize_row_q4_k(const float* src, BlockQ4_K* dst, size_t n);
 void quantize_row_q5_k(const float* src, BlockQ5_K* dst, size_t n);
 void quantize_row_q6_k(const float* src, BlockQ6_K* dst, size_t n);
 void quantize_row_q8_k(const float* src, BlockQ8_K* dst, size_t n);
-// Any supported output type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q8_K):
+// Any supported output type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K,
+// Q6_K, Q8_K):
 // writes row_bytes(type, n) bytes. Throws kUnsupported for types without a quantizer.
 void quantize_row(DType type, const float* src, void* dst, size_t n);
 

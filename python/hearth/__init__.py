@@ -11,7 +11,8 @@ from ._lib import HearthError, lib, version, system_info
 from .chat import Chat
 from .chat_template import apply_chat_template
 from .context import Context
+from .engine import Engine, Request, RequestResult
 from .model import Model
 
-__all__ = ["Chat", "Context", "HearthError", "Model", "apply_chat_template", "lib", "version",
+__all__ = ["Chat", "Context", "Engine", "HearthError", "Model", "Request", "RequestResult", "apply_chat_template", "lib", "version",
            "system_info"]

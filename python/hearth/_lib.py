@@ -2,11 +2,12 @@
 import ctypes
 import ctypes.util
 import os
+import sys
 
 STATUS_NAMES = {
     0: "OK", 1: "INVALID_ARGUMENT", 2: "IO", 3: "INVALID_MODEL", 4: "UNSUPPORTED",
     5: "OUT_OF_MEMORY", 6: "CONTEXT_FULL", 7: "CANCELLED", 8: "INTERNAL", 9: "TEMPLATE",
-    10: "BUFFER_TOO_SMALL",
+    10: "BUFFER_TOO_SMALL", 11: "NOTHING_RUNNING",
 }
 BUFFER_TOO_SMALL = 10
 
@@ -25,8 +26,14 @@ def _find_library():
     if env:
         return env
     here = os.path.dirname(os.path.abspath(__file__))
-    for candidate in (os.path.join(here, "libhearth.so"),
-                      os.path.join(here, "..", "..", "build", "src", "libhearth.so")):
+    # Next to the package, a source tree's build, then the install prefixes CMake uses.
+    prefixes = [sys.prefix, "/usr/local", "/usr"]
+    candidates = [os.path.join(here, "libhearth.so"),
+                  os.path.join(here, "..", "..", "build", "src", "libhearth.so")]
+    for prefix in prefixes:
+        for libdir in ("lib", "lib64", os.path.join("lib", "x86_64-linux-gnu")):
+            candidates.append(os.path.join(prefix, libdir, "libhearth.so"))
+    for candidate in candidates:
         if os.path.exists(candidate):
             return candidate
     found = ctypes.util.find_library("hearth")
@@ -73,6 +80,12 @@ def check(status):
     """Raises HearthError carrying hearth_last_error() when status is not HEARTH_OK."""
     if status != 0:
         raise HearthError(status, lib.hearth_last_error().decode("utf-8", "replace"))
+
+
+def init_params(fn, struct):
+    """Fills a params struct with its defaults (hearth_<x>_params_init with its size)."""
+    check(fn(ctypes.byref(struct), ctypes.sizeof(struct)))
+    return struct
 
 
 def read_text(fn, *args):
@@ -140,7 +153,7 @@ class GenerationResult(ctypes.Structure):
                 ("prompt_tokens_per_s", ctypes.c_double), ("gen_tokens_per_s", ctypes.c_double)]
 
 
-_declare("hearth_context_params_init", None, ctypes.POINTER(ContextParams))
+_declare("hearth_context_params_init", c_status, ctypes.POINTER(ContextParams), ctypes.c_size_t)
 _declare("hearth_context_new", c_status, model_p, ctypes.POINTER(ContextParams),
          ctypes.POINTER(context_p))
 _declare("hearth_context_free", None, context_p)
@@ -151,8 +164,8 @@ _declare("hearth_context_cancel", c_status, context_p)
 _declare("hearth_decode", c_status, context_p, ctypes.POINTER(token_t), ctypes.c_size_t)
 _declare("hearth_logits", c_status, context_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_float)),
          ctypes.POINTER(ctypes.c_int32))
-_declare("hearth_sampler_params_init", None, ctypes.POINTER(SamplerParams))
-_declare("hearth_generate_params_init", None, ctypes.POINTER(GenerateParams))
+_declare("hearth_sampler_params_init", c_status, ctypes.POINTER(SamplerParams), ctypes.c_size_t)
+_declare("hearth_generate_params_init", c_status, ctypes.POINTER(GenerateParams), ctypes.c_size_t)
 _declare("hearth_generate", c_status, context_p, ctypes.POINTER(token_t), ctypes.c_size_t,
          ctypes.POINTER(GenerateParams), ctypes.POINTER(GenerationResult))
 
@@ -170,11 +183,11 @@ session_p = ctypes.c_void_p
 
 
 class SessionParams(ctypes.Structure):
-    _fields_ = [("struct_size", ctypes.c_size_t), ("context", ContextParams),
+    _fields_ = [("struct_size", ctypes.c_size_t), ("context", ctypes.POINTER(ContextParams)),
                 ("chat_template", ctypes.c_char_p), ("prompt_cache_bytes", ctypes.c_size_t)]
 
 
-_declare("hearth_session_params_init", None, ctypes.POINTER(SessionParams))
+_declare("hearth_session_params_init", c_status, ctypes.POINTER(SessionParams), ctypes.c_size_t)
 _declare("hearth_session_new", c_status, model_p, ctypes.POINTER(SessionParams),
          ctypes.POINTER(session_p))
 _declare("hearth_session_free", None, session_p)
@@ -226,3 +239,58 @@ class OwnedHandle:
         if not self._handle:
             raise ValueError(f"the {self._what} is closed")
         return self._handle
+
+
+# ---- engine: continuous batching (capi/capi_engine.cpp)
+engine_p = ctypes.c_void_p
+request_p = ctypes.c_void_p
+PIECE_FN = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_size_t, token_t, ctypes.c_void_p)
+
+
+class EngineParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("n_ctx", ctypes.c_int32),
+                ("n_threads", ctypes.c_int32), ("kv_blocks", ctypes.c_int32),
+                ("max_running", ctypes.c_int32), ("token_budget", ctypes.c_int32)]
+
+
+class RequestParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("tokens", ctypes.POINTER(token_t)),
+                ("n_tokens", ctypes.c_size_t), ("prompt", ctypes.c_char_p),
+                ("prompt_len", ctypes.c_size_t), ("max_tokens", ctypes.c_int32),
+                ("sampler", ctypes.POINTER(SamplerParams)),
+                ("stop_strings", ctypes.POINTER(ctypes.c_char_p)),
+                ("n_stop_strings", ctypes.c_size_t), ("tenant", ctypes.c_char_p),
+                ("deadline_ms", ctypes.c_double), ("on_piece", PIECE_FN),
+                ("user_data", ctypes.c_void_p), ("messages", ctypes.POINTER(ChatMessage)),
+                ("n_messages", ctypes.c_size_t)]
+
+
+class RequestOutcome(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("finish_reason", ctypes.c_int32),
+                ("prompt_tokens", ctypes.c_int32), ("cached_prompt_tokens", ctypes.c_int32),
+                ("generated_tokens", ctypes.c_int32), ("queue_ms", ctypes.c_double),
+                ("first_token_ms", ctypes.c_double)]
+
+
+class EngineStatsInfo(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("running", ctypes.c_int32),
+                ("waiting", ctypes.c_int32), ("blocks_total", ctypes.c_int32),
+                ("blocks_used", ctypes.c_int32), ("blocks_cached", ctypes.c_int32),
+                ("tokens_processed", ctypes.c_uint64), ("steps", ctypes.c_uint64),
+                ("preemptions", ctypes.c_uint64)]
+
+
+_declare("hearth_engine_params_init", c_status, ctypes.POINTER(EngineParams), ctypes.c_size_t)
+_declare("hearth_request_params_init", c_status, ctypes.POINTER(RequestParams), ctypes.c_size_t)
+_declare("hearth_engine_create", c_status, model_p, ctypes.POINTER(EngineParams),
+         ctypes.POINTER(engine_p))
+_declare("hearth_engine_submit", c_status, engine_p, ctypes.POINTER(RequestParams),
+         ctypes.POINTER(request_p))
+_declare("hearth_request_next", c_status, request_p, ctypes.c_char_p, ctypes.c_size_t,
+         ctypes.POINTER(ctypes.c_size_t), ctypes.c_int32, ctypes.POINTER(ctypes.c_int))
+_declare("hearth_request_wait", c_status, request_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_int))
+_declare("hearth_request_cancel", c_status, request_p)
+_declare("hearth_request_result", c_status, request_p, ctypes.POINTER(RequestOutcome))
+_declare("hearth_request_free", None, request_p)
+_declare("hearth_engine_stats", c_status, engine_p, ctypes.POINTER(EngineStatsInfo))
+_declare("hearth_engine_free", None, engine_p)

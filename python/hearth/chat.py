@@ -37,10 +37,12 @@ class Chat(OwnedHandle):
         if unknown:
             raise TypeError(f"unknown Chat parameters: {', '.join(sorted(unknown))}")
         sp = _lib.SessionParams()
-        lib.hearth_session_params_init(ctypes.byref(sp))
-        sp.context.n_ctx = params.get("n_ctx", 2048)
-        sp.context.n_threads = params.get("n_threads", 0)
-        sp.context.n_batch = params.get("n_batch", 512)
+        _lib.init_params(lib.hearth_session_params_init, sp)
+        cp = _lib.init_params(lib.hearth_context_params_init, _lib.ContextParams())
+        cp.n_ctx = params.get("n_ctx", 2048)
+        cp.n_threads = params.get("n_threads", 0)
+        cp.n_batch = params.get("n_batch", 512)
+        sp.context = ctypes.pointer(cp)
         template = params.get("chat_template")
         self._template = template.encode() if template is not None else None  # kept alive
         sp.chat_template = self._template
@@ -155,13 +157,13 @@ class _GenerateCall:
 
     def __init__(self, options, pieces, stop):
         self.sampler = _lib.SamplerParams()
-        lib.hearth_sampler_params_init(ctypes.byref(self.sampler))
+        _lib.init_params(lib.hearth_sampler_params_init, self.sampler)
         for key, default in _SAMPLER_DEFAULTS.items():
             setattr(self.sampler, key, options.get(key, default))
         if options.get("seed") is not None:
             self.sampler.seed = options["seed"]
         self.params = _lib.GenerateParams()
-        lib.hearth_generate_params_init(ctypes.byref(self.params))
+        _lib.init_params(lib.hearth_generate_params_init, self.params)
         self.params.max_tokens = options.get("max_tokens", 256)
         self.params.sampler = ctypes.pointer(self.sampler)
         self.stops = [s.encode() for s in options.get("stop", ())]

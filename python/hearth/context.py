@@ -19,7 +19,7 @@ class Context(OwnedHandle):
 
     def __init__(self, model, n_ctx=2048, n_threads=0, n_batch=512):
         params = _lib.ContextParams()
-        lib.hearth_context_params_init(ctypes.byref(params))
+        _lib.init_params(lib.hearth_context_params_init, params)
         params.n_ctx, params.n_threads, params.n_batch = n_ctx, n_threads, n_batch
         handle = _lib.context_p()
         check(lib.hearth_context_new(model.handle, ctypes.byref(params), ctypes.byref(handle)))
@@ -67,7 +67,7 @@ class Context(OwnedHandle):
         min_p (0 off), temperature (0 greedy), seed (None: random). Bad values raise
         HearthError (INVALID_ARGUMENT) naming the parameter. Defaults: greedy, all stages off."""
         sampler = _lib.SamplerParams()
-        lib.hearth_sampler_params_init(ctypes.byref(sampler))
+        _lib.init_params(lib.hearth_sampler_params_init, sampler)
         sampler.temperature = temperature
         sampler.top_k = top_k
         sampler.top_p = top_p
@@ -85,7 +85,7 @@ class Context(OwnedHandle):
         sampler.logit_bias = bias_arr
         sampler.n_logit_bias = len(biases)
         params = _lib.GenerateParams()
-        lib.hearth_generate_params_init(ctypes.byref(params))
+        _lib.init_params(lib.hearth_generate_params_init, params)
         params.max_tokens = max_tokens
         params.sampler = ctypes.pointer(sampler)
         stops = [s.encode() for s in stop]

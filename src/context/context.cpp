@@ -52,7 +52,35 @@ void Context::set_threads(int n_threads) {
   pool_ = std::make_unique<ThreadPool>(n_threads);
 }
 
+bool Context::cancel() {
+  std::lock_guard<std::mutex> lock(call_mu_);
+  if (calls_ == 0) return false;
+  cancel_.store(true);
+  return true;
+}
+
+Context::CallScope::CallScope(Context& ctx) : ctx_(ctx) {
+  std::lock_guard<std::mutex> lock(ctx_.call_mu_);
+  if (ctx_.calls_++ == 0) ctx_.cancel_.store(false);
+}
+
+Context::CallScope::~CallScope() {
+  std::lock_guard<std::mutex> lock(ctx_.call_mu_);
+  if (open_ && --ctx_.calls_ == 0) ctx_.cancel_.store(false);
+}
+
+bool Context::CallScope::complete() {
+  std::lock_guard<std::mutex> lock(ctx_.call_mu_);
+  if (ctx_.cancel_.load()) return false;
+  if (open_ && ctx_.calls_ == 1) {  // the outermost call: done, no cancel can reach it now
+    open_ = false;
+    ctx_.calls_ = 0;
+  }
+  return true;
+}
+
 void Context::decode(const int32_t* tokens, size_t n, bool all_logits) {
+  CallScope scope(*this);
   if (n == 0) fail(Status::kInvalidArgument, "decode: no tokens");
   if (!tokens) fail(Status::kInvalidArgument, "decode: tokens is NULL");
   const int n_vocab = model_->config().n_vocab;
@@ -76,6 +104,8 @@ void Context::decode(const int32_t* tokens, size_t n, bool all_logits) {
       forward(tokens + done, n_tok, all_logits, out ? out : (last ? logits_.data() : nullptr));
       done += n_tok;
     }
+    // A cancel that arrived during the last micro-batch still cancels this call.
+    if (!scope.complete()) fail(Status::kCancelled, "decode cancelled");
   } catch (...) {
     n_past_ = start;  // a failed decode leaves the sequence as it was
     has_logits_ = false;

@@ -30,8 +30,29 @@ std::vector<uint64_t> gguf_dims(const std::vector<uint64_t>& shape) {
   return std::vector<uint64_t>(shape.rbegin(), shape.rend());
 }
 
+struct MixName {
+  ConvertType convert;
+  QuantizeType quantize;
+};
+// The convert types that are llama-quantize types (all but f32/f16/bf16/q8_0).
+constexpr MixName kMixes[] = {
+    {ConvertType::kQ4_0, QuantizeType::kQ4_0},     {ConvertType::kQ4_1, QuantizeType::kQ4_1},
+    {ConvertType::kQ5_0, QuantizeType::kQ5_0},     {ConvertType::kQ5_1, QuantizeType::kQ5_1},
+    {ConvertType::kQ2_K, QuantizeType::kQ2_K},     {ConvertType::kQ3_K_S, QuantizeType::kQ3_K_S},
+    {ConvertType::kQ3_K_M, QuantizeType::kQ3_K_M}, {ConvertType::kQ3_K_L, QuantizeType::kQ3_K_L},
+    {ConvertType::kQ4_K_S, QuantizeType::kQ4_K_S}, {ConvertType::kQ4_K_M, QuantizeType::kQ4_K_M},
+    {ConvertType::kQ5_K_S, QuantizeType::kQ5_K_S}, {ConvertType::kQ5_K_M, QuantizeType::kQ5_K_M},
+    {ConvertType::kQ6_K, QuantizeType::kQ6_K},
+};
+
+const MixName* mix_of(ConvertType t) {
+  for (const auto& m : kMixes)
+    if (m.convert == t) return &m;
+  return nullptr;
+}
+
 // llama.cpp's converter keeps vectors (norms, biases) in F32 and falls back to F16 for
-// matrices whose rows do not fill whole Q8_0 blocks. (Q4_0 / Q4_K_M: see tensor_types.)
+// matrices whose rows do not fill whole Q8_0 blocks. (Mixes: see tensor_types.)
 DType tensor_type(ConvertType target, const PlannedTensor& t) {
   if (t.shape.size() <= 1 || ends_with(t.name, "_norm.weight")) return DType::F32;
   switch (target) {
@@ -43,20 +64,28 @@ DType tensor_type(ConvertType target, const PlannedTensor& t) {
       return DType::BF16;
     case ConvertType::kQ8_0:
       return t.shape.back() % kQK == 0 ? DType::Q8_0 : DType::F16;
-    case ConvertType::kQ4_0:
-    case ConvertType::kQ4_K_M:
+    default:
       break;
   }
-  fail(Status::kInternal, "tensor_type: 4-bit targets are planned by tensor_types()");
+  fail(Status::kInternal, "tensor_type: quantization mixes are planned by tensor_types()");
 }
 
-// Every tensor's output type. The 4-bit targets use llama-quantize's choices (the Q4_K_M mix of
-// Q4_K / Q6_K, fallbacks for rows that are not whole blocks), planned in its tensor order
-// because the mix depends on each tensor's position among its kind; the weights are quantized
-// straight from the checkpoint's values, without an F16 file in between.
-std::vector<DType> tensor_types(ConvertType target, const std::vector<PlannedTensor>& tensors) {
+// The facts llama-quantize's mixes depend on (layer count, GQA ratio), read back from the
+// metadata the importer wrote.
+QuantizeModelInfo model_info(const ModelPlan& plan) {
+  const std::vector<uint8_t> header = plan.writer.to_bytes();  // no tensors added yet
+  return quantize_model_info(*GgufFile::parse(header.data(), header.size()));
+}
+
+// Every tensor's output type. The mixes use llama-quantize's choices (e.g. Q4_K_M's Q4_K / Q6_K,
+// fallbacks for rows that are not whole blocks), planned in its tensor order because the mix
+// depends on each tensor's position among its kind; the weights are quantized straight from
+// the checkpoint's values, without an F16 file in between.
+std::vector<DType> tensor_types(ConvertType target, const ModelPlan& plan) {
+  const std::vector<PlannedTensor>& tensors = plan.tensors;
   std::vector<DType> types(tensors.size());
-  if (target != ConvertType::kQ4_0 && target != ConvertType::kQ4_K_M) {
+  const MixName* mix = mix_of(target);
+  if (!mix) {
     for (size_t i = 0; i < tensors.size(); ++i) types[i] = tensor_type(target, tensors[i]);
     return types;
   }
@@ -66,28 +95,23 @@ std::vector<DType> tensor_types(ConvertType target, const std::vector<PlannedTen
   std::vector<TensorDesc> descs;
   for (size_t i : order)
     descs.push_back({tensors[i].name, gguf_dims(tensors[i].shape), DType::F32});
-  const std::vector<DType> planned = plan_tensor_types(
-      target == ConvertType::kQ4_0 ? QuantizeType::kQ4_0 : QuantizeType::kQ4_K_M, descs);
+  const std::vector<DType> planned = plan_tensor_types(mix->quantize, descs, model_info(plan));
   for (size_t k = 0; k < order.size(); ++k) types[order[k]] = planned[k];
   return types;
 }
 
 uint32_t file_type_id(ConvertType t) {  // llama.cpp's llama_ftype
+  if (const MixName* mix = mix_of(t)) return quantize_file_type(mix->quantize);
   switch (t) {
-    case ConvertType::kF32:
-      return 0;
     case ConvertType::kF16:
       return 1;
     case ConvertType::kBF16:
       return 32;
     case ConvertType::kQ8_0:
       return 7;
-    case ConvertType::kQ4_0:
-      return 2;
-    case ConvertType::kQ4_K_M:
-      return 15;
+    default:
+      return 0;
   }
-  return 0;
 }
 
 // Converts one row of n floats to `type` (n is a whole number of blocks for quantized types).
@@ -121,7 +145,7 @@ void write_plan(ModelPlan& plan, const ConvertOptions& o) {
       o.type != ConvertType::kF32 && o.type != ConvertType::kF16 && o.type != ConvertType::kBF16;
   if (quantized) w.set_u32("general.quantization_version", 2);
 
-  const std::vector<DType> types = tensor_types(o.type, plan.tensors);
+  const std::vector<DType> types = tensor_types(o.type, plan);
   uint64_t total = 0;
   for (const auto& t : plan.tensors) total += t.n_elements();
   const uint64_t grand_total = 2 * std::max<uint64_t>(total, 1);
@@ -166,10 +190,12 @@ ConvertType convert_type_from_name(const std::string& name) {
   if (s == "f16") return ConvertType::kF16;
   if (s == "bf16") return ConvertType::kBF16;
   if (s == "q8_0") return ConvertType::kQ8_0;
-  if (s == "q4_0") return ConvertType::kQ4_0;
-  if (s == "q4_k_m") return ConvertType::kQ4_K_M;
-  fail(Status::kInvalidArgument,
-       fmt::format("unknown output type '{}' (f32, f16, bf16, q8_0, q4_0, q4_k_m)", name));
+  std::string names = "f32, f16, bf16, q8_0";
+  for (const auto& m : kMixes) {
+    if (quantize_type_name(m.quantize) == s) return m.convert;
+    names += ", " + std::string(quantize_type_name(m.quantize));
+  }
+  fail(Status::kInvalidArgument, fmt::format("unknown output type '{}' ({})", name, names));
 }
 
 void convert_model(const ConvertOptions& o) {

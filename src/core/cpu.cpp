@@ -9,6 +9,7 @@
 #include <cstring>
 #include <thread>
 
+#include "core/log.hpp"
 #include "kernels/kernel_table.hpp"
 
 namespace hearth {
@@ -81,19 +82,23 @@ Isa parse_forced_isa(Isa best) {
     want = Isa::kScalar;
   else if (!std::strcmp(env, "avx2"))
     want = Isa::kAvx2;
+  else if (!std::strcmp(env, "avxvnni"))
+    want = Isa::kAvxVnni;
   else if (!std::strcmp(env, "avx512"))
     want = Isa::kAvx512;
   else {
-    std::fprintf(stderr, "hearth: ignoring HEARTH_FORCE_ISA=%s (use scalar, avx2 or avx512)\n",
-                 env);
+    log(LogLevel::kWarn,
+        fmt::format("ignoring HEARTH_FORCE_ISA={} (use scalar, avx2, avxvnni or avx512)", env));
     return best;
   }
-  if (static_cast<int>(want) > static_cast<int>(best)) {
-    std::fprintf(stderr, "hearth: HEARTH_FORCE_ISA=%s is not supported by this CPU; using %s\n",
-                 env, isa_name(best));
-    return best;
-  }
-  return want;
+  if (isa_supported(want)) return want;
+  // The highest supported level below the one asked for (avx512 on Alder Lake: avxvnni; avxvnni
+  // on Zen 4: avx2). Scalar is always supported.
+  Isa got = want;
+  while (!isa_supported(got)) got = static_cast<Isa>(static_cast<int>(got) - 1);
+  log(LogLevel::kWarn, fmt::format("HEARTH_FORCE_ISA={} is not supported by this CPU; using {}",
+                                   env, isa_name(got)));
+  return got;
 }
 
 }  // namespace
@@ -109,17 +114,33 @@ const char* isa_name(Isa isa) {
       return "scalar";
     case Isa::kAvx2:
       return "avx2";
+    case Isa::kAvxVnni:
+      return "avxvnni";
     case Isa::kAvx512:
       return "avx512";
   }
   return "?";
 }
 
-Isa best_supported_isa() {
+bool isa_supported(Isa isa) {
   const auto& f = cpu_features();
-  if (f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.avx512vnni && f.fma && f.f16c)
-    return Isa::kAvx512;
-  if (f.avx2 && f.fma && f.f16c) return Isa::kAvx2;
+  const bool avx2 = f.avx2 && f.fma && f.f16c;
+  switch (isa) {
+    case Isa::kScalar:
+      return true;
+    case Isa::kAvx2:
+      return avx2;
+    case Isa::kAvxVnni:
+      return avx2 && f.avx_vnni;
+    case Isa::kAvx512:
+      return avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.avx512vnni;
+  }
+  return false;
+}
+
+Isa best_supported_isa() {
+  for (Isa isa : {Isa::kAvx512, Isa::kAvxVnni, Isa::kAvx2})
+    if (isa_supported(isa)) return isa;
   return Isa::kScalar;
 }
 

@@ -46,7 +46,14 @@ void ThreadPool::run_chunks() {
       if (left <= 0) return;
       take = chunk_units_ ? std::min(left, chunk_units_) : std::max<int64_t>(1, left / n_threads_);
     } while (!next_unit_.compare_exchange_weak(u, u + take, std::memory_order_relaxed));
-    (*job_)(u * grain_, std::min(n_, (u + take) * grain_));
+    try {
+      (*job_)(u * grain_, std::min(n_, (u + take) * grain_));
+    } catch (...) {
+      // The barrier: keep the first exception for the caller and hand out no more chunks.
+      if (!failed_.exchange(true)) error_ = std::current_exception();
+      next_unit_.store(n_units_, std::memory_order_relaxed);
+      return;
+    }
     u = next_unit_.load(std::memory_order_relaxed);
   }
 }
@@ -96,6 +103,8 @@ void ThreadPool::parallel_for(int64_t n, RangeFn fn, int64_t grain, Schedule sch
   const int64_t n_chunks = static_cast<int64_t>(n_threads_) * 4;
   chunk_units_ = schedule == Schedule::kGuided ? 0 : (units + n_chunks - 1) / n_chunks;
   next_unit_.store(0, std::memory_order_relaxed);
+  failed_.store(false, std::memory_order_relaxed);
+  error_ = nullptr;
   const uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
   open_gen_.store(gen);
   generation_.store(gen);  // seq_cst: publishes the job
@@ -114,7 +123,10 @@ void ThreadPool::parallel_for(int64_t n, RangeFn fn, int64_t grain, Schedule sch
     caller_sleeping_.store(false);
   }
   job_ = nullptr;
+  std::exception_ptr error = failed_.load() ? std::move(error_) : nullptr;
+  error_ = nullptr;
   busy_.store(false, std::memory_order_release);
+  if (error) std::rethrow_exception(error);
 }
 
 void parallel_for(ThreadPool* pool, int64_t n, RangeFn fn, int64_t grain, Schedule schedule) {

@@ -6,11 +6,16 @@
 // Between calls workers spin briefly (the next loop usually follows within microseconds), then
 // sleep on a condition variable, so an idle pool costs nothing. No allocation per call: the
 // loop body is passed by reference (FunctionRef), never copied into a std::function.
+// Exceptions: a chunk that throws (std::bad_alloc included) on any thread stops the hand-out of
+// further chunks; parallel_for waits for the chunks already running and rethrows the first
+// exception on the calling thread. The pool stays usable; no exception ends a worker thread
+// (which would call std::terminate).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -51,7 +56,8 @@ class ThreadPool {
   int size() const { return n_threads_; }
 
   // Calls fn(begin, end) on disjoint chunks covering [0, n) exactly once each; chunk bounds are
-  // multiples of `grain` (except the end). Returns when all chunks are done. Not re-entrant:
+  // multiples of `grain` (except the end). Returns when all chunks are done, or rethrows the
+  // first exception a chunk threw (then some chunks may not have run). Not re-entrant:
   // one parallel_for at a time per pool (a nested call from inside fn runs inline).
   void parallel_for(int64_t n, RangeFn fn, int64_t grain = 1,
                     Schedule schedule = Schedule::kGuided);
@@ -78,6 +84,10 @@ class ThreadPool {
   std::atomic<int> sleeping_workers_{0};
   std::atomic<bool> caller_sleeping_{false};
   std::atomic<bool> busy_{false};
+  // The first exception of the current job (written once, by the thread that set failed_;
+  // read by the caller after every joined worker left: active_ orders the two).
+  std::atomic<bool> failed_{false};
+  std::exception_ptr error_;
   std::mutex mu_;
   std::condition_variable wake_, done_;
 };

@@ -69,7 +69,7 @@ Engine::~Engine() {
     if (!s->finished) finish(*s, FinishReason::kCancelled);
 }
 
-std::shared_ptr<Request> Engine::submit(RequestOptions options) {
+std::unique_ptr<Sequence> Engine::validated_sequence(RequestOptions options) const {
   const ModelConfig& c = model_->config();
   const auto& prompt = options.prompt;
   if (prompt.empty()) fail(Status::kInvalidArgument, "the request has no prompt tokens");
@@ -95,14 +95,29 @@ std::shared_ptr<Request> Engine::submit(RequestOptions options) {
          fmt::format("the KV pool holds {} tokens, too few for a prompt of {}", pool_tokens,
                      prompt.size()));
   auto req = std::make_shared<Request>(std::move(options));
-  auto seq = std::make_unique<Sequence>(req);  // validates the sampler again (cheap)
+  return std::make_unique<Sequence>(req);  // validates the sampler again (cheap)
+}
+
+std::shared_ptr<Request> Engine::submit(RequestOptions options) {
+  std::vector<RequestOptions> one;
+  one.push_back(std::move(options));
+  return submit_all(std::move(one)).front();
+}
+
+std::vector<std::shared_ptr<Request>> Engine::submit_all(std::vector<RequestOptions> options) {
+  std::vector<std::unique_ptr<Sequence>> seqs;
+  std::vector<std::shared_ptr<Request>> reqs;
+  for (auto& o : options) {
+    seqs.push_back(validated_sequence(std::move(o)));
+    reqs.push_back(seqs.back()->req);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) fail(Status::kInvalidArgument, "the engine is shutting down");
-    waiting_.push_back(std::move(seq));
+    for (auto& s : seqs) waiting_.push_back(std::move(s));
   }
   wake_.notify_all();
-  return req;
+  return reqs;
 }
 
 bool Engine::cancel(const std::shared_ptr<Request>& req) {

@@ -62,6 +62,10 @@ class Engine {
   // vocabulary, max_tokens <= 0, negative deadline, bad sampler values) or kContextFull (the
   // prompt does not fit n_ctx, or the pool could not hold it even alone).
   std::shared_ptr<Request> submit(RequestOptions options);
+  // Validates every request, then queues them all at once (in order, under one lock), so that
+  // they are admitted in the same step when there is room. Throws as submit() for the first
+  // invalid one; then nothing is queued.
+  std::vector<std::shared_ptr<Request>> submit_all(std::vector<RequestOptions> options);
   // Finishes the request with kCancelled and frees its blocks at once — or, when it is part of
   // the step being computed, as soon as that step ends. False when it had already finished.
   bool cancel(const std::shared_ptr<Request>& req);
@@ -76,6 +80,8 @@ class Engine {
     std::vector<int> n_tok;  // tokens each runs this step
   };
   void loop();
+  // submit()'s checks; the sequence that would be queued.
+  std::unique_ptr<Sequence> validated_sequence(RequestOptions options) const;
   // scheduler.cpp (under mu_)
   bool plan_step(Plan& plan);
   bool ensure_blocks(Sequence& s, int n_tokens, bool may_preempt);

@@ -24,7 +24,7 @@ Sequence::Sequence(std::shared_ptr<Request> r)
       sampler(req->options.sampler),
       stream(req->options.stop_strings) {
   // The penalties see the prompt as history, as in generate().
-  for (int32_t t : tokens) sampler.accept(t);
+  for (int32_t t : tokens) sampler.accept_prompt(t);
   req->usage.prompt_tokens = static_cast<int>(tokens.size());  // not shared yet: no lock
 }
 

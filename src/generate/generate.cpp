@@ -38,12 +38,13 @@ GenerateResult generate(Context& ctx, const int32_t* prompt, size_t n_prompt,
   result.n_prompt = static_cast<int>(n_prompt);
   const Model& model = ctx.model();
   const Tokenizer* tokenizer = model.tokenizer();
-  Sampler sampler(options.sampler);
+  Sampler sampler(options.sampler, tokenizer);
   result.seed = sampler.seed();
-  for (int32_t t : options.history) sampler.accept(t);
-  for (size_t i = 0; i < n_prompt; ++i) sampler.accept(prompt[i]);
+  for (int32_t t : options.history) sampler.accept_prompt(t);
+  for (size_t i = 0; i < n_prompt; ++i) sampler.accept_prompt(prompt[i]);
   StopStringStream stream(options.stop_strings);
-  ctx.clear_cancel();
+  // The whole generation is one cancellable call (a cancel between two decodes stops it too).
+  Context::CallScope scope(ctx);
 
   const auto t0 = Clock::now();
   if (n_prompt > 0 && !decode_or_cancelled(ctx, prompt, n_prompt)) {
@@ -103,6 +104,8 @@ GenerateResult generate(Context& ctx, const int32_t* prompt, size_t n_prompt,
     }
     logits = ctx.logits();
   }
+  if (result.stop_reason != StopReason::kCancelled && !scope.complete())
+    result.stop_reason = StopReason::kCancelled;  // a cancel that came as it ended
   const double gen_ms = n_sampled > 1 ? ms_between(t_first, t_last) : 0;
   result.gen_tokens_per_s = gen_ms > 0 ? (n_sampled - 1) * 1000.0 / gen_ms : 0;
   return result;

@@ -6,6 +6,8 @@
 
 #include "kernels/avx2/avx2_kernels.hpp"
 #include "kernels/avx512/avx512_kernels.hpp"
+#include "kernels/avxvnni/avxvnni_kernels.hpp"
+#include "kernels/scalar/scalar_k23.hpp"
 #include "kernels/scalar/scalar_kernels.hpp"
 
 namespace hearth::kernels {
@@ -30,6 +32,8 @@ KernelTable scalar_table() {
   k.vec_dot[at(DType::Q4_K)] = scalar::dot_q4_k;
   k.vec_dot[at(DType::Q5_K)] = scalar::dot_q5_k;
   k.vec_dot[at(DType::Q6_K)] = scalar::dot_q6_k;
+  k.vec_dot[at(DType::Q2_K)] = scalar::dot_q2_k;  // every ISA: no SIMD Q2_K/Q3_K yet
+  k.vec_dot[at(DType::Q3_K)] = scalar::dot_q3_k;
   k.convert[at(DType::F32)] = scalar::convert_f32;
   k.convert[at(DType::F16)] = scalar::convert_f16;
   k.convert[at(DType::BF16)] = scalar::convert_bf16;
@@ -48,7 +52,8 @@ KernelTable avx2_table() {
   KernelTable k = scalar_table();
   k.isa = Isa::kAvx2;
   k.summary =
-      "avx2: f32 f16 bf16 q8_0 q4_0 q4_k q6_k dots, q8_0/f16/bf16 converters, f16 attention";
+      "avx2: q8_0/q4_0/f32/f16/bf16/q4_k/q6_k gemm, f32 f16 bf16 q8_0 q4_0 q4_k q6_k dots, "
+      "q8_0/f16/bf16 converters, f16 attention";
   k.vec_dot[at(DType::F32)] = avx2::dot_f32;
   k.vec_dot[at(DType::F16)] = avx2::dot_f16;
   k.vec_dot[at(DType::BF16)] = avx2::dot_bf16;
@@ -59,6 +64,13 @@ KernelTable avx2_table() {
   k.convert[at(DType::F16)] = avx2::convert_f16;
   k.convert[at(DType::BF16)] = avx2::convert_bf16;
   k.convert[at(DType::Q8_0)] = avx2::quantize_q8_0_act;
+  k.gemm[at(DType::Q8_0)] = &avx2::kGemmQ8_0;
+  k.gemm[at(DType::Q4_0)] = &avx2::kGemmQ4_0;
+  k.gemm[at(DType::F32)] = &avx2::kGemmF32;
+  k.gemm[at(DType::F16)] = &avx2::kGemmF16;
+  k.gemm[at(DType::BF16)] = &avx2::kGemmBF16;
+  k.gemm[at(DType::Q4_K)] = &avx2::kGemmQ4_K;
+  k.gemm[at(DType::Q6_K)] = &avx2::kGemmQ6_K;
   k.attention.dot_f32_f16 = avx2::dot_f32_f16;
   k.attention.axpy_f16 = avx2::axpy_f16;
   k.attention.scale_f16 = avx2::scale_f16;
@@ -66,6 +78,20 @@ KernelTable avx2_table() {
   k.attention.block_scores = avx2::block_scores;
   k.attention.block_accumulate = avx2::block_accumulate;
   k.exp_f32 = avx2::exp_f32;
+  return k;
+}
+
+// AVX-VNNI on top of AVX2: the Q8_0/Q4_0/Q4_K/Q6_K gemms with the 256-bit vpdpbusd.
+KernelTable avxvnni_table() {
+  KernelTable k = avx2_table();
+  k.isa = Isa::kAvxVnni;
+  k.summary =
+      "avxvnni: VNNI q8_0/q4_0/q4_k/q6_k gemm; avx2: f32/f16/bf16 gemm, f32 f16 bf16 q8_0 q4_0 "
+      "q4_k q6_k dots, q8_0/f16/bf16 converters, f16 attention";
+  k.gemm[at(DType::Q8_0)] = &avxvnni::kGemmQ8_0;
+  k.gemm[at(DType::Q4_0)] = &avxvnni::kGemmQ4_0;
+  k.gemm[at(DType::Q4_K)] = &avxvnni::kGemmQ4_K;
+  k.gemm[at(DType::Q6_K)] = &avxvnni::kGemmQ6_K;
   return k;
 }
 
@@ -108,13 +134,16 @@ KernelTable avx512_table() {
 const KernelTable* kernels_for(Isa isa) {
   static const KernelTable scalar = scalar_table();
   static const KernelTable avx2 = avx2_table();
+  static const KernelTable avxvnni = avxvnni_table();
   static const KernelTable avx512 = avx512_table();
-  if (static_cast<int>(isa) > static_cast<int>(best_supported_isa())) return nullptr;
+  if (!isa_supported(isa)) return nullptr;
   switch (isa) {
     case Isa::kScalar:
       return &scalar;
     case Isa::kAvx2:
       return &avx2;
+    case Isa::kAvxVnni:
+      return &avxvnni;
     case Isa::kAvx512:
       return &avx512;
   }

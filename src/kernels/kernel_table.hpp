@@ -1,5 +1,5 @@
 // The CPU kernel dispatch table: one set of function pointers per ISA level (scalar, avx2,
-// avx512), chosen once from CPUID through active_isa(). Each ISA's implementations live in
+// avxvnni, avx512), chosen once from CPUID through active_isa(). Each ISA's implementations live in
 // src/kernels/<isa>/ in their own namespace (hearth::kernels::<isa>) and are compiled with that
 // ISA's flags only; this header and kernel_table.cpp are portable code.
 //

@@ -63,6 +63,8 @@ TensorView tensor(const GgufFile& f, const std::string& name, int64_t n_in, int6
     case DType::Q4_1:
     case DType::Q5_0:
     case DType::Q5_1:
+    case DType::Q2_K:
+    case DType::Q3_K:
     case DType::Q4_K:
     case DType::Q5_K:
     case DType::Q6_K:

@@ -23,6 +23,8 @@ DType vec_dot_type(DType weight_type) {
     case DType::Q4_1:
     case DType::Q5_1:
       return DType::Q8_1;
+    case DType::Q2_K:
+    case DType::Q3_K:
     case DType::Q4_K:
     case DType::Q5_K:
     case DType::Q6_K:

@@ -6,132 +6,16 @@
 #include <cstring>
 
 #include "hearth/quant.hpp"
+#include "quant/k_search.hpp"
 #include "quant/rounding.hpp"
 
 namespace hearth {
 namespace {
 
+using quant::kGroupMaxEps;
+using quant::make_qkx2_quants;
+using quant::make_qx_quants;
 using quant::nearest_int;
-
-constexpr float kGroupMaxEps = 1e-15f;
-
-// Symmetric quantization of n values to [-nmax, nmax-1], weighted by x^2 (ggml's
-// make_qx_quants with rmse_type 1): start from the scale that maps the signed largest value
-// to -nmax, then try 18 nearby scales and keep the least-squares-optimal one with the best fit.
-// Writes L[i] = q + nmax and returns the scale.
-float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
-  float max = 0.f, amax = 0.f;
-  for (int i = 0; i < n; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
-  if (amax < kGroupMaxEps) {
-    std::fill(L, L + n, 0);
-    return 0.f;
-  }
-  auto quant = [&](float iscale, int i) {
-    return std::max(-nmax, std::min(nmax - 1, nearest_int(iscale * x[i])));
-  };
-  float iscale = -static_cast<float>(nmax) / max;
-  float sumlx = 0.f, suml2 = 0.f;
-  for (int i = 0; i < n; ++i) {
-    const int l = quant(iscale, i);
-    L[i] = static_cast<int8_t>(l + nmax);
-    const float w = x[i] * x[i];
-    sumlx += w * x[i] * static_cast<float>(l);
-    suml2 += w * static_cast<float>(l) * static_cast<float>(l);
-  }
-  float scale = suml2 != 0.f ? sumlx / suml2 : 0.f;
-  float best = scale * sumlx;
-  for (int is = -9; is <= 9; ++is) {
-    if (is == 0) continue;
-    iscale = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(is)) / max;
-    sumlx = suml2 = 0.f;
-    for (int i = 0; i < n; ++i) {
-      const int l = quant(iscale, i);
-      const float w = x[i] * x[i];
-      sumlx += w * x[i] * static_cast<float>(l);
-      suml2 += w * static_cast<float>(l) * static_cast<float>(l);
-    }
-    if (suml2 > 0.f && sumlx * sumlx > best * suml2) {
-      for (int i = 0; i < n; ++i) L[i] = static_cast<int8_t>(nmax + quant(iscale, i));
-      scale = sumlx / suml2;
-      best = scale * sumlx;
-    }
-  }
-  return scale;
-}
-
-// Asymmetric quantization x ~ scale * L - min_out, L in [0, nmax], minimizing the weighted
-// squared error (ggml's make_qkx2_quants without MAD): start from the min/max fit, then for
-// nstep+1 candidate inverse scales solve the 2x2 least-squares problem for (scale, min) and keep
-// the best. Returns scale; *min_out is the (non-negative) offset.
-float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                       float* min_out, uint8_t* Laux, float rmin, float rdelta, int nstep) {
-  float min = x[0], max = x[0];
-  float sum_w = weights[0];
-  float sum_x = sum_w * x[0];
-  for (int i = 1; i < n; ++i) {
-    if (x[i] < min) min = x[i];
-    if (x[i] > max) max = x[i];
-    const float w = weights[i];
-    sum_w += w;
-    sum_x += w * x[i];
-  }
-  if (min > 0.f) min = 0.f;
-  if (max == min) {
-    std::fill(L, L + n, 0);
-    *min_out = -min;
-    return 0.f;
-  }
-  float iscale = static_cast<float>(nmax) / (max - min);
-  float scale = 1.f / iscale;
-  float best_error = 0.f;
-  for (int i = 0; i < n; ++i) {
-    const int l = nearest_int(iscale * (x[i] - min));
-    L[i] = static_cast<uint8_t>(std::max(0, std::min(nmax, l)));
-    const float diff = scale * static_cast<float>(L[i]) + min - x[i];
-    best_error += weights[i] * (diff * diff);
-  }
-  for (int is = 0; is <= nstep; ++is) {
-    iscale = (rmin + rdelta * static_cast<float>(is) + static_cast<float>(nmax)) / (max - min);
-    float sum_l = 0.f, sum_l2 = 0.f, sum_xl = 0.f;
-    for (int i = 0; i < n; ++i) {
-      const int l = std::max(0, std::min(nmax, nearest_int(iscale * (x[i] - min))));
-      Laux[i] = static_cast<uint8_t>(l);
-      const float w = weights[i];
-      const float fl = static_cast<float>(l);
-      sum_l += w * fl;
-      sum_l2 += w * fl * fl;
-      sum_xl += w * fl * x[i];
-    }
-    const float D = sum_w * sum_l2 - sum_l * sum_l;
-    if (D > 0.f) {
-      float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-      float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-      if (this_min > 0.f) {
-        this_min = 0.f;
-        this_scale = sum_xl / sum_l2;
-      }
-      float cur_error = 0.f;
-      for (int i = 0; i < n; ++i) {
-        const float diff = this_scale * static_cast<float>(Laux[i]) + this_min - x[i];
-        cur_error += weights[i] * (diff * diff);
-      }
-      if (cur_error < best_error) {
-        std::memcpy(L, Laux, static_cast<size_t>(n));
-        best_error = cur_error;
-        scale = this_scale;
-        min = this_min;
-      }
-    }
-  }
-  *min_out = -min;
-  return scale;
-}
 
 // Q4_K / Q5_K: 8 sub-blocks of 32 with their own (scale, min), both quantized to 6 bits relative
 // to the super-block's d and dmin; then the quants (4 or 5 bits: nmax 15 or 31) are recomputed
@@ -147,8 +31,8 @@ void quantize_k_scales_mins(const float* x, int nmax, float rmin, int nstep, fp1
     for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
     const float av_x = std::sqrt(sum_x2 / 32.f);
     for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
-    scales[j] =
-        make_qkx2_quants(32, nmax, xs, weights, L + 32 * j, &mins[j], Laux, rmin, 0.1f, nstep);
+    scales[j] = make_qkx2_quants(32, nmax, xs, weights, L + 32 * j, &mins[j], Laux, rmin, 0.1f,
+                                 nstep, false);
     if (scales[j] > max_scale) max_scale = scales[j];
     if (mins[j] > max_min) max_min = mins[j];
   }

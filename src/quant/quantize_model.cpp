@@ -1,13 +1,11 @@
-// hearth quantize: GGUF -> GGUF with re-quantized weights. The per-tensor type rules are those of
-// llama.cpp's llama_tensor_get_type (llama-quant.cpp) for the types hearth offers, so that a
-// hearth-quantized file has the same layout and, tensor for tensor, the same bytes as
-// llama-quantize's output from the same input.
+// hearth quantize: GGUF -> GGUF with re-quantized weights. The per-tensor types come from
+// plan_tensor_types (quantize_plan.cpp, llama.cpp's rules); this file reproduces the rest of
+// llama-quantize's output byte for byte: tensor order, metadata order and the two keys it sets.
 #include "hearth/quantize_model.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <memory>
 
 #include "core/thread_pool.hpp"
@@ -16,169 +14,6 @@
 #include "hearth/quant.hpp"
 
 namespace hearth {
-namespace {
-
-struct TypeInfo {
-  QuantizeType type;
-  std::string_view name;
-  DType base;          // the default tensor type
-  uint32_t file_type;  // llama_ftype
-};
-
-constexpr TypeInfo kTypes[] = {
-    {QuantizeType::kF32, "f32", DType::F32, 0},
-    {QuantizeType::kF16, "f16", DType::F16, 1},
-    {QuantizeType::kBF16, "bf16", DType::BF16, 32},
-    {QuantizeType::kQ8_0, "q8_0", DType::Q8_0, 7},
-    {QuantizeType::kQ4_0, "q4_0", DType::Q4_0, 2},
-    {QuantizeType::kQ4_K_M, "q4_k_m", DType::Q4_K, 15},
-    {QuantizeType::kQ6_K, "q6_k", DType::Q6_K, 18},
-};
-
-const TypeInfo& info(QuantizeType t) {
-  for (const auto& i : kTypes)
-    if (i.type == t) return i;
-  fail(Status::kInvalidArgument, "unknown quantization type");
-}
-
-bool contains(const std::string& s, std::string_view part) {
-  return s.find(part) != std::string::npos;
-}
-
-bool is_float(DType t) {
-  return t == DType::F32 || t == DType::F16 || t == DType::BF16;
-}
-
-// ggml_n_dims: dimensions up to the last one larger than 1.
-size_t n_dims(const std::vector<uint64_t>& dims) {
-  size_t n = 1;
-  for (size_t i = 0; i < dims.size(); ++i)
-    if (dims[i] > 1) n = i + 1;
-  return n;
-}
-
-// llama.cpp quantizes weight matrices only: never 1-D tensors, norms, MoE routers or integer
-// tensors (the list is llama-quant.cpp's, for the architectures hearth runs).
-bool should_quantize(const TensorDesc& t) {
-  if (!is_float(t.type) && !dtype_traits(t.type).quantized) return false;
-  const std::string& n = t.name;
-  if (n.size() < 6 || n.compare(n.size() - 6, 6, "weight") != 0) return false;
-  if (n_dims(t.dims) < 2) return false;
-  for (std::string_view skip : {"_norm.weight", "ffn_gate_inp.weight", "pos_embd", "token_types",
-                                "rope_freqs", "ssm_conv1d.weight", "attn_rel_b.weight"})
-    if (contains(n, skip)) return false;
-  return true;
-}
-
-// llama.cpp's use_more_bits: the first and last eighth of the layers and every third one between.
-bool use_more_bits(int i_layer, int n_layers) {
-  return i_layer < n_layers / 8 || i_layer >= 7 * n_layers / 8 || (i_layer - n_layers / 8) % 3 == 2;
-}
-
-bool is_k_type(DType t) {
-  return t == DType::Q2_K || t == DType::Q3_K || t == DType::Q4_K || t == DType::Q5_K ||
-         t == DType::Q6_K;
-}
-
-// The type llama.cpp's llama_tensor_get_type picks for a quantized target (non-pure mode).
-DType pick_quantized(QuantizeType target, const TensorDesc& t, bool has_output, int* i_attn_v,
-                     int n_attn_v, int* i_ffn_down, int n_ffn_down) {
-  DType type = info(target).base;
-  const uint64_t nx = t.dims[0];
-  const bool q4_k_m = target == QuantizeType::kQ4_K_M;
-  if (t.name == "output.weight" || (!has_output && t.name == "token_embd.weight")) {
-    // The output matrix gets at least Q6_K (Q8_0 stays), or Q8_0 if rows do not fit K blocks.
-    if (nx % kQK_K != 0)
-      type = DType::Q8_0;
-    else if (type != DType::Q8_0)
-      type = DType::Q6_K;
-  } else if (contains(t.name, "attn_v.weight")) {
-    if (q4_k_m && use_more_bits(*i_attn_v, n_attn_v)) type = DType::Q6_K;
-    ++*i_attn_v;
-  } else if (contains(t.name, "attn_qkv.weight")) {
-    if (q4_k_m) type = DType::Q5_K;
-  } else if (contains(t.name, "ffn_down")) {
-    if (q4_k_m && use_more_bits(*i_ffn_down, n_ffn_down)) type = DType::Q6_K;
-    ++*i_ffn_down;
-  }
-  // Rows that are not whole K super-blocks fall back as llama.cpp does.
-  if (is_k_type(type) && nx % kQK_K != 0) {
-    if (type == DType::Q4_K)
-      type = DType::Q5_0;
-    else if (type == DType::Q5_K)
-      type = DType::Q5_1;
-    else
-      type = DType::Q8_0;
-  }
-  return type;
-}
-
-// "blk.N." -> N, else -1.
-int layer_of(const std::string& name) {
-  if (name.compare(0, 4, "blk.") != 0) return -1;
-  int n = 0;
-  size_t i = 4;
-  if (i >= name.size() || !std::isdigit(static_cast<unsigned char>(name[i]))) return -1;
-  for (; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])); ++i)
-    n = n * 10 + (name[i] - '0');
-  return i < name.size() && name[i] == '.' ? n : -1;
-}
-
-}  // namespace
-
-std::vector<size_t> llama_tensor_order(const std::vector<std::string>& names) {
-  std::vector<size_t> order(names.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const int la = layer_of(names[a]), lb = layer_of(names[b]);
-    return la != lb ? la < lb : names[a] < names[b];
-  });
-  return order;
-}
-
-QuantizeType quantize_type_from_name(std::string_view name) {
-  std::string lower(name);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const auto& i : kTypes)
-    if (i.name == lower) return i.type;
-  fail(Status::kInvalidArgument,
-       fmt::format("unknown quantization type '{}' (f32, f16, bf16, q8_0, q4_0, q4_k_m, q6_k)",
-                   std::string(name)));
-}
-
-std::string_view quantize_type_name(QuantizeType type) {
-  return info(type).name;
-}
-uint32_t quantize_file_type(QuantizeType type) {
-  return info(type).file_type;
-}
-
-std::vector<DType> plan_tensor_types(QuantizeType target, const std::vector<TensorDesc>& tensors) {
-  const bool quantized_target = dtype_traits(info(target).base).quantized;
-  bool has_output = false;
-  int n_attn_v = 0, n_ffn_down = 0;
-  for (const auto& t : tensors) {
-    has_output = has_output || t.name == "output.weight";
-    n_attn_v += contains(t.name, "attn_v.weight") || contains(t.name, "attn_qkv.weight");
-    n_ffn_down += contains(t.name, "ffn_down");
-  }
-  int i_attn_v = 0, i_ffn_down = 0;
-  std::vector<DType> out;
-  out.reserve(tensors.size());
-  for (const auto& t : tensors) {
-    if (!should_quantize(t)) {
-      out.push_back(t.type);
-      continue;
-    }
-    DType type = quantized_target ? pick_quantized(target, t, has_output, &i_attn_v, n_attn_v,
-                                                   &i_ffn_down, n_ffn_down)
-                                  : info(target).base;
-    // Rows that do not fill whole 32-element blocks cannot be quantized at all: F16, as llama.cpp.
-    if (!row_bytes(type, t.dims[0])) type = DType::F16;
-    out.push_back(type);
-  }
-  return out;
-}
 
 void quantize_model(const QuantizeOptions& o) {
   if (o.input.empty() || o.output.empty())
@@ -195,7 +30,7 @@ void quantize_model(const QuantizeOptions& o) {
     descs.push_back({t->name, t->dims, t->type});
     total += t->n_elements;
   }
-  const std::vector<DType> types = plan_tensor_types(o.type, descs);
+  const std::vector<DType> types = plan_tensor_types(o.type, descs, quantize_model_info(*in));
 
   GgufWriter writer(in->alignment());
   // llama.cpp re-adds the two keys it sets at the end, wherever the input had them.

@@ -39,6 +39,10 @@ void quantize_row(DType type, const float* src, void* dst, size_t n) {
       return quantize_row_q5_0(src, static_cast<BlockQ5_0*>(dst), n);
     case DType::Q5_1:
       return quantize_row_q5_1(src, static_cast<BlockQ5_1*>(dst), n);
+    case DType::Q2_K:
+      return quantize_row_q2_k(src, static_cast<BlockQ2_K*>(dst), n);
+    case DType::Q3_K:
+      return quantize_row_q3_k(src, static_cast<BlockQ3_K*>(dst), n);
     case DType::Q4_K:
       return quantize_row_q4_k(src, static_cast<BlockQ4_K*>(dst), n);
     case DType::Q5_K:

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "hearth/error.hpp"
+#include "hearth/tokenizer.hpp"
 #include "sampler/truncation.hpp"
 
 namespace hearth {
@@ -25,16 +26,26 @@ int argmax(const float* logits, int n_vocab) {
   return best;
 }
 
-Sampler::Sampler(const SamplerConfig& config)
-    : config_(config), seed_(resolve_seed(config)), rng_(seed_), history_(config.penalty_last_n) {}
+Sampler::Sampler(const SamplerConfig& config, const Tokenizer* vocab)
+    : config_(config), seed_(resolve_seed(config)), rng_(seed_), history_(config.penalty_last_n) {
+  if (config.grammar.empty()) return;
+  if (!vocab) fail(Status::kInvalidArgument, "a grammar needs the model's vocabulary");
+  grammar_.emplace(grammar::parse_gbnf(config.grammar), grammar::TokenTrie::for_tokenizer(*vocab));
+}
 
 void Sampler::accept(int32_t token) {
+  history_.accept(token);
+  if (grammar_) grammar_->accept(token);
+}
+
+void Sampler::accept_prompt(int32_t token) {
   history_.accept(token);
 }
 
 const Candidates& Sampler::candidates(const float* logits, int n_vocab) {
   if (n_vocab <= 0) fail(Status::kInvalidArgument, "sample: n_vocab must be > 0");
   adjusted_.assign(logits, logits + n_vocab);
+  if (grammar_) grammar_->apply(adjusted_.data(), n_vocab);  // first, like llama.cpp
   for (size_t i = 0; i < config_.logit_bias.size(); ++i) {
     const LogitBias& b = config_.logit_bias[i];
     if (b.token < 0 || b.token >= n_vocab)
@@ -63,7 +74,11 @@ int Sampler::sample(const float* logits, int n_vocab) {
   if (is_greedy(config_) && config_.logit_bias.empty() && penalties_off(config_) &&
       config_.typical_p >= 1.0f) {
     if (n_vocab <= 0) fail(Status::kInvalidArgument, "sample: n_vocab must be > 0");
-    return argmax(logits, n_vocab);  // the common case, without copying the logits
+    const int best = argmax(logits, n_vocab);  // the common case, without copying the logits
+    // Masking only removes tokens: when the grammar allows the unconstrained choice (the
+    // lowest id of the largest logit), it is also the constrained one. Only otherwise is the
+    // whole vocabulary masked.
+    if (!grammar_ || grammar_->allows(best)) return best;
   }
   const Candidates& c = candidates(logits, n_vocab);
   if (is_greedy(config_)) return c.best().id;

@@ -7,7 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
+
+#include "grammar/grammar_state.hpp"
+#include "hearth/tokenizer.hpp"
 
 #include "sampler/candidates.hpp"
 #include "sampler/penalty_window.hpp"
@@ -19,11 +23,15 @@ namespace hearth {
 class Sampler {
  public:
   // Validates the config (not the logit-bias tokens against a vocabulary: sample() does) and
-  // resolves a kRandomSeed seed to a random one.
-  explicit Sampler(const SamplerConfig& config);
+  // resolves a kRandomSeed seed to a random one. A config with a grammar needs the vocabulary
+  // (kInvalidArgument without one, or when the grammar does not parse).
+  explicit Sampler(const SamplerConfig& config, const Tokenizer* vocab = nullptr);
 
-  // Adds a token to the penalty history: call it for the prompt and for each sampled token.
+  // A sampled token: adds it to the penalty history and advances the grammar (kInvalidArgument
+  // when the grammar does not allow it).
   void accept(int32_t token);
+  // A token the model did not choose (the prompt, a reused prefix): penalty history only.
+  void accept_prompt(int32_t token);
 
   // One token for these logits [n_vocab]. Does not accept() it. Throws kInvalidArgument when a
   // logit-bias token is >= n_vocab or every token is banned.
@@ -37,6 +45,7 @@ class Sampler {
   uint64_t seed() const { return seed_; }  // the effective seed (never kRandomSeed)
   const SamplerConfig& config() const { return config_; }
   const PenaltyWindow& history() const { return history_; }
+  bool has_grammar() const { return grammar_.has_value(); }
 
  private:
   SamplerConfig config_;
@@ -46,6 +55,7 @@ class Sampler {
   std::vector<float> adjusted_;  // [n_vocab] logits after bias and penalties
   Candidates candidates_;
   std::vector<double> weights_;  // softmax numerators of the draw
+  std::optional<grammar::GrammarState> grammar_;
 };
 
 // The lowest index of the largest logit.

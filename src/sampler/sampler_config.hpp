@@ -16,6 +16,10 @@
 //   5. top-p             keep the fewest most likely tokens whose probability sums to >= top_p;
 //                        1 = off
 //   6. min-p             keep tokens with p(t) >= min_p * max p; 0 = off
+//   0. grammar           (when `grammar` is set) tokens the GBNF grammar does not allow next get
+//                        -INFINITY before everything else, as llama.cpp applies its grammar
+//                        sampler first; end-of-generation is allowed exactly when the grammar
+//                        can end (src/grammar/grammar_state.hpp)
 //   7. temperature       0: greedy, the largest surviving logit (the lowest id on ties) and no
 //                        random draw; else one draw from softmax(logits / temperature) over the
 //                        survivors with the seeded generator (sampler_rng.hpp).
@@ -24,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace hearth {
@@ -47,6 +52,9 @@ struct SamplerConfig {
   float presence_penalty = 0.0f;   // any finite value; 0: off
   int penalty_last_n = 64;         // tokens of history the penalties see; 0: off; -1: all
   std::vector<LogitBias> logit_bias;
+  // GBNF text (llama.cpp's syntax, start rule `root`); empty: unconstrained. A JSON Schema is
+  // converted to GBNF first (src/grammar/json_schema.hpp).
+  std::string grammar;
 };
 
 // Throws Error(kInvalidArgument) naming the field: NaN anywhere, temperature < 0, top_k < 0,

@@ -122,6 +122,8 @@ size_t Session::reuse_prefix(const std::vector<int32_t>& tokens) {
 
 SessionReply Session::generate(const GenerateOptions& options) {
   if (messages_.empty()) fail(Status::kInvalidArgument, "generate: the conversation is empty");
+  // Cancellable from here on (prefix reuse included), not only inside generate().
+  Context::CallScope scope(ctx_);
   const std::vector<int32_t> tokens = prompt_tokens();
   if (tokens.empty()) fail(Status::kInvalidArgument, "generate: the prompt renders to no tokens");
   if (static_cast<int64_t>(tokens.size()) > ctx_.n_ctx())
@@ -163,6 +165,8 @@ SessionReply Session::generate(const GenerateOptions& options) {
     cached_.insert(cached_.end(), sampled.begin(),
                    sampled.begin() + std::min(sampled.size(), held - tokens.size()));
   }
+  if (reply.result.stop_reason != StopReason::kCancelled && !scope.complete())
+    reply.result.stop_reason = StopReason::kCancelled;  // a cancel that came as it ended
   if (reply.result.stop_reason != StopReason::kCancelled)
     messages_.push_back({"assistant", reply.text});
   return reply;

@@ -21,6 +21,10 @@
 
 namespace hearth {
 
+namespace crypto {
+class FileKey;
+}
+
 struct SessionParams {
   ContextParams context;
   // Jinja chat template; empty: the model's tokenizer.chat_template, or ChatML without one.
@@ -59,7 +63,8 @@ class Session {
   // not thrown. Throws kTemplateError, kContextFull (the conversation does not fit; nothing
   // changes), kInvalidArgument (empty conversation).
   SessionReply generate(const GenerateOptions& options);
-  void cancel() { ctx_.cancel(); }
+  // As Context::cancel: false when no generate() was running.
+  bool cancel() { return ctx_.cancel(); }
 
   // The prompt generate() would evaluate: rendered text and its tokens.
   std::string render_prompt() const;
@@ -69,8 +74,11 @@ class Session {
   // whole file (magic, version, checksum, model fingerprint, contents) before changing
   // anything and throws kInvalidModel for a corrupt, truncated or other-model file, kIoError
   // when it cannot be read, kContextFull when its tokens do not fit n_ctx.
-  void save(const std::string& path) const;
-  void load(const std::string& path);
+  // With a key, the file is sealed (crypto/sealed_file.hpp: AES-256-GCM, authenticated) and
+  // load() also throws kInvalidModel for any modified or truncated byte and kInvalidArgument
+  // for a wrong key or a clear file; without one, an encrypted file is kInvalidArgument.
+  void save(const std::string& path, const crypto::FileKey* key = nullptr) const;
+  void load(const std::string& path, const crypto::FileKey* key = nullptr);
 
   const Model& model() const { return *model_; }
   Context& context() { return ctx_; }
@@ -79,6 +87,10 @@ class Session {
   const PromptCache& prompt_cache() const { return cache_; }
 
  private:
+  // The clear (version 1) file bytes, and their inverse: validate everything, then replace the
+  // session's state (session_file.cpp).
+  std::string encode() const;
+  void decode(const std::string& data, const std::string& path);
   void stash_in_prompt_cache();
   // Brings the KV cache to the longest prefix of `tokens` available (restoring a prompt-cache
   // entry when it shares more); returns that prefix length.

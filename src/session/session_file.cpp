@@ -9,6 +9,10 @@
 //   u64 kv_row_halves, u64 n_halves, u16 kv[n_halves]   Context::export_kv(n_tokens)
 //   u64 checksum                FNV-1a 64 of every byte before it
 // where str is u64 length + bytes. The prompt cache is not saved (it is a cache).
+//
+// Encrypted session files are these same bytes sealed by crypto/sealed_file.hpp (AES-256-GCM
+// in authenticated chunks, magic "HEARTHEF"): encryption wraps the format instead of changing
+// it, so one parser validates both, and the clear bytes exist only in memory.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -18,6 +22,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "crypto/sealed_file.hpp"
 #include "hearth/error.hpp"
 #include "session/model_fingerprint.hpp"
 #include "session/session.hpp"
@@ -43,6 +48,7 @@ class Writer {
     out_.insert(out_.end(), b, b + n);
   }
   const std::string& data() const { return out_; }
+  std::string take() { return std::move(out_); }
 
  private:
   std::string out_;
@@ -110,14 +116,59 @@ std::string read_whole_file(const std::string& path) {
   return data;
 }
 
+// Decrypts a sealed session file into its clear bytes, one chunk at a time (no copy of the
+// ciphertext is held). Nothing is used before open_sealed has authenticated every chunk.
+std::string read_sealed_file(const std::string& path, const crypto::FileKey& key) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail(Status::kIoError, fmt::format("cannot open session file {}", path));
+  std::string data;
+  try {
+    if (std::fseek(f, 0, SEEK_END) == 0) {
+      const long size = std::ftell(f);
+      if (size > 0) data.reserve(static_cast<size_t>(size));
+      std::rewind(f);
+    }
+    crypto::open_sealed(
+        key, crypto::file_reader(f, "session file " + path),
+        [&](const uint8_t* p, size_t n) { data.append(reinterpret_cast<const char*>(p), n); },
+        path);
+  } catch (...) {
+    std::fclose(f);
+    throw;
+  }
+  std::fclose(f);
+  return data;
+}
+
+bool starts_sealed(const std::string& path) {
+  char head[sizeof crypto::kSealedMagic] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(head, sizeof head);
+  return crypto::is_sealed(head, static_cast<size_t>(in.gcount()));
+}
+
 // Writes to a temporary file next to `path`, then renames it over `path`: readers never see
-// a half-written session.
-void write_atomically(const std::string& path, const std::string& data) {
+// a half-written session. With a key the bytes are sealed on their way to the file.
+void write_atomically(const std::string& path, const std::string& data,
+                      const crypto::FileKey* key) {
   const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail(Status::kIoError, fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-  const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size() &&
-                  std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+  bool ok = true;
+  if (key) {
+    try {
+      crypto::SealedWriter w(*key, crypto::file_writer(f, tmp));
+      w.write(data.data(), data.size());
+      w.finish();
+    } catch (...) {
+      std::fclose(f);
+      std::remove(tmp.c_str());
+      throw;
+    }
+  } else {
+    ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  }
+  ok = ok && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
   const int err = errno;
   if (std::fclose(f) != 0 || !ok) {
     std::remove(tmp.c_str());
@@ -133,7 +184,20 @@ void write_atomically(const std::string& path, const std::string& data) {
 
 }  // namespace
 
-void Session::save(const std::string& path) const {
+void Session::save(const std::string& path, const crypto::FileKey* key) const {
+  // encode() returns before sealing starts, so its KV export is freed first: peak memory is
+  // the clear bytes plus one chunk, not three copies of the state.
+  write_atomically(path, encode(), key);
+}
+
+void Session::load(const std::string& path, const crypto::FileKey* key) {
+  if (!key && starts_sealed(path))
+    fail(Status::kInvalidArgument,
+         fmt::format("session file {} is encrypted: load it with its key", path));
+  decode(key ? read_sealed_file(path, *key) : read_whole_file(path), path);
+}
+
+std::string Session::encode() const {
   Writer w;
   w.bytes(kMagic, sizeof kMagic);
   w.put(kVersion);
@@ -151,11 +215,10 @@ void Session::save(const std::string& path) const {
   w.bytes(kv.data(), kv.size() * sizeof(uint16_t));
   const uint64_t checksum = fnv1a64(w.data().data(), w.data().size());
   w.put(checksum);
-  write_atomically(path, w.data());
+  return w.take();
 }
 
-void Session::load(const std::string& path) {
-  const std::string data = read_whole_file(path);
+void Session::decode(const std::string& data, const std::string& path) {
   constexpr size_t kTrailer = sizeof(uint64_t);
   Reader r(data, data.size(), path);
   if (data.size() < sizeof kMagic + sizeof kVersion + kTrailer ||

@@ -43,8 +43,10 @@ static void test_bad_loads(const char* data) {
   CHECK(strstr(hearth_last_error(), "magic") != NULL);
   CHECK(hearth_model_load(path, NULL, NULL) == HEARTH_ERR_INVALID_ARGUMENT);
   hearth_model_params params;
-  hearth_model_params_init(&params);
-  params.struct_size = 1 << 20; /* from a "future" caller: rejected, not read past */
+  HEARTH_MODEL_PARAMS_INIT(&params);
+  params.struct_size = 1 << 20; /* a "future" caller's: only our fields are read */
+  CHECK(hearth_model_load(path, &params, &model) == HEARTH_ERR_INVALID_MODEL);
+  params.struct_size = 1; /* cannot even hold struct_size */
   CHECK(hearth_model_load(path, &params, &model) == HEARTH_ERR_INVALID_ARGUMENT);
   hearth_model_free(NULL);
 }
@@ -53,7 +55,7 @@ static void test_model(const char* data) {
   char path[4096];
   snprintf(path, sizeof path, "%s/models/real/stories260K.gguf", data);
   hearth_model_params params;
-  hearth_model_params_init(&params);
+  HEARTH_MODEL_PARAMS_INIT(&params);
   CHECK(params.struct_size == sizeof params);
   hearth_model* model = NULL;
   if (hearth_model_load(path, &params, &model) != HEARTH_OK) {

@@ -29,7 +29,7 @@ static char model_path[4096];
 
 static hearth_model* load(int vocab_only) {
   hearth_model_params mp;
-  hearth_model_params_init(&mp);
+  HEARTH_MODEL_PARAMS_INIT(&mp);
   mp.vocab_only = vocab_only;
   hearth_model* m = NULL;
   if (hearth_model_load(model_path, &mp, &m) != HEARTH_OK) {
@@ -47,11 +47,11 @@ static void test_null_everywhere(void) {
   uint64_t u64;
   char buf[16];
   size_t len;
-  hearth_model_params_init(NULL); /* must not crash */
-  hearth_context_params_init(NULL);
-  hearth_sampler_params_init(NULL);
-  hearth_generate_params_init(NULL);
-  hearth_convert_params_init(NULL);
+  hearth_model_params_init(NULL, 0); /* must not crash */
+  hearth_context_params_init(NULL, 0);
+  hearth_sampler_params_init(NULL, 0);
+  hearth_generate_params_init(NULL, 0);
+  hearth_convert_params_init(NULL, 0);
   hearth_context_free(NULL);
   hearth_model_free(NULL);
   CHECK_ERR(hearth_model_file_type(NULL, &s), HEARTH_ERR_INVALID_ARGUMENT);
@@ -77,7 +77,7 @@ static void test_null_everywhere(void) {
   CHECK_ERR(hearth_context_cancel(NULL), HEARTH_ERR_INVALID_ARGUMENT);
   CHECK_ERR(hearth_convert(NULL), HEARTH_ERR_INVALID_ARGUMENT);
   hearth_convert_params cp;
-  hearth_convert_params_init(&cp);
+  HEARTH_CONVERT_PARAMS_INIT(&cp);
   CHECK(cp.struct_size == sizeof cp);
   CHECK_ERR(hearth_convert(&cp), HEARTH_ERR_INVALID_ARGUMENT); /* input/output NULL */
   cp.struct_size = 0;
@@ -104,7 +104,7 @@ static void test_null_everywhere(void) {
   CHECK_ERR(hearth_session_reset(NULL), HEARTH_ERR_INVALID_ARGUMENT);
   CHECK_ERR(hearth_session_save(NULL, "/tmp/x"), HEARTH_ERR_INVALID_ARGUMENT);
   CHECK_ERR(hearth_session_load(NULL, "/tmp/x"), HEARTH_ERR_INVALID_ARGUMENT);
-  hearth_session_params_init(NULL);
+  hearth_session_params_init(NULL, 0);
   {
     hearth_chat_message msg = {"user", "hi"};
     CHECK_ERR(hearth_chat_template_apply(NULL, NULL, &msg, 1, 1, NULL, NULL, buf, sizeof buf, &len),
@@ -114,30 +114,59 @@ static void test_null_everywhere(void) {
 
 static void test_context_params(hearth_model* m) {
   hearth_context_params p;
-  hearth_context_params_init(&p);
+  HEARTH_CONTEXT_PARAMS_INIT(&p);
   CHECK(p.struct_size == sizeof p && p.n_ctx == 2048 && p.n_batch == 512);
   hearth_context* ctx = NULL;
   CHECK_ERR(hearth_context_new(m, &p, NULL), HEARTH_ERR_INVALID_ARGUMENT);
   p.struct_size = 0;
   CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
-  p.struct_size = sizeof p + 64;
-  CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
-  hearth_context_params_init(&p);
+  {
+    /* A newer caller's larger struct: init zeroes the fields it does not know, and the library
+     * reads only its own fields. */
+    struct {
+      hearth_context_params p;
+      unsigned char future[64];
+    } big;
+    size_t i, nonzero = 0;
+    memset(&big, 0xAB, sizeof big);
+    CHECK(hearth_context_params_init(&big.p, sizeof big) == HEARTH_OK);
+    for (i = 0; i < sizeof big.future; ++i) nonzero += big.future[i] != 0;
+    CHECK(big.p.struct_size == sizeof big && big.p.n_ctx == 2048 && nonzero == 0);
+    big.p.n_ctx = 64;
+    CHECK(hearth_context_new(m, &big.p, &ctx) == HEARTH_OK);
+    hearth_context_free(ctx);
+    ctx = NULL;
+  }
+  CHECK_ERR(hearth_context_params_init(&p, sizeof(size_t) - 1), HEARTH_ERR_INVALID_ARGUMENT);
+  HEARTH_CONTEXT_PARAMS_INIT(&p);
   p.n_ctx = 0;
   CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
   p.n_ctx = 1 << 30;
   CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
   p.n_ctx = -5;
   CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
-  hearth_context_params_init(&p);
+  HEARTH_CONTEXT_PARAMS_INIT(&p);
   p.n_batch = 0;
   CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
-  hearth_context_params_init(&p);
+  HEARTH_CONTEXT_PARAMS_INIT(&p);
   p.n_threads = -1;
   CHECK_ERR(hearth_context_new(m, &p, &ctx), HEARTH_ERR_INVALID_ARGUMENT);
   CHECK(ctx == NULL);
+  {
+    /* An older caller's smaller struct: init writes only the bytes the caller has. */
+    union {
+      hearth_context_params p;
+      unsigned char raw[sizeof(hearth_context_params) + 16];
+    } old;
+    const size_t old_size = offsetof(hearth_context_params, n_threads);
+    size_t i, touched = 0;
+    memset(&old, 0xAB, sizeof old);
+    CHECK(hearth_context_params_init(&old.p, old_size) == HEARTH_OK);
+    for (i = old_size; i < sizeof old.raw; ++i) touched += old.raw[i] != 0xAB;
+    CHECK(touched == 0 && old.p.struct_size == old_size && old.p.n_ctx == 2048);
+  }
   /* An older caller's smaller struct (only n_ctx known) is accepted; the rest is defaulted. */
-  hearth_context_params_init(&p);
+  HEARTH_CONTEXT_PARAMS_INIT(&p);
   p.struct_size = offsetof(hearth_context_params, n_threads);
   p.n_ctx = 64;
   CHECK(hearth_context_new(m, &p, &ctx) == HEARTH_OK);
@@ -146,7 +175,7 @@ static void test_context_params(hearth_model* m) {
 
 static void test_decode(hearth_model* m) {
   hearth_context_params p;
-  hearth_context_params_init(&p);
+  HEARTH_CONTEXT_PARAMS_INIT(&p);
   p.n_ctx = 8;
   p.n_threads = 1;
   hearth_context* ctx = NULL;
@@ -196,7 +225,8 @@ static void test_decode(hearth_model* m) {
   CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
   CHECK(hearth_decode(ctx, toks, 8) == HEARTH_OK); /* one batch longer than... fits exactly */
   CHECK_ERR(hearth_decode(ctx, toks, 9), HEARTH_ERR_CONTEXT_FULL);
-  CHECK(hearth_context_cancel(ctx) == HEARTH_OK); /* no-op when idle; next decode clears it */
+  /* Idle: reported, and not kept for the next call. */
+  CHECK_ERR(hearth_context_cancel(ctx), HEARTH_ERR_NOTHING_RUNNING);
   CHECK(hearth_context_truncate(ctx, 0) == HEARTH_OK);
   CHECK(hearth_decode(ctx, toks, 1) == HEARTH_OK);
   hearth_context_free(ctx);
@@ -222,7 +252,7 @@ static void test_sampler_stages(hearth_context* ctx, hearth_generate_params* gp,
                                 const hearth_token* prompt) {
   hearth_logit_bias bias[2] = {{432, -INFINITY}, {383, 0.5f}}; /* 432 = ",", stories' favourite */
   hearth_sampler_params sp;
-  hearth_sampler_params_init(&sp);
+  HEARTH_SAMPLER_PARAMS_INIT(&sp);
   sp.temperature = 0.9f;
   sp.top_k = 20;
   sp.top_p = 0.9f;
@@ -301,7 +331,7 @@ static void test_sampler_stages(hearth_context* ctx, hearth_generate_params* gp,
 
 static void test_generate(hearth_model* m) {
   hearth_context_params p;
-  hearth_context_params_init(&p);
+  HEARTH_CONTEXT_PARAMS_INIT(&p);
   p.n_ctx = 128;
   hearth_context* ctx = NULL;
   if (hearth_context_new(m, &p, &ctx) != HEARTH_OK) {
@@ -310,7 +340,7 @@ static void test_generate(hearth_model* m) {
   }
   const hearth_token prompt[3] = {1, 400, 59};
   hearth_generate_params gp;
-  hearth_generate_params_init(&gp);
+  HEARTH_GENERATE_PARAMS_INIT(&gp);
   CHECK(gp.struct_size == sizeof gp && gp.max_tokens == 256 && gp.sampler == NULL);
   gen_state st;
   memset(&st, 0, sizeof st);
@@ -350,7 +380,7 @@ static void test_generate(hearth_model* m) {
   CHECK(a.tokens[0] == best);
   /* Seeded sampling is reproducible. */
   hearth_sampler_params sp;
-  hearth_sampler_params_init(&sp);
+  HEARTH_SAMPLER_PARAMS_INIT(&sp);
   CHECK(sp.struct_size == sizeof sp && sp.top_k == 40);
   sp.seed = 42;
   gp.sampler = &sp;
@@ -381,9 +411,7 @@ static void test_generate(hearth_model* m) {
   CHECK_ERR(hearth_generate(ctx, NULL, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
   gp.struct_size = 0;
   CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
-  gp.struct_size = sizeof gp * 4;
-  CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
-  hearth_generate_params_init(&gp);
+  HEARTH_GENERATE_PARAMS_INIT(&gp);
   gp.max_tokens = 2;
   r.struct_size = 0;
   CHECK_ERR(hearth_generate(ctx, prompt, 3, &gp, &r), HEARTH_ERR_INVALID_ARGUMENT);
@@ -512,9 +540,12 @@ static void test_chat_and_session(hearth_model* m) {
     CHECK(strcmp(buf, "<assistant>") == 0);
   }
   hearth_session_params sp;
-  hearth_session_params_init(&sp);
-  CHECK(sp.struct_size == sizeof sp && sp.context.struct_size == sizeof sp.context);
-  sp.context.n_ctx = 256;
+  hearth_context_params cp;
+  HEARTH_SESSION_PARAMS_INIT(&sp);
+  HEARTH_CONTEXT_PARAMS_INIT(&cp);
+  CHECK(sp.struct_size == sizeof sp && sp.context == NULL);
+  cp.n_ctx = 256;
+  sp.context = &cp;
   sp.chat_template = tmpl;
   hearth_session* s = NULL;
   sp.struct_size = 0;
@@ -529,7 +560,7 @@ static void test_chat_and_session(hearth_model* m) {
   CHECK_ERR(hearth_session_add_message(s, NULL, "x"), HEARTH_ERR_INVALID_ARGUMENT);
   CHECK_ERR(hearth_session_add_message(s, "user", NULL), HEARTH_ERR_INVALID_ARGUMENT);
   hearth_generate_params gp;
-  hearth_generate_params_init(&gp);
+  HEARTH_GENERATE_PARAMS_INIT(&gp);
   gp.max_tokens = 8;
   gen_state st;
   memset(&st, 0, sizeof st);
@@ -541,7 +572,7 @@ static void test_chat_and_session(hearth_model* m) {
   gp.on_token = NULL;
   CHECK(hearth_session_add_message(s, "user", "And then?") == HEARTH_OK);
   CHECK(hearth_session_generate(s, &gp, NULL) == HEARTH_OK);
-  CHECK(hearth_session_cancel(s) == HEARTH_OK);
+  CHECK_ERR(hearth_session_cancel(s), HEARTH_ERR_NOTHING_RUNNING);
   {
     CHECK_ERR(hearth_session_save(s, "/nonexistent/dir/s.bin"), HEARTH_ERR_IO);
     CHECK_ERR(hearth_session_load(s, "/nonexistent/s.bin"), HEARTH_ERR_IO);
@@ -590,13 +621,17 @@ static size_t common_prefix(const hearth_token* a, size_t na, const hearth_token
 /* Sessions with the model's template (stories260K has none: the ChatML fallback). */
 static void test_session(hearth_model* m) {
   hearth_session_params sp;
-  hearth_session_params_init(&sp);
-  CHECK(sp.chat_template == NULL && sp.prompt_cache_bytes == 0 && sp.context.n_ctx == 2048);
-  sp.context.n_ctx = 256;
-  sp.context.struct_size = 0;
+  hearth_context_params cp;
+  HEARTH_SESSION_PARAMS_INIT(&sp);
+  HEARTH_CONTEXT_PARAMS_INIT(&cp);
+  CHECK(sp.chat_template == NULL && sp.prompt_cache_bytes == 0 && sp.context == NULL &&
+        cp.n_ctx == 2048);
+  cp.n_ctx = 256;
+  cp.struct_size = 0;
+  sp.context = &cp;
   hearth_session* s = NULL;
   CHECK_ERR(hearth_session_new(m, &sp, &s), HEARTH_ERR_INVALID_ARGUMENT);
-  sp.context.struct_size = sizeof sp.context;
+  cp.struct_size = sizeof cp;
   CHECK_ERR(hearth_session_new(m, &sp, NULL), HEARTH_ERR_INVALID_ARGUMENT);
   if (hearth_session_new(m, &sp, &s) != HEARTH_OK) {
     fprintf(stderr, "session_new: %s\n", hearth_last_error());
@@ -604,7 +639,7 @@ static void test_session(hearth_model* m) {
     return;
   }
   hearth_generate_params gp;
-  hearth_generate_params_init(&gp);
+  HEARTH_GENERATE_PARAMS_INIT(&gp);
   gp.max_tokens = 8;
   gp.on_token = on_reply;
   reply_state st;
@@ -650,7 +685,7 @@ static void test_session(hearth_model* m) {
   memset(&st, 0, sizeof st);
   CHECK(hearth_session_generate(s, &gp, &res) == HEARTH_OK);
   CHECK(res.n_prompt_tokens == 1);
-  CHECK(hearth_session_cancel(s) == HEARTH_OK); /* nothing running: harmless */
+  CHECK_ERR(hearth_session_cancel(s), HEARTH_ERR_NOTHING_RUNNING); /* and not kept */
 
   /* Save, load into a new session: the next reply is the same, with the same reuse. */
   char path[4200];
@@ -723,7 +758,7 @@ static int on_progress(uint64_t done, uint64_t total, void* user) {
 
 static void test_load_progress(void) {
   hearth_model_params mp;
-  hearth_model_params_init(&mp);
+  HEARTH_MODEL_PARAMS_INIT(&mp);
   progress_state st;
   memset(&st, 0, sizeof st);
   mp.progress = on_progress;
@@ -756,7 +791,7 @@ static void test_quantize(void) {
   CHECK_ERR(hearth_quantize(model_path, out, "q1_bogus", NULL, NULL), HEARTH_ERR_INVALID_ARGUMENT);
   CHECK_ERR(hearth_quantize("/nonexistent.gguf", out, "q8_0", NULL, NULL), HEARTH_ERR_IO);
   hearth_convert_params cp;
-  hearth_convert_params_init(&cp);
+  HEARTH_CONVERT_PARAMS_INIT(&cp);
   cp.input = "/nonexistent/folder";
   cp.output = out;
   cp.type = "f16";

@@ -156,7 +156,8 @@ int main(int argc, char** argv) {
   const int n = static_cast<int>(x.size());
   add(0, GGML_TYPE_F32, n, x.data(), x.size() * 4);
   for (ggml_type t : {GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0,
-                      GGML_TYPE_Q5_1, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K}) {
+                      GGML_TYPE_Q5_1, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K,
+                      GGML_TYPE_Q5_K, GGML_TYPE_Q6_K}) {
     std::vector<uint8_t> out(ggml_row_size(t, n));
     ggml_quantize_chunk(t, x.data(), out.data(), 0, 16, 256, nullptr);  // llama-quantize's path
     add(1, t, n, out.data(), out.size());

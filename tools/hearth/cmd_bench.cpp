@@ -1,6 +1,7 @@
-// hearth bench -m MODEL [-p 512] [-n 128] [-t 2] [-r 3] [-b 512] [--json]
+// hearth bench -m MODEL [-p 512] [-n 128] [-t 2] [-r 3] [-b 512] [--parallel S] [--json]
 // Prompt processing and generation speed, measured the way ../shared/tools/peer-llamacpp does
 // (same pseudo-random prompt ids, same context size, greedy decode), so the two compare directly.
+// --parallel S adds the engine's aggregate generation speed (tg_parallel_tok_s, bench_parallel.cpp).
 #include <immintrin.h>
 #include <sys/resource.h>
 
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "bench_parallel.hpp"
 #include "command.hpp"
 #include "hearth/context.hpp"
 #include "hearth/cpu.hpp"
@@ -83,16 +85,19 @@ double measure_read_bandwidth_gbs(int threads) {
 int usage(int code) {
   std::fprintf(stderr,
                "usage: hearth bench -m MODEL.gguf [-p PROMPT_TOKENS=512] [-n GEN_TOKENS=128]\n"
-               "                    [-t THREADS=2] [-r REPS=3] [-b BATCH=512] [--json]\n"
+               "                    [-t THREADS=2] [-r REPS=3] [-b BATCH=512] [--parallel S]\n"
+               "                    [--json]\n"
                "       hearth bench --memory-bandwidth [-t THREADS=2]\n"
                "Reports median prompt (pp) and generation (tg) tokens/s over REPS runs, or the\n"
-               "machine's streaming-read bandwidth in GB/s (the ceiling for generation).\n");
+               "machine's streaming-read bandwidth in GB/s (the ceiling for generation).\n"
+               "--parallel S: also S sequences sharing the prompt generate GEN_TOKENS each\n"
+               "together through the engine (tg_parallel: all sequences' tokens/s).\n");
   return code;
 }
 
 int run_bench(const std::vector<std::string>& args) {
   std::string path;
-  int n_prompt = 512, n_gen = 128, threads = 2, reps = 3, batch = 512;
+  int n_prompt = 512, n_gen = 128, threads = 2, reps = 3, batch = 512, parallel = 0;
   bool json = false, memory_bandwidth = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -114,6 +119,8 @@ int run_bench(const std::vector<std::string>& args) {
       reps = next_int();
     else if (a == "-b")
       batch = next_int();
+    else if (a == "--parallel")
+      parallel = next_int();
     else if (a == "--json")
       json = true;
     else if (a == "--memory-bandwidth")
@@ -131,7 +138,8 @@ int run_bench(const std::vector<std::string>& args) {
       fmt::print("streaming read, {} threads: {:.2f} GB/s\n", threads, gbs);
     return 0;
   }
-  if (path.empty() || n_prompt < 1 || n_gen < 0 || threads < 1 || reps < 1 || batch < 1)
+  if (path.empty() || n_prompt < 1 || n_gen < 0 || threads < 1 || reps < 1 || batch < 1 ||
+      parallel < 0)
     return usage(2);
 
   const auto t_load = Clock::now();
@@ -168,6 +176,11 @@ int run_bench(const std::vector<std::string>& args) {
     }
     if (n_gen > 0) tg.push_back(n_gen / seconds_since(t0));
   }
+  std::vector<double> tgp;
+  if (parallel > 0 && n_gen > 0) {
+    hearth::cli::ParallelBench pb{parallel, n_gen, threads, batch, reps};
+    tgp = hearth::cli::bench_parallel(model, prompt, pb);
+  }
   struct rusage usage_info {};
   getrusage(RUSAGE_SELF, &usage_info);
   const double rss_mib = usage_info.ru_maxrss / 1024.0;
@@ -176,14 +189,21 @@ int run_bench(const std::vector<std::string>& args) {
         "{{\"engine\":\"hearth\",\"model\":\"{}\",\"threads\":{},\"prompt_tokens\":{},"
         "\"gen_tokens\":{},\"pp_tok_s\":{:.2f},\"tg_tok_s\":{:.2f},\"pp_all\":[{}],"
         "\"tg_all\":[{}],\"load_ms\":{:.1f},\"peak_rss_mib\":{:.1f},\"cpu\":\"{}\","
-        "\"isa\":\"{}\",\"repacked_mib\":{:.1f}}}\n",
+        "\"isa\":\"{}\",\"repacked_mib\":{:.1f}{}}}\n",
         path, threads, n_prompt, n_gen, median(pp), median(tg), join(pp), join(tg), load_ms,
         rss_mib, hearth::cpu_features().brand, hearth::isa_name(hearth::active_isa()),
-        model->repacked_bytes() / 1048576.0);
+        model->repacked_bytes() / 1048576.0,
+        tgp.empty() ? std::string()
+                    : fmt::format(",\"parallel\":{},\"tg_parallel_tok_s\":{:.2f},"
+                                  "\"tg_parallel_all\":[{}]",
+                                  parallel, median(tgp), join(tgp)));
   } else {
     fmt::print("model:   {}\nthreads: {}\n", path, threads);
     fmt::print("pp{}:   {:.2f} tok/s  (runs: {})\n", n_prompt, median(pp), join(pp));
     fmt::print("tg{}:   {:.2f} tok/s  (runs: {})\n", n_gen, median(tg), join(tg));
+    if (!tgp.empty())
+      fmt::print("tg{} x {} sequences: {:.2f} tok/s  (runs: {})\n", n_gen, parallel, median(tgp),
+                 join(tgp));
     fmt::print("load:    {:.1f} ms, peak RSS {:.1f} MiB, {:.1f} MiB of weights repacked\n", load_ms,
                rss_mib, model->repacked_bytes() / 1048576.0);
     fmt::print("cpu:     {} ({})\n", hearth::cpu_features().brand,

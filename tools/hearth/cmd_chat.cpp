@@ -1,19 +1,28 @@
 // hearth chat -m MODEL.gguf [-t N] [-c N] [-n N] [--system S] [--temp T] [--top-k K] [--seed S]
-//             [--template FILE] [--cache-mb N]
+//             [--template FILE] [--cache-mb N] [--encrypt-key-file F | --passphrase-env VAR]
+//             [--safety off|standard|strict --safety-rules FILE]
 // An interactive conversation: each line of stdin is a user message (works with a pipe), the
-// reply streams to stdout. Commands: /reset, /save FILE, /load FILE, /quit.
+// reply streams to stdout. Commands: /reset, /save FILE, /load FILE, /quit. With a key, /save
+// and /load use encrypted session files (docs/security.md). With a safety level, each message
+// is checked before it is sent and each reply streams through an OutputGuard: held-back text
+// is printed once it cannot start a banned phrase, and a blocked reply stops and is dropped.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "command.hpp"
+#include "crypto/file_key.hpp"
 #include "generate_flags.hpp"
 #include "hearth/error.hpp"
 #include "hearth/model.hpp"
+#include "safety/filter.hpp"
 #include "session/session.hpp"
 #include "text_file.hpp"
 
@@ -29,10 +38,15 @@ const char* kUsage =
     "  --system TEXT      system message\n"
     "  --template FILE    Jinja chat template (default: the model's, else ChatML)\n"
     "  --cache-mb N       keep the KV state of reset conversations, up to N MiB (default 0)\n"
+    "  --encrypt-key-file F  /save and /load encrypted session files with this key (keygen)\n"
+    "  --passphrase-env VAR  ... or with the passphrase in environment variable VAR\n"
+    "  --safety LEVEL     content filter: off, standard, strict (needs --safety-rules)\n"
+    "  --safety-rules F   rule file (tests/data/safety/default.rules is an example)\n"
     "Each stdin line is a message. Commands: /reset, /save FILE, /load FILE, /quit.\n";
 
 // Runs one command line ("/save x"); returns false for /quit.
-bool run_command(hearth::Session& session, const std::string& system, const std::string& line) {
+bool run_command(hearth::Session& session, const std::string& system, const std::string& line,
+                 const hearth::crypto::FileKey* key) {
   const size_t space = line.find(' ');
   const std::string cmd = line.substr(0, space);
   const std::string arg = space == std::string::npos ? "" : line.substr(space + 1);
@@ -43,9 +57,9 @@ bool run_command(hearth::Session& session, const std::string& system, const std:
     std::fputs("[conversation reset]\n", stderr);
   } else if ((cmd == "/save" || cmd == "/load") && !arg.empty()) {
     if (cmd == "/save")
-      session.save(arg);
+      session.save(arg, key);
     else
-      session.load(arg);
+      session.load(arg, key);
     std::fprintf(stderr, "[%s %s: %zu messages]\n", cmd == "/save" ? "saved" : "loaded",
                  arg.c_str(), session.messages().size());
   } else {
@@ -56,7 +70,8 @@ bool run_command(hearth::Session& session, const std::string& system, const std:
 }
 
 int run_chat(const std::vector<std::string>& args) {
-  std::string model_path, system, template_path;
+  std::string model_path, system, template_path, key_file, passphrase_env, rules_file;
+  hearth::safety::Level safety = hearth::safety::Level::kOff;
   hearth::SessionParams params;
   hearth::GenerateOptions opt;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -84,6 +99,14 @@ int run_chat(const std::vector<std::string>& args) {
       continue;
     else if (a == "--template")
       template_path = v;
+    else if (a == "--encrypt-key-file")
+      key_file = v;
+    else if (a == "--passphrase-env")
+      passphrase_env = v;
+    else if (a == "--safety")
+      safety = hearth::safety::parse_level(v);
+    else if (a == "--safety-rules")
+      rules_file = v;
     else if (a == "--cache-mb")
       params.prompt_cache_bytes = static_cast<size_t>(to_int(a, v)) << 20;
     else {
@@ -96,14 +119,53 @@ int run_chat(const std::vector<std::string>& args) {
     std::fprintf(stderr, "%s%s", kUsage, kSamplingHelp);
     return 2;
   }
+  if (!key_file.empty() && !passphrase_env.empty()) {
+    std::fputs("hearth chat: give --encrypt-key-file or --passphrase-env, not both\n", stderr);
+    return 2;
+  }
+  std::unique_ptr<hearth::crypto::FileKey> key;
+  if (!key_file.empty())
+    key = std::make_unique<hearth::crypto::FileKey>(
+        hearth::crypto::FileKey::from_key_file(key_file));
+  if (!passphrase_env.empty()) {
+    // From the environment, not the command line: argv is visible to every user (ps).
+    const char* phrase = std::getenv(passphrase_env.c_str());
+    if (!phrase || !*phrase) {
+      std::fprintf(stderr, "hearth chat: environment variable %s is empty\n",
+                   passphrase_env.c_str());
+      return 2;
+    }
+    key = std::make_unique<hearth::crypto::FileKey>(
+        hearth::crypto::FileKey::from_passphrase(phrase, std::strlen(phrase)));
+  }
+  std::unique_ptr<hearth::safety::ContentFilter> filter;
+  if (safety != hearth::safety::Level::kOff) {
+    if (rules_file.empty()) {
+      std::fputs("hearth chat: --safety needs --safety-rules FILE\n", stderr);
+      return 2;
+    }
+    hearth::safety::FilterConfig fc;
+    fc.level = safety;
+    fc.rules = hearth::safety::RuleSet::load_file(rules_file);
+    filter = std::make_unique<hearth::safety::ContentFilter>(fc);
+  }
   if (!template_path.empty()) params.chat_template = read_text_file(template_path);
   hearth::Session session(hearth::Model::load(hearth::GgufFile::open(model_path)), params);
   if (!system.empty()) session.add_message("system", system);
   const bool interactive = isatty(fileno(stdin));
-  opt.on_token = [](int, const std::string& text) {
+  auto emit = [](const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
-    return true;
+  };
+  std::unique_ptr<hearth::safety::OutputGuard> guard;
+  opt.on_token = [&](int, const std::string& text) {
+    if (!guard) {
+      emit(text);
+      return true;
+    }
+    const auto step = guard->feed(text);
+    emit(step.release);
+    return !step.blocked;  // a blocked reply stops here (and is not appended)
   };
   std::string line;
   for (;;) {
@@ -113,11 +175,35 @@ int run_chat(const std::vector<std::string>& args) {
     if (line.empty()) continue;
     try {
       if (line[0] == '/') {
-        if (!run_command(session, system, line)) break;
+        if (!run_command(session, system, line, key.get())) break;
         continue;
+      }
+      if (filter) {
+        const hearth::safety::Verdict v = filter->check(line);
+        if (v.blocked) {
+          // The category, never the text: this line may end up in logs.
+          std::fprintf(stderr, "[message blocked by the content filter: %s]\n",
+                       v.category.c_str());
+          continue;
+        }
+        guard = std::make_unique<hearth::safety::OutputGuard>(*filter);
       }
       session.add_message("user", line);
       const hearth::SessionReply r = session.generate(opt);
+      if (guard) {
+        if (!guard->blocked()) emit(guard->finish().release);
+        if (guard->blocked()) {
+          std::fprintf(stderr, "\n[reply blocked by the content filter: %s]\n",
+                       guard->verdict().category.c_str());
+          // A reply stopped by the filter was not appended (cancelled); one blocked only at its
+          // end was. Drop it, and the message that led to it.
+          if (!session.messages().empty() && session.messages().back().role == "assistant")
+            session.pop_message();
+          if (!session.messages().empty() && session.messages().back().role == "user")
+            session.pop_message();
+        }
+        guard.reset();
+      }
       std::fputc('\n', stdout);
       std::fflush(stdout);
       std::fprintf(stderr, "[%d prompt tokens evaluated (%d reused), %zu generated, %.1f tok/s]\n",

@@ -1,5 +1,5 @@
 // hearth convert — import a Hugging Face or llama2.c checkpoint as GGUF.
-//   hearth convert HF_DIR -o OUT.gguf [--type f32|f16|bf16|q8_0|q4_0|q4_k_m]
+//   hearth convert HF_DIR -o OUT.gguf [--type f32|f16|bf16|q8_0|q4_0|q4_k_m|...]
 //   hearth convert --llama2c MODEL.bin --tokenizer TOK.bin -o OUT.gguf [--type ...]
 #include <unistd.h>
 
@@ -16,7 +16,9 @@ void usage() {
                "usage: hearth convert HF_DIR -o OUT.gguf [--type TYPE]\n"
                "       hearth convert --llama2c MODEL.bin --tokenizer TOK.bin -o OUT.gguf "
                "[--type TYPE]\n"
-               "TYPE: f32, f16 (default), bf16, q8_0, q4_0, q4_k_m\n");
+               "TYPE: f32, f16 (default), bf16, q8_0, or any type of hearth quantize\n"
+               "      (q6_k, q5_k_m, q5_k_s, q5_1, q5_0, q4_k_m, q4_k_s, q4_1, q4_0, q3_k_l,\n"
+               "      q3_k_m, q3_k_s, q2_k): the same file as converting to f32 and quantizing\n");
 }
 
 // A one-line bar redrawn in place on a terminal; on a pipe, only the final line.

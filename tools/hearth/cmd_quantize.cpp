@@ -12,9 +12,12 @@ namespace {
 void usage() {
   std::fprintf(stderr,
                "usage: hearth quantize [--threads N] [--quiet] IN.gguf OUT.gguf TYPE\n"
-               "TYPE: q8_0, q4_0, q4_k_m, q6_k, f16, bf16, f32\n"
-               "Weight matrices get TYPE (q4_k_m: Q4_K with Q6_K for the output matrix and some\n"
-               "attn_v/ffn_down layers, as llama.cpp); norms and 1-D tensors stay as they are.\n");
+               "TYPE: q8_0, q6_k, q5_k_m, q5_k_s, q5_1, q5_0, q4_k_m, q4_k_s, q4_1, q4_0,\n"
+               "      q3_k_l, q3_k_m, q3_k_s, q2_k, f16, bf16, f32\n"
+               "Weight matrices get TYPE; the _s/_m/_l mixes (and q2_k) give some tensors more\n"
+               "bits, as llama-quantize does (q4_k_m: Q4_K with Q6_K for the output matrix and\n"
+               "some attn_v/ffn_down layers). Norms and 1-D tensors stay as they are; the file is\n"
+               "byte-identical to llama-quantize's (no importance matrix).\n");
 }
 
 // A percentage redrawn in place on a terminal; on a pipe, only the final line.
@@ -74,7 +77,7 @@ int run_quantize(const std::vector<std::string>& args) {
   return 0;
 }
 
-const hearth::cli::Register reg{"quantize", "re-quantize a GGUF model (q8_0, q4_0, q4_k_m, ...)",
+const hearth::cli::Register reg{"quantize", "re-quantize a GGUF model (q8_0, q4_k_m, q3_k_m, ...)",
                                 &run_quantize};
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "grammar/json_schema.hpp"
 #include "hearth/error.hpp"
+#include "text_file.hpp"
 
 namespace hearth::cli {
 
@@ -50,7 +52,12 @@ const char* const kSamplingHelp =
     "  --min-p P              drop tokens below P x the best probability (0: off)\n"
     "  --temp T               temperature (0: greedy)\n"
     "  --seed S               random seed (default: random; printed to stderr)\n"
-    "  --stop STR             stop before STR (not printed); repeatable\n";
+    "  --stop STR             stop before STR (not printed); repeatable\n"
+    "structured output (the grammar masks tokens before every other stage):\n"
+    "  --grammar-file F       constrain the output to the GBNF grammar in F (start rule root)\n"
+    "  --grammar TEXT         the same, the grammar given inline\n"
+    "  --json-schema F        constrain the output to JSON valid against the JSON Schema in F\n"
+    "                         ('{}' or {\"type\": \"object\"}: any JSON object)\n";
 
 bool parse_generate_flag(const std::string& a, const std::string& v, GenerateOptions& opt) {
   SamplerConfig& s = opt.sampler;
@@ -76,6 +83,12 @@ bool parse_generate_flag(const std::string& a, const std::string& v, GenerateOpt
     s.seed = to_u64(a, v);
   else if (a == "--stop")
     opt.stop_strings.push_back(v);
+  else if (a == "--grammar-file")
+    s.grammar = read_text_file(v);
+  else if (a == "--grammar")
+    s.grammar = v;
+  else if (a == "--json-schema")
+    s.grammar = grammar::json_schema_to_gbnf(read_text_file(v));
   else
     return false;
   return true;

@@ -18,7 +18,7 @@ extern const char* const kSamplingHelp;
 
 // Applies `flag value` when it is a sampling or stop flag (--temp, --top-k, --top-p, --min-p,
 // --typical, --repeat-penalty, --repeat-last-n, --frequency-penalty, --presence-penalty, --seed,
-// --stop); returns false for any other flag.
+// --stop, --grammar-file, --grammar, --json-schema); returns false for any other flag.
 bool parse_generate_flag(const std::string& flag, const std::string& value, GenerateOptions& opt);
 
 }  // namespace hearth::cli

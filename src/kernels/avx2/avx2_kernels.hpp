@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "kernels/kernel_table.hpp"
+
 namespace hearth::kernels::avx2 {
 
 float dot_f32(const void* w, const void* x, int64_t n);
@@ -30,5 +32,17 @@ void block_accumulate(const float* p, int n_rows, const uint16_t* V, int64_t kv_
                       int hd, const float* ms, const int* n_cells, float* acc);
 
 void exp_f32(const float* x, float* y, int64_t n);
+
+// Q8_0 / Q4_0 tiled products, row layout (run) and R16 layout (run_packed): 8 rows per vector
+// (gemm_q8_avx2.cpp, gemm_q8_tiles_avx2.hpp).
+extern const GemmKernel kGemmQ8_0;
+extern const GemmKernel kGemmQ4_0;
+// F32 / F16 / BF16 weights for batches (gemm_float_avx2.cpp); decode keeps the dot products.
+extern const GemmKernel kGemmF32;
+extern const GemmKernel kGemmF16;
+extern const GemmKernel kGemmBF16;
+// Q4_K / Q6_K weights for batches (gemm_kquant_avx2.cpp), bit-identical to the scalar dots.
+extern const GemmKernel kGemmQ4_K;
+extern const GemmKernel kGemmQ6_K;
 
 }  // namespace hearth::kernels::avx2
