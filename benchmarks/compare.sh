@@ -38,7 +38,9 @@ case $isa in
   *) echo "compare: --isa best|avx2|avxvnni|avx512" >&2; exit 2 ;;
 esac
 work=${HEARTH_BENCH_DIR:-$root/build-bench}
-cmake -S "$root" -B "$work" -DCMAKE_BUILD_TYPE=Release -DHEARTH_BUILD_TESTS=OFF >/dev/null
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+cmake -S "$root" -B "$work" -DCMAKE_BUILD_TYPE=Release -DHEARTH_BUILD_TESTS=OFF "${launcher[@]}" >/dev/null
 cmake --build "$work" -j "$(nproc)" --target hearth_cli >/dev/null
 hearth=$work/bin/hearth
 # Highest priority allowed (root: -19; others: none), for both engines alike.
