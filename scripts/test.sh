@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: a warnings-as-errors release build with ctest (C++, C, Python, install
 # consumers), then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, then the
-# GGUF/tokenizer fuzzers for a bounded time, and a ThreadSanitizer run of the threaded suites.
+# fuzzers (45 s each, coverage printed), and a ThreadSanitizer run of the threaded suites.
 # Build folders: build-test/, build-asan/, build-tsan/, build-fuzz/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,12 +34,12 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 # pool): target hearth_tsan_tests in build-tsan/ (tests/CMakeLists.txt).
 echo "=== tsan build"
 cmake -S "$root" -B "$root/build-tsan" -DHEARTH_WERROR=ON -DHEARTH_BUILD_BENCHMARKS=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_TSAN=ON >/dev/null
+  "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_TSAN=ON >/dev/null
 cmake --build "$root/build-tsan" -j "$jobs" --target hearth_tsan_tests
 echo "=== tsan tests"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$root/build-tsan/tests/hearth_tsan_tests"
 
 if [ -x "$root/scripts/fuzz.sh" ]; then
-  "$root/scripts/fuzz.sh" "${HEARTH_FUZZ_SECONDS:-60}"
+  "$root/scripts/fuzz.sh" "${HEARTH_FUZZ_SECONDS:-45}"
 fi
 echo "=== all test suites passed"

@@ -127,6 +127,64 @@ TEST_F(ConvertBadInput, VocabSizeDisagreesWithTokenizer) {
   m.expect_failure(Status::kInvalidModel, "vocab_size is 4096");
 }
 
+// Found by fuzz_safetensors (docs/security.md): a tokenizer.json "model" without "vocab" was
+// read through const operator[] (undefined behaviour, a heap over-read under ASan), and values of
+// the wrong JSON type escaped as nlohmann::json::type_error instead of hearth::Error.
+TEST_F(ConvertBadInput, TokenizerFieldsMissingOrOfTheWrongType) {
+  auto edit_tokenizer = [](const HfCopy& m, auto edit) {
+    json t = json::parse(test::read_file(m.dir + "/tokenizer.json"));
+    edit(t);
+    test::write_file(m.dir + "/tokenizer.json", t.dump());
+  };
+  {
+    HfCopy m;
+    edit_tokenizer(m, [](json& t) { t["model"].erase("vocab"); });
+    m.expect_failure(Status::kInvalidModel, "model.vocab");
+  }
+  {
+    HfCopy m;
+    edit_tokenizer(m, [](json& t) { t["model"]["type"] = 3; });
+    m.expect_failure(Status::kUnsupported, "only BPE");
+  }
+  {
+    // Flags of another type count as absent: the conversion succeeds or fails with
+    // hearth::Error on its own merits, never with a foreign exception.
+    HfCopy m;
+    edit_tokenizer(m, [](json& t) {
+      t["model"]["byte_fallback"] = "yes";
+      if (t.contains("added_tokens") && !t["added_tokens"].empty())
+        t["added_tokens"][0]["special"] = 1;
+    });
+    ConvertOptions o;
+    o.input = m.dir;
+    o.output = m.out;
+    try {
+      convert_model(o);
+    } catch (const Error&) {
+    } catch (...) {
+      ADD_FAILURE() << "an exception other than hearth::Error escaped convert_model";
+    }
+  }
+}
+
+// Also found by fuzz_safetensors: "rope_scaling" that is not an object threw type_error.
+TEST_F(ConvertBadInput, RopeScalingOfTheWrongType) {
+  {
+    HfCopy m;
+    json c = m.config();
+    c["rope_scaling"] = 5;
+    m.set_config(c);
+    m.expect_failure(Status::kInvalidModel, "rope_scaling");
+  }
+  {
+    HfCopy m;
+    json c = m.config();
+    c["rope_scaling"] = {{"type", 5}, {"factor", 2.0}};
+    m.set_config(c);
+    m.expect_failure(Status::kUnsupported, "rope_scaling");
+  }
+}
+
 TEST_F(ConvertBadInput, MissingWeights) {
   HfCopy m;
   fs::remove(m.dir + "/model.safetensors");

@@ -218,6 +218,9 @@ TEST(JsonSchema, KeywordsAndErrors) {
             std::string::npos);
   EXPECT_NE(err(R"({"minProperties":1})").find("'minProperties'"), std::string::npos);
   EXPECT_NE(err(R"({"$ref":"#/$defs/missing"})").find("does not resolve"), std::string::npos);
+  // Found by fuzz_grammar: a $ref without '/' escaped as std::out_of_range.
+  EXPECT_NE(err(R"({"$ref":"x"})").find("not a local reference"), std::string::npos);
+  EXPECT_NE(err(R"({"$ref":7})").find("$ref must be a string"), std::string::npos);
   EXPECT_NE(err(R"({"type":"string","format":"email"})").find("format 'email'"), std::string::npos);
   EXPECT_NE(err(R"({"type":"string","pattern":"(a)\\1"})").find("not supported"),
             std::string::npos);

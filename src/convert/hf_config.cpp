@@ -87,7 +87,14 @@ HfConfig read_hf_config(const std::string& dir) {
     c.tied = t->get<bool>();
   }
   if (auto rs = j.find("rope_scaling"); rs != j.end() && !rs->is_null()) {
-    const std::string type = rs->value("rope_type", rs->value("type", std::string()));
+    // find(), not json::value(): a value of another JSON type must be a clean error, not a
+    // type_error escaping the importer (found by fuzz_safetensors).
+    if (!rs->is_object()) bad(path, "\"rope_scaling\" must be an object or null");
+    auto text = [&](const char* key) {
+      const auto it = rs->find(key);
+      return it != rs->end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string type = !text("rope_type").empty() ? text("rope_type") : text("type");
     const auto factor = rs->find("factor");
     if (type != "linear" || factor == rs->end() || !factor->is_number())
       fail(Status::kUnsupported,

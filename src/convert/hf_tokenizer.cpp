@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "convert/mapped_file.hpp"
 #include "convert/token_text.hpp"
@@ -41,6 +42,21 @@ json read_json(const std::string& path, bool required) {
   }
 }
 
+// j[key] when j is an object holding a value of T's JSON type, else `fallback`. json::value()
+// would throw type_error on a value of another type, and operator[] on a const json with a
+// missing key is undefined behaviour: tokenizer files are untrusted input.
+template <typename T>
+T value_or(const json& j, const char* key, T fallback) {
+  if (!j.is_object()) return fallback;
+  const auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if constexpr (std::is_same_v<T, bool>) {
+    return it->is_boolean() ? it->get<bool>() : fallback;
+  } else {
+    return it->is_string() ? it->get<std::string>() : fallback;
+  }
+}
+
 // A special token entry of tokenizer_config.json: a string or {"content": ...}.
 std::optional<std::string> token_content(const json& entry) {
   if (entry.is_string()) return entry.get<std::string>();
@@ -62,8 +78,11 @@ struct Vocab {
 
 Vocab read_vocab(const std::string& path, const json& tok) {
   Vocab v;
-  const json& vocab = tok["model"]["vocab"];
-  if (!vocab.is_object()) bad(path, "model.vocab is not an object of token -> id");
+  const json& model = tok["model"];  // an object (checked by the caller)
+  const auto found = model.find("vocab");
+  if (found == model.end() || !found->is_object())
+    bad(path, "model.vocab is not an object of token -> id");
+  const json& vocab = *found;
   for (const auto& [text, id] : vocab.items()) {
     if (!id.is_number_integer() || id.get<int64_t>() < 0)
       bad(path, fmt::format("token '{}' has an invalid id", text));
@@ -78,7 +97,7 @@ Vocab read_vocab(const std::string& path, const json& tok) {
           a["id"].get<int64_t>() < 0 || !a.contains("content") || !a["content"].is_string())
         bad(path, "an added_tokens entry lacks an id or content");
       const int64_t id = a["id"].get<int64_t>();
-      AddedToken t{a["content"].get<std::string>(), a.value("special", false)};
+      AddedToken t{a["content"].get<std::string>(), value_or(a, "special", false)};
       auto it = v.by_id.find(id);
       if (it != v.by_id.end() && it->second != t.content)
         bad(path, fmt::format("added token {} '{}' conflicts with vocab entry '{}'", id, t.content,
@@ -112,7 +131,7 @@ size_t write_hf_tokenizer(const std::string& dir, const HfConfig& config, GgufWr
   const json stm = read_json(dir + "/special_tokens_map.json", false);
   if (!tok.contains("model") || !tok["model"].is_object()) bad(path, "no \"model\" object");
   const json& model = tok["model"];
-  const std::string type = model.value("type", std::string());
+  const std::string type = value_or(model, "type", std::string());
   if (type != "BPE")
     fail(Status::kUnsupported,
          fmt::format("{}: tokenizer model type '{}' is not supported (only BPE)", path, type));
@@ -130,9 +149,9 @@ size_t write_hf_tokenizer(const std::string& dir, const HfConfig& config, GgufWr
         if (auto s = token_content(e)) special_names.insert(*s);
   }
 
-  const bool spm_style = config.arch == "llama" && model.value("byte_fallback", false) &&
+  const bool spm_style = config.arch == "llama" && value_or(model, "byte_fallback", false) &&
                          tok.contains("decoder") && tok["decoder"].is_object() &&
-                         tok["decoder"].value("type", std::string()) == "Sequence";
+                         value_or(tok["decoder"], "type", std::string()) == "Sequence";
   std::vector<std::string> tokens;
   std::vector<int32_t> types;
   if (spm_style) {
@@ -233,7 +252,7 @@ size_t write_hf_tokenizer(const std::string& dir, const HfConfig& config, GgufWr
       w.set_string("tokenizer.chat_template", ct.get<std::string>());
     } else if (ct.is_array()) {  // named templates: [{"name": ..., "template": ...}]
       for (const auto& e : ct)
-        if (e.is_object() && e.value("name", std::string()) == "default" &&
+        if (e.is_object() && value_or(e, "name", std::string()) == "default" &&
             e.contains("template") && e["template"].is_string())
           w.set_string("tokenizer.chat_template", e["template"].get<std::string>());
     }

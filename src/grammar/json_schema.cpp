@@ -227,7 +227,12 @@ class Converter {
         error(path, fmt::format("unsupported keyword '{}'", k));
 
     if (s.contains("$ref")) {
+      if (!s["$ref"].is_string()) error(path, "$ref must be a string");
       const std::string ref = s["$ref"].get<std::string>();
+      // Only references into this document: "#" or "#/..." (found by fuzz_grammar: a $ref
+      // without '/' made the rule name's substr throw std::out_of_range).
+      if (ref != "#" && ref.rfind("#/", 0) != 0)
+        error(path, fmt::format("$ref '{}' is not a local reference (# or #/...)", ref));
       const std::string rname =
           rule_name("ref" + (ref == "#" ? std::string("-root") : ref.substr(ref.rfind('/'))));
       const auto done = refs_.find(ref);

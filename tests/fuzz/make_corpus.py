@@ -1,11 +1,12 @@
 """Writes the seed corpus of the fuzz targets into tests/fuzz/corpus/<target>/ (kept in the
 repository, so the fuzzers start from valid inputs even without ../shared).
 
-Every seed is small (a few KB at most) and made here from scratch: tiny GGUF files with every
-metadata type and several tensor types, tiny Hugging Face (llama / qwen2 / qwen3, F32 / BF16)
-and llama2.c checkpoints, chat templates, tokenizer strings, and session bodies of the shipped
-model. usage: make_corpus.py [HEARTH_CLI]  (the CLI writes the session seeds; without it they
-are left as they are)
+Every seed is small (a few KB at most; the session files 15 KB) and made here from scratch:
+tiny GGUF files with every metadata type and several tensor types, tiny Hugging Face (llama /
+qwen2 / qwen3, F32 / BF16) and llama2.c checkpoints, chat templates, tokenizer strings, GBNF
+grammars and JSON schemas, server request bodies, and sessions of the shipped model.
+usage: make_corpus.py [HEARTH_CLI]  (the CLI writes the session seeds; without it they are left
+as they are)
 """
 import json
 import os
@@ -180,6 +181,22 @@ def make_hf():
                               ("qwen2", "F32", True), ("qwen3", "BF16", True)):
         put("fuzz_safetensors", f"{arch}-{dtype.lower()}-{'tied' if tied else 'untied'}",
             hf_checkpoint(arch, dtype, tied))
+    # Regressions of the campaign's findings (docs/security.md): tokenizer.json fields missing
+    # or of the wrong JSON type.
+    for name, edit in (("no-vocab", lambda m: m.pop("vocab")),
+                       ("type-not-string", lambda m: m.update(type=3)),
+                       ("flag-not-bool", lambda m: m.update(byte_fallback="yes"))):
+        parts = hf_checkpoint("llama", "F32", True).split(SEP)
+        tok = json.loads(parts[2])
+        edit(tok["model"])
+        tok["added_tokens"][0]["special"] = 1
+        parts[2] = json.dumps(tok).encode()
+        put("fuzz_safetensors", "regress-" + name, SEP.join(parts))
+    parts = hf_checkpoint("llama", "F32", True).split(SEP)
+    config = json.loads(parts[0])
+    config["rope_scaling"] = 5
+    parts[0] = json.dumps(config).encode()
+    put("fuzz_safetensors", "regress-rope-scaling-not-object", SEP.join(parts))
 
 
 # --- llama2.c ----------------------------------------------------------------------------------
@@ -265,6 +282,39 @@ def make_text_seeds():
             put("fuzz_tokenizer", f"s{i:02}-m{mode}", bytes([mode]) + b)
 
 
+SCHEMAS = [
+    {"type": "object", "properties": {"name": {"type": "string", "maxLength": 8},
+                                      "age": {"type": "integer", "minimum": 0}},
+     "required": ["name"], "additionalProperties": False},
+    {"type": "array", "items": {"enum": ["a", "b", 3, None]}, "minItems": 1, "maxItems": 3},
+    {"anyOf": [{"type": "number"}, {"type": "boolean"}, {"$ref": "#/$defs/x"}],
+     "$defs": {"x": {"type": "string", "pattern": "^[a-z]+$"}}},
+]
+
+REQUESTS = [
+    {"model": "m", "messages": [{"role": "system", "content": "Be brief."},
+                                {"role": "user", "content": "Hi"}],
+     "max_tokens": 16, "temperature": 0.7, "top_p": 0.9, "stop": ["\n"], "seed": 1,
+     "stream": True, "response_format": {"type": "json_object"}},
+    {"model": "m", "prompt": "Once upon", "max_tokens": 8, "top_k": 40, "min_p": 0.05,
+     "repeat_penalty": 1.1, "logprobs": 2, "n": 1, "stop": "x"},
+    {"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}]}],
+     "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]},
+]
+
+
+def make_grammar_and_server_seeds():
+    gdir = os.path.join(ROOT, "tests", "data", "grammars")
+    for name in sorted(os.listdir(gdir)):
+        if name.endswith(".gbnf"):
+            with open(os.path.join(gdir, name), "rb") as f:
+                put("fuzz_grammar", name, b"\x00" + f.read())
+    for i, schema in enumerate(SCHEMAS):
+        put("fuzz_grammar", f"schema{i}.json", b"\x01" + json.dumps(schema).encode())
+    for i, body in enumerate(REQUESTS):
+        put("fuzz_server_request", f"request{i}.json", json.dumps(body).encode())
+
+
 # --- session files -----------------------------------------------------------------------------
 
 def make_sessions(cli):
@@ -289,12 +339,13 @@ def make_sessions(cli):
 
 def main():
     for target in ("fuzz_gguf", "fuzz_safetensors", "fuzz_llama2c", "fuzz_template",
-                   "fuzz_tokenizer"):
+                   "fuzz_tokenizer", "fuzz_grammar", "fuzz_server_request"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
     make_gguf()
     make_hf()
     make_llama2c()
     make_text_seeds()
+    make_grammar_and_server_seeds()
     if len(sys.argv) > 1:
         shutil.rmtree(os.path.join(CORPUS, "fuzz_session"), ignore_errors=True)
         make_sessions(sys.argv[1])
