@@ -54,11 +54,22 @@ class EngineTest(unittest.TestCase):
 
     def test_cancel_and_messages(self):
         with self.engine() as engine:
-            req = engine.submit("Once upon a time", max_tokens=200)
-            next(iter(req))  # it runs
-            self.assertTrue(req.cancel())
-            self.assertEqual(req.result().finish_reason, "cancelled")
-            self.assertFalse(req.cancel())  # already finished
+            # The tiny model can finish 200 tokens (or stop) between two Python statements, so a
+            # cancel may find the request done: then it must say so; one of several tries must
+            # catch a running request and end it as cancelled.
+            cancelled = 0
+            for _ in range(20):
+                req = engine.submit("Once upon a time", max_tokens=200)
+                next(iter(req))  # it runs
+                if req.cancel():
+                    self.assertEqual(req.result().finish_reason, "cancelled")
+                    cancelled += 1
+                else:
+                    self.assertIn(req.result().finish_reason, ("stop", "length"))
+                self.assertFalse(req.cancel())  # already finished
+                if cancelled:
+                    break
+            self.assertEqual(cancelled, 1)
             chat = engine.submit(messages=[{"role": "user", "content": "Hi"}], max_tokens=4)
             self.assertEqual(chat.result().generated_tokens, 4)
             text = chat.text()
