@@ -40,7 +40,8 @@ TEST(GrammarSchema, GeneratedJsonValidatesWithJsonschema) {
     if (test::in_ci()) FAIL() << "python3-jsonschema missing in CI";
     GTEST_SKIP() << "python3-jsonschema is not installed (scripts/install-deps.sh)";
   }
-  const std::string qwen = std::string(HEARTH_BINARY_DIR) + "/grammar-tiny-qwen2.gguf";
+  // Its own file: test_grammar_peer synthesizes the same model, and ctest runs both at once.
+  const std::string qwen = std::string(HEARTH_BINARY_DIR) + "/grammar-schema-tiny-qwen2.gguf";
   if (!fs::exists(qwen)) {
     SynthOptions o;
     o.preset = "tiny-qwen2";
