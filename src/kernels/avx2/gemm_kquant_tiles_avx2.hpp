@@ -292,14 +292,7 @@ void micro(const uint8_t* packed, size_t half_bytes, const uint8_t* act, size_t 
     const int rows = valid - kHalfRows * h;
 #pragma GCC unroll 4
     for (int t = 0; t < T; ++t) {
-      float* out = y + t * ldy + kHalfRows * h;
-      if (rows >= kHalfRows) {
-        _mm256_storeu_ps(out, acc[h][t]);
-      } else if (rows > 0) {
-        const __m256i mask =
-            _mm256_cmpgt_epi32(_mm256_set1_epi32(rows), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        _mm256_maskstore_ps(out, mask, acc[h][t]);
-      }
+      store_rows(y + t * ldy + kHalfRows * h, acc[h][t], rows);
     }
   }
 }

@@ -56,4 +56,16 @@ static inline void transpose8x8_epi32(__m256i v[8]) {
   }
 }
 
+// Stores the first `rows` lanes of v at out (all 8 when rows >= 8, none when rows <= 0): the
+// last, partial row group of the 8-rows-per-vector matmul tiles.
+static inline void store_rows(float* out, __m256 v, int rows) {
+  if (rows >= 8) {
+    _mm256_storeu_ps(out, v);
+  } else if (rows > 0) {
+    const __m256i mask =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(rows), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(out, mask, v);
+  }
+}
+
 }  // namespace hearth::kernels::avx2
