@@ -56,6 +56,7 @@ HEARTH_API const char* hearth_status_string(hearth_status status) {
     case HEARTH_ERR_TEMPLATE: return "chat template error";
     case HEARTH_ERR_BUFFER_TOO_SMALL: return "buffer too small";
     case HEARTH_ERR_NOTHING_RUNNING: return "nothing was running";
+    case HEARTH_ERR_CONTENT_FILTERED: return "blocked by the content filter";
   }
   return "unknown status";
 }

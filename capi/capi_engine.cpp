@@ -6,6 +6,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "capi_filter.hpp"
 #include "capi_generate_options.hpp"
 #include "capi_internal.hpp"
 #include "engine/chat_prompt.hpp"
@@ -118,14 +119,20 @@ hearth_status hearth_engine_submit(hearth_engine* engine, const hearth_request_p
         if (!m.role || !m.content) invalid(fmt::format("params->messages[{}] has a NULL field", i));
         messages.push_back({m.role, m.content});
       }
+      if (p.filter)
+        for (const auto& m : messages)
+          if (m.role == "user") hearth::capi::screen_input(p.filter, m.content);
       o.prompt = hearth::engine::chat_prompt_tokens(engine->engine->model(), messages);
     } else if (has_tokens) {
       require(p.tokens, "params->tokens");
       o.prompt.assign(p.tokens, p.tokens + p.n_tokens);
+      if (p.filter && engine->tokenizer)
+        hearth::capi::screen_input(p.filter, engine->tokenizer->decode(o.prompt));
     } else {
       const std::string text(p.prompt, p.prompt_len);
       if (!hearth::tmpl::utf8_valid(text)) invalid("params->prompt is not valid UTF-8");
       if (!engine->tokenizer) invalid("the model has no tokenizer: give the prompt as tokens");
+      hearth::capi::screen_input(p.filter, text);
       o.prompt = engine->tokenizer->encode(text, true, false);
     }
     o.max_tokens = p.max_tokens;
@@ -137,6 +144,7 @@ hearth_status hearth_engine_submit(hearth_engine* engine, const hearth_request_p
     }
     if (p.tenant) o.tenant = p.tenant;
     o.deadline_ms = p.deadline_ms;
+    o.output_screen = hearth::capi::output_screen(p.filter);
     if (p.on_piece) {
       const hearth_piece_fn fn = p.on_piece;
       void* const user = p.user_data;
@@ -214,6 +222,10 @@ hearth_status hearth_request_result(const hearth_request* request, hearth_reques
       v.generated_tokens = static_cast<int32_t>(r.tokens.size());
       v.queue_ms = r.timings.queue_ms;
       v.first_token_ms = r.timings.first_token_ms;
+      // The string lives as long as the request (set once, before it finished).
+      v.filter_category = r.reason == hearth::engine::FinishReason::kContentFilter
+                              ? r.blocked_category.c_str()
+                              : nullptr;
     }
     write_sized(out, v, "out");
     return HEARTH_OK;

@@ -72,7 +72,8 @@ typedef enum hearth_status {
   HEARTH_ERR_INTERNAL = 8,     /* a bug in hearth: please report it */
   HEARTH_ERR_TEMPLATE = 9,     /* a chat template failed to parse or raised an error */
   HEARTH_ERR_BUFFER_TOO_SMALL = 10,
-  HEARTH_ERR_NOTHING_RUNNING = 11 /* a _cancel found no call running on the object */
+  HEARTH_ERR_NOTHING_RUNNING = 11, /* a _cancel found no call running on the object */
+  HEARTH_ERR_CONTENT_FILTERED = 12 /* the content-safety filter blocked the input */
 } hearth_status;
 
 /* "0.1.0". Static storage; thread-safe. */
@@ -373,6 +374,45 @@ HEARTH_API hearth_status hearth_session_load(hearth_session* session, const char
  * every running request and fills the rest of a token budget with chunks of waiting prompts;
  * every weight matmul runs once over all of the step's tokens. Requests are admitted first come,
  * first served; when the pool runs out, the newest running request is preempted and later
+/* ---------------------------------------------------------------- content-safety filter
+ * A rule set (terms, substrings and regular expressions per category, matched on a normalised
+ * view of the text: case, width, accents, invisible characters, look-alike letters) at a level.
+ * Check user messages with hearth_filter_check; screen replies by passing the filter in
+ * hearth_request_params. Threads: a filter is immutable; every call may run concurrently from
+ * any thread, except hearth_filter_free. */
+typedef struct hearth_filter hearth_filter;
+
+typedef enum hearth_safety_level {
+  HEARTH_SAFETY_OFF = 0, /* the rules never match (a filter that passes everything) */
+  HEARTH_SAFETY_STANDARD = 1,
+  HEARTH_SAFETY_STRICT = 2 /* standard's rules plus those marked strict */
+} hearth_safety_level;
+
+typedef struct hearth_filter_params {
+  size_t struct_size;
+  int32_t level;          /* hearth_safety_level; default HEARTH_SAFETY_STANDARD */
+  const char* rules_path; /* a rule file (UTF-8 path) ... */
+  const char* rules_text; /* ... or the rules themselves (NUL-terminated); exactly one */
+} hearth_filter_params;
+
+/* HEARTH_ERR_INVALID_ARGUMENT when params is NULL or size < sizeof(size_t). */
+HEARTH_API hearth_status hearth_filter_params_init(hearth_filter_params* params, size_t size);
+#define HEARTH_FILTER_PARAMS_INIT(p) hearth_filter_params_init((p), sizeof *(p))
+/* A new filter owned by the caller (hearth_filter_free). HEARTH_ERR_IO: the rule file cannot be
+ * read; HEARTH_ERR_INVALID_ARGUMENT: a malformed rule ("FILE:LINE: why" in hearth_last_error), a
+ * bad level, or neither/both of rules_path and rules_text. */
+HEARTH_API hearth_status hearth_filter_create(const hearth_filter_params* params,
+                                              hearth_filter** out_filter);
+/* Checks a whole text (a user message). *out_blocked = 1 when a rule matches, and the rule's
+ * category is copied to category (buffer convention: HEARTH_ERR_BUFFER_TOO_SMALL with *out_len
+ * set when it does not fit; *out_blocked is set either way); *out_blocked = 0 and *out_len = 0
+ * otherwise. HEARTH_ERR_INVALID_ARGUMENT for invalid UTF-8. */
+HEARTH_API hearth_status hearth_filter_check(const hearth_filter* filter, const char* text,
+                                             size_t text_len, int* out_blocked, char* category,
+                                             size_t capacity, size_t* out_len);
+/* Releases the caller's reference; requests that use the filter keep theirs. NULL is a no-op. */
+HEARTH_API void hearth_filter_free(hearth_filter* filter);
+
  * recomputed (same tokens, same bits). Full blocks of a common prompt prefix are shared between
  * requests of the same tenant and kept cached (least recently used evicted first) after use.
  * A request's tokens and logits are bit-identical to what a hearth_context would give it alone.
@@ -403,7 +443,8 @@ typedef enum hearth_finish_reason {
   HEARTH_FINISH_LENGTH = 1,    /* max_tokens, n_ctx, or a pool too small for the request alone */
   HEARTH_FINISH_CANCELLED = 2, /* hearth_request_cancel / _free, or the engine was freed */
   HEARTH_FINISH_DEADLINE = 3,  /* deadline_ms passed */
-  HEARTH_FINISH_ERROR = 4      /* an internal failure while it ran */
+  HEARTH_FINISH_ERROR = 4,     /* an internal failure while it ran */
+  HEARTH_FINISH_CONTENT_FILTER = 5 /* the request's filter blocked the reply (see filter_category) */
 } hearth_finish_reason;
 
 /* One piece of streamed text: complete UTF-8, never part of a stop string. token is the token
@@ -437,6 +478,12 @@ typedef struct hearth_request_outcome {
   int32_t finish_reason; /* hearth_finish_reason */
   int32_t prompt_tokens;
   int32_t cached_prompt_tokens; /* prompt tokens whose KV came from shared blocks */
+  /* Optional content filter (hearth_filter_create): user messages (or the prompt) are checked at
+   * submit (HEARTH_ERR_CONTENT_FILTERED, nothing queued, the category in hearth_last_error), and
+   * the reply is screened as it streams: text that could begin a banned phrase is held back, and
+   * a match ends the request with HEARTH_FINISH_CONTENT_FILTER before any of it is delivered.
+   * The request keeps its own reference: the filter may be freed while it runs. */
+  const struct hearth_filter* filter;
   int32_t generated_tokens;
   double queue_ms;       /* submit -> admission */
   double first_token_ms; /* submit -> first sampled token; 0 if none */
@@ -447,6 +494,9 @@ typedef struct hearth_engine_stats_info {
   int32_t running, waiting;
   int32_t blocks_total, blocks_used, blocks_cached; /* used: referenced; cached: reusable */
   uint64_t tokens_processed, steps, preemptions;
+  /* HEARTH_FINISH_CONTENT_FILTER: the blocking rule's category (never the text), valid until
+   * hearth_request_free; NULL otherwise. */
+  const char* filter_category;
 } hearth_engine_stats_info;
 
 /* Both: HEARTH_ERR_INVALID_ARGUMENT when params is NULL or size < sizeof(size_t). */

@@ -19,6 +19,8 @@ enum class Status : int {
   kCancelled = 7,        // a callback or another thread asked to stop
   kInternal = 8,         // a bug in hearth
   kTemplateError = 9,    // a chat template failed to parse or raised an exception
+  // 10, 11: C ABI only (buffer too small, nothing running)
+  kContentFiltered = 12,  // the content-safety filter blocked the input
 };
 
 class Error : public std::runtime_error {

@@ -13,6 +13,7 @@ from .chat_template import apply_chat_template
 from .context import Context
 from .engine import Engine, Request, RequestResult
 from .model import Model
+from .safety import ContentFilter
 
-__all__ = ["Chat", "Context", "Engine", "HearthError", "Model", "Request", "RequestResult", "apply_chat_template", "lib", "version",
+__all__ = ["Chat", "ContentFilter", "Context", "Engine", "HearthError", "Model", "Request", "RequestResult", "apply_chat_template", "lib", "version",
            "system_info"]

@@ -7,7 +7,7 @@ import sys
 STATUS_NAMES = {
     0: "OK", 1: "INVALID_ARGUMENT", 2: "IO", 3: "INVALID_MODEL", 4: "UNSUPPORTED",
     5: "OUT_OF_MEMORY", 6: "CONTEXT_FULL", 7: "CANCELLED", 8: "INTERNAL", 9: "TEMPLATE",
-    10: "BUFFER_TOO_SMALL", 11: "NOTHING_RUNNING",
+    10: "BUFFER_TOO_SMALL", 11: "NOTHING_RUNNING", 12: "CONTENT_FILTERED",
 }
 BUFFER_TOO_SMALL = 10
 
@@ -262,14 +262,14 @@ class RequestParams(ctypes.Structure):
                 ("n_stop_strings", ctypes.c_size_t), ("tenant", ctypes.c_char_p),
                 ("deadline_ms", ctypes.c_double), ("on_piece", PIECE_FN),
                 ("user_data", ctypes.c_void_p), ("messages", ctypes.POINTER(ChatMessage)),
-                ("n_messages", ctypes.c_size_t)]
+                ("n_messages", ctypes.c_size_t), ("filter", ctypes.c_void_p)]
 
 
 class RequestOutcome(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t), ("finish_reason", ctypes.c_int32),
                 ("prompt_tokens", ctypes.c_int32), ("cached_prompt_tokens", ctypes.c_int32),
                 ("generated_tokens", ctypes.c_int32), ("queue_ms", ctypes.c_double),
-                ("first_token_ms", ctypes.c_double)]
+                ("first_token_ms", ctypes.c_double), ("filter_category", ctypes.c_char_p)]
 
 
 class EngineStatsInfo(ctypes.Structure):
@@ -294,3 +294,20 @@ _declare("hearth_request_result", c_status, request_p, ctypes.POINTER(RequestOut
 _declare("hearth_request_free", None, request_p)
 _declare("hearth_engine_stats", c_status, engine_p, ctypes.POINTER(EngineStatsInfo))
 _declare("hearth_engine_free", None, engine_p)
+
+
+# ---- content-safety filter (capi/capi_filter.cpp)
+filter_p = ctypes.c_void_p
+
+
+class FilterParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("level", ctypes.c_int32),
+                ("rules_path", ctypes.c_char_p), ("rules_text", ctypes.c_char_p)]
+
+
+_declare("hearth_filter_params_init", c_status, ctypes.POINTER(FilterParams), ctypes.c_size_t)
+_declare("hearth_filter_create", c_status, ctypes.POINTER(FilterParams), ctypes.POINTER(filter_p))
+_declare("hearth_filter_check", c_status, filter_p, ctypes.c_char_p, ctypes.c_size_t,
+         ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, ctypes.c_size_t,
+         ctypes.POINTER(ctypes.c_size_t))
+_declare("hearth_filter_free", None, filter_p)

@@ -17,12 +17,13 @@ from collections import namedtuple
 from . import _lib
 from ._lib import OwnedHandle, check, lib
 
-FINISH_REASONS = {-1: None, 0: "stop", 1: "length", 2: "cancelled", 3: "deadline", 4: "error"}
+FINISH_REASONS = {-1: None, 0: "stop", 1: "length", 2: "cancelled", 3: "deadline", 4: "error",
+                  5: "content_filter"}
 NOTHING_RUNNING = 11
 
 RequestResult = namedtuple("RequestResult", [
     "finish_reason", "prompt_tokens", "cached_prompt_tokens", "generated_tokens", "queue_ms",
-    "first_token_ms"])
+    "first_token_ms", "filter_category"])
 
 _POLL_MS = 100  # how long a pull waits before checking whether the request was closed
 
@@ -75,15 +76,17 @@ class Request:
         return bool(finished.value)
 
     def result(self, timeout=None):
-        """The finish reason ("stop", "length", "cancelled", "deadline", "error") and usage, once
-        the request finished; None as finish_reason when the timeout passed first."""
+        """The finish reason ("stop", "length", "cancelled", "deadline", "error",
+        "content_filter") and usage, once the request finished; None as finish_reason when the
+        timeout passed first. filter_category names the rule's category for "content_filter"."""
         self.wait(timeout)
         out = _lib.RequestOutcome()
         out.struct_size = ctypes.sizeof(out)
         check(self._call(lib.hearth_request_result, ctypes.byref(out)))
         return RequestResult(FINISH_REASONS.get(out.finish_reason, "error"), out.prompt_tokens,
                              out.cached_prompt_tokens, out.generated_tokens, out.queue_ms,
-                             out.first_token_ms)
+                             out.first_token_ms,
+                             out.filter_category.decode("utf-8") if out.filter_category else None)
 
     def cancel(self):
         """Stops the request and frees its KV blocks; False when it had already finished."""
@@ -127,10 +130,11 @@ class Engine(OwnedHandle):
 
     def submit(self, prompt=None, *, tokens=None, messages=None, max_tokens=256,
                temperature=0.0, top_k=0, top_p=1.0, min_p=0.0, seed=None, stop=(), tenant=None,
-               deadline_ms=0.0):
+               deadline_ms=0.0, filter=None):
         """Queues a request given as text (tokenized with BOS), token ids, or chat messages
         ([(role, content)] or [{"role":..., "content":...}], rendered with the model's
-        template). Returns a Request."""
+        template). `filter` (a hearth.ContentFilter) checks user messages at submit (HearthError
+        with status_name "CONTENT_FILTERED") and screens the reply. Returns a Request."""
         rp = _lib.init_params(lib.hearth_request_params_init, _lib.RequestParams())
         keep = []  # buffers that must live until the submit returns
         if prompt is not None:
@@ -164,6 +168,8 @@ class Engine(OwnedHandle):
         if tenant is not None:
             rp.tenant = tenant.encode("utf-8")
         rp.deadline_ms = deadline_ms
+        if filter is not None:
+            rp.filter = filter.handle
         handle = _lib.request_p()
         with self._lock:
             check(lib.hearth_engine_submit(self.handle, ctypes.byref(rp), ctypes.byref(handle)))

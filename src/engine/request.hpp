@@ -11,10 +11,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "engine/output_screen.hpp"
 #include "sampler/sampler_config.hpp"
 
 namespace hearth::engine {
@@ -28,6 +30,7 @@ enum class FinishReason : int {
   kCancelled = 2,  // cancel()
   kDeadline = 3,   // the deadline passed
   kError = 4,      // something failed while it ran (message in Request::error)
+  kContentFilter = 5,  // the output screen blocked the reply (category in Request::blocked_category)
 };
 
 struct RequestOptions {
@@ -42,6 +45,8 @@ struct RequestOptions {
   std::function<void(int token, const std::string& text)> on_piece;
   // Tests and diagnostics: the logits every sampled token was drawn from.
   std::function<void(const float* logits, int n_vocab)> on_logits;
+  // Optional: screens the text before delivery (OutputScreen). Used on the engine thread only.
+  std::shared_ptr<OutputScreen> output_screen;
 };
 
 struct Usage {
@@ -70,6 +75,7 @@ class Request {
   std::vector<int32_t> tokens;     // generated
   FinishReason reason = FinishReason::kNone;
   std::string error;
+  std::string blocked_category;  // FinishReason::kContentFilter: the screen's category
   Usage usage;
   Timings timings;
 

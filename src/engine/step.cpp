@@ -24,7 +24,26 @@ struct Outcome {
   std::string text;
   FinishReason reason = FinishReason::kNone;
   std::string error;
+  std::string blocked_category;
 };
+
+// Passes the step's final text through the request's OutputScreen (if any): only what the
+// screen releases is delivered, and a block ends the request. At the end of a request the
+// screen also releases (or blocks) what it still held back.
+void screen_output(OutputScreen& screen, Outcome& o) {
+  OutputScreen::Step st = screen.feed(o.text);
+  if (!st.blocked && o.reason != FinishReason::kNone) {
+    OutputScreen::Step end = screen.finish();
+    st.release += end.release;
+    st.blocked = end.blocked;
+    st.category = std::move(end.category);
+  }
+  o.text = std::move(st.release);
+  if (st.blocked) {
+    o.reason = FinishReason::kContentFilter;
+    o.blocked_category = std::move(st.category);
+  }
+}
 
 void deliver(Request& r, int token, const std::string& text) {
   if (r.options.on_piece) {
@@ -107,6 +126,7 @@ void Engine::run_step(Plan& plan) {
             s.req->tokens.push_back(o.token);
           }
         }
+        if (s.req->options.output_screen) screen_output(*s.req->options.output_screen, o);
         if (!o.text.empty() || o.reason == FinishReason::kNone)
           deliver(*s.req, model_->is_eog(o.token) ? -1 : o.token, o.text);
       } catch (const std::exception& e) {
@@ -134,6 +154,10 @@ void Engine::run_step(Plan& plan) {
     if (s.req->cancel_requested.load()) {
       finish(s, FinishReason::kCancelled);
     } else if (o.reason != FinishReason::kNone) {
+      if (o.reason == FinishReason::kContentFilter) {
+        std::lock_guard<std::mutex> req_lock(s.req->mu);
+        s.req->blocked_category = o.blocked_category;
+      }
       finish(s, o.reason, o.error);
     } else if (o.sampled) {
       s.tokens.push_back(o.token);

@@ -5,6 +5,7 @@
 
 #include "hearth/error.hpp"
 #include "hearth/tokenizer.hpp"
+#include "safety/engine_screen.hpp"
 #include "server/api_error.hpp"
 
 namespace hearth::server {
@@ -35,7 +36,8 @@ void log_softmax(const float* logits, int n, std::vector<float>& out) {
 
 Generation::Generation(engine::Engine& engine, std::vector<int32_t> prompt,
                        const GenerationParams& params, const std::string& tenant,
-                       size_t buffer_limit)
+                       size_t buffer_limit,
+                       std::shared_ptr<const safety::ContentFilter> filter)
     : engine_(engine), shared_(std::make_shared<Shared>()) {
   shared_->limit = buffer_limit;
   const Tokenizer* tok = engine.model().tokenizer();
@@ -65,6 +67,7 @@ Generation::Generation(engine::Engine& engine, std::vector<int32_t> prompt,
     if (o.sampler.seed != kRandomSeed) o.sampler.seed += static_cast<uint64_t>(i);
     o.stop_strings = params.stop;
     o.tenant = tenant;
+    o.output_screen = safety::make_output_screen(filter);  // one guard per choice
     auto shared = shared_;
     auto pending = std::make_shared<PendingLogprobs>();
     const bool want_lp = params.logprobs;
@@ -158,9 +161,16 @@ std::string Generation::finish_reason(int i) const {
       return "length";
     case engine::FinishReason::kError:
       return "error";
+    case engine::FinishReason::kContentFilter:
+      return "content_filter";
     default:
       return "";
   }
+}
+
+std::string Generation::blocked_category(int i) const {
+  std::lock_guard<std::mutex> lock(requests_[i]->mu);
+  return requests_[i]->blocked_category;
 }
 
 engine::Usage Generation::usage() const {

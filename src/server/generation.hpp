@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "safety/filter.hpp"
 #include "server/request_params.hpp"
 
 namespace hearth::server {
@@ -37,8 +38,10 @@ class Generation {
  public:
   // Submits params.n requests. Throws ApiError 400 for what the engine rejects (context too
   // long, token ids outside the vocabulary, bad sampler values).
+  // `filter` (may be null) screens every choice's output (FinishReason::kContentFilter).
   Generation(engine::Engine& engine, std::vector<int32_t> prompt, const GenerationParams& params,
-             const std::string& tenant, size_t buffer_limit);
+             const std::string& tenant, size_t buffer_limit,
+             std::shared_ptr<const safety::ContentFilter> filter = nullptr);
   ~Generation();  // cancels whatever still runs
   Generation(const Generation&) = delete;
   Generation& operator=(const Generation&) = delete;
@@ -50,8 +53,10 @@ class Generation {
   bool overflowed() const;
   int n() const { return static_cast<int>(requests_.size()); }
   const engine::Request& request(int i) const { return *requests_[i]; }
-  // "stop", "length", or "cancelled"/"error" for the engine's other outcomes.
+  // "stop", "length", "content_filter", or "cancelled"/"error" for the engine's other outcomes.
   std::string finish_reason(int i) const;
+  // The filter's category for a choice that ended with "content_filter" ("" otherwise).
+  std::string blocked_category(int i) const;
   engine::Usage usage() const;  // summed over the choices (prompt counted once)
   double first_token_ms() const;
 

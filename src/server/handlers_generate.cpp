@@ -81,7 +81,8 @@ json empty_logprobs(bool chat) {
 }
 
 std::string client_reason(const std::string& r) {
-  return r == "length" ? "length" : "stop";  // cancelled/error never reach a reading client
+  if (r == "length" || r == "content_filter") return r;
+  return "stop";  // cancelled/error never reach a reading client
 }
 
 json chunk(const Stream& s) {
@@ -176,9 +177,72 @@ void record(const Stream& s, Call& call, const ServerState& st) {
   std::string reasons;
   for (int i = 0; i < s.gen->n(); ++i) reasons += (i ? "," : "") + s.gen->finish_reason(i);
   call.finish_reason = reasons;
+  for (int i = 0; i < s.gen->n(); ++i) {
+    const std::string category = s.gen->blocked_category(i);
+    if (!category.empty() && call.filter_category.find(category) == std::string::npos)
+      call.filter_category += (call.filter_category.empty() ? "" : ",") + category;
+  }
   if (st.config.audit_content) {
     for (const auto& t : s.text) call.content_out += t;
   }
+}
+
+// The input filter: the category of the first blocked user message (or completion prompt), or
+// "" when everything may be sent to the model.
+std::string screen_input(const ServerState& st, const GenerationParams& p, bool chat) {
+  if (!st.filter) return "";
+  auto check = [&](const std::string& text) {
+    const safety::Verdict v = st.filter->check(text, safety::Direction::kInput);
+    return v.blocked ? v.category : std::string();
+  };
+  if (chat) {
+    for (const auto& m : p.messages)
+      if (m.role == "user")
+        if (std::string c = check(m.content); !c.empty()) return c;
+    return "";
+  }
+  if (!p.prompt_is_tokens) return check(p.prompt);
+  const Tokenizer* tok = st.model->tokenizer();
+  return tok ? check(tok->decode(p.prompt_tokens)) : "";
+}
+
+// A request the input filter blocked: answered like a reply that ended at once with
+// finish_reason "content_filter" (as OpenAI's API does), nothing sent to the model.
+void answer_blocked(const GenerationParams& p, const std::string& id, const std::string& model,
+                    httplib::Response& res) {
+  const int64_t created = static_cast<int64_t>(std::time(nullptr));
+  const char* object = p.chat ? (p.stream ? "chat.completion.chunk" : "chat.completion")
+                              : "text_completion";
+  const json usage = {{"prompt_tokens", 0},
+                      {"completion_tokens", 0},
+                      {"total_tokens", 0},
+                      {"prompt_tokens_details", {{"cached_tokens", 0}}}};
+  json choices = json::array();
+  for (int i = 0; i < p.n; ++i) {
+    json c = {{"index", i}, {"finish_reason", "content_filter"}, {"logprobs", nullptr}};
+    if (p.chat && p.stream)
+      c["delta"] = {{"role", "assistant"}, {"content", ""}};
+    else if (p.chat)
+      c["message"] = {{"role", "assistant"}, {"content", ""}};
+    else
+      c["text"] = "";
+    choices.push_back(c);
+  }
+  json r = {{"id", id}, {"object", object}, {"created", created}, {"model", model},
+            {"choices", choices}};
+  if (!p.stream) {
+    r["usage"] = usage;
+    res.set_content(dump_json(r), "application/json");
+    return;
+  }
+  if (p.include_usage) r["usage"] = nullptr;
+  std::string body = sse(r);
+  if (p.include_usage) {
+    json u = {{"id", id}, {"object", object}, {"created", created}, {"model", model},
+              {"choices", json::array()}, {"usage", usage}};
+    body += sse(u);
+  }
+  res.set_content(body + "data: [DONE]\n\n", "text/event-stream");
 }
 
 void generate(ServerState& st, Pipeline& pl, const CallPtr& call, httplib::Response& res,
@@ -186,6 +250,13 @@ void generate(ServerState& st, Pipeline& pl, const CallPtr& call, httplib::Respo
   GenerationParams p = chat ? parse_chat_request(call->body) : parse_completion_request(call->body);
   check_model(st, p.model);
   call->model = st.model_id;
+  if (const std::string category = screen_input(st, p, chat); !category.empty()) {
+    call->finish_reason = "content_filter";
+    call->filter_category = category;
+    st.metrics.count_content_filter("input");
+    answer_blocked(p, (chat ? "chatcmpl-" : "cmpl-") + call->id.substr(4), st.model_id, res);
+    return;
+  }
   const Model& model = *st.model;
   std::vector<int32_t> prompt;
   if (chat)
@@ -204,7 +275,7 @@ void generate(ServerState& st, Pipeline& pl, const CallPtr& call, httplib::Respo
   // Prefix-cache isolation: a key's prompts share KV blocks only with the same key.
   const std::string tenant = call->key ? call->key->id : std::string();
   s->gen = std::make_unique<Generation>(*st.engine, std::move(prompt), p, tenant,
-                                        st.config.stream_buffer_bytes);
+                                        st.config.stream_buffer_bytes, st.filter);
   s->params = std::move(p);
   s->id = (chat ? "chatcmpl-" : "cmpl-") + call->id.substr(4);
   s->model = st.model_id;
@@ -270,6 +341,7 @@ void generate(ServerState& st, Pipeline& pl, const CallPtr& call, httplib::Respo
   auto releaser = [s, call, state, pipeline](bool) {
     s->gen->cancel();
     record(*s, *call, *state);
+    if (!call->filter_category.empty()) state->metrics.count_content_filter("output");
     if (call->first_token_ms > 0) state->metrics.observe_ttft(call->first_token_ms / 1000.0);
     state->metrics.add_tokens(call->prompt_tokens, call->cached_tokens, call->completion_tokens);
     call->status = 200;

@@ -48,6 +48,16 @@ void Metrics::add_tokens(int64_t prompt, int64_t cached, int64_t generated) {
   generated_ += generated;
 }
 
+void Metrics::count_cancellation() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++cancelled_;
+}
+
+void Metrics::count_content_filter(const std::string& direction) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++filtered_[direction];
+}
+
 void Metrics::observe_ttft(double s) {
   std::lock_guard<std::mutex> lock(mu_);
   ttft_.observe(s);
@@ -80,6 +90,12 @@ std::string Metrics::render(const EngineGauges& g) const {
   counter("hearth_cached_prompt_tokens_total", "Prompt tokens served from the prefix cache.",
           cached_);
   counter("hearth_generated_tokens_total", "Generated tokens.", generated_);
+  counter("hearth_cancelled_generations_total",
+          "Generations cancelled because the client disconnected or read too slowly.", cancelled_);
+  o += "# HELP hearth_content_filter_total Requests (input) and replies (output) the content "
+       "filter blocked.\n# TYPE hearth_content_filter_total counter\n";
+  for (const auto& [k, v] : filtered_)
+    o += fmt::format("hearth_content_filter_total{{direction=\"{}\"}} {}\n", k, v);
   ttft_.render(o, "hearth_time_to_first_token_seconds", "Submit to first sampled token.");
   itl_.render(o, "hearth_inter_token_seconds", "Time between streamed tokens.");
   gauge("hearth_queue_depth", "Requests waiting for admission in the engine.", g.waiting);

@@ -35,6 +35,10 @@ class Metrics {
   void count_request(const std::string& endpoint, int status);
   void count_rejection(const std::string& reason);
   void add_tokens(int64_t prompt, int64_t cached, int64_t generated);
+  // A generation cancelled because its client went away (or read too slowly to keep up).
+  void count_cancellation();
+  // A request ("input") or reply ("output") the content filter blocked.
+  void count_content_filter(const std::string& direction);
   void observe_ttft(double seconds);
   void observe_inter_token(double seconds);
   std::string render(const EngineGauges& g) const;
@@ -44,6 +48,8 @@ class Metrics {
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   std::map<std::string, uint64_t> rejections_;
   uint64_t prompt_ = 0, cached_ = 0, generated_ = 0;
+  uint64_t cancelled_ = 0;
+  std::map<std::string, uint64_t> filtered_;  // by direction
   Histogram ttft_, itl_;
 };
 

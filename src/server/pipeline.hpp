@@ -34,6 +34,7 @@ struct Call {
   nlohmann::json body;             // when the route takes JSON
   int status = 200;
   std::string model, finish_reason;
+  std::string filter_category;  // the content filter's category when it blocked (never the text)
   int prompt_tokens = 0, cached_tokens = 0, completion_tokens = 0;
   double first_token_ms = 0;
   bool disconnected = false, rate_limited = false;

@@ -30,6 +30,19 @@ std::string file_name(const std::string& path) {
 }
 
 void load_model(ServerState& st) {
+// --safety-level / --safety-rules: null when off (docs/security.md).
+std::shared_ptr<const safety::ContentFilter> make_content_filter(const ServerConfig& c) {
+  const safety::Level level = safety::parse_level(c.safety_level);
+  if (level == safety::Level::kOff) return nullptr;
+  if (c.safety_rules.empty())
+    throw std::invalid_argument("--safety-level " + c.safety_level +
+                                " needs --safety-rules FILE (a rule set: docs/security.md)");
+  safety::FilterConfig fc;
+  fc.level = level;
+  fc.rules = safety::RuleSet::load_file(c.safety_rules);
+  return std::make_shared<safety::ContentFilter>(fc);
+}
+
   const auto& c = st.config;
   st.model = Model::load(GgufFile::open(c.model));
   st.chat_template = st.model->file().get_string("tokenizer.chat_template").value_or("");
@@ -88,6 +101,12 @@ int run_server(const ServerConfig& config) {
   }
   if (!config.audit_log.empty()) st.audit = std::make_unique<AuditLog>(config.audit_log);
 
+  try {
+    st.filter = make_content_filter(config);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hearth serve: %s\n", e.what());
+    return 2;
+  }
   httplib::Server http;
   const int n_threads =
       config.http_threads > 0 ? config.http_threads : config.parallel + config.max_queue + 32;

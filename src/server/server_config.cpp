@@ -56,6 +56,10 @@ bool set(ServerConfig& c, const std::string& n, const std::string& v) {
     c.drain_timeout_s = to_int(n, v);
   else if (n == "default_rpm")
     c.default_rpm = to_int(n, v);
+  else if (n == "safety_level")
+    c.safety_level = v;
+  else if (n == "safety_rules")
+    c.safety_rules = v;
   else
     return false;
   return true;
@@ -126,3 +130,6 @@ const char* config_help() {
 }
 
 }  // namespace hearth::server
+         "  --safety-level L      content filter: off (default), standard or strict\n"
+         "  --safety-rules FILE   the filter's rule set (docs/security.md; needed unless off)\n"
+         "  --no-webui            no chat page at / (docs/webui.md)\n"

@@ -30,6 +30,9 @@ struct ServerConfig {
   int drain_timeout_s = 30;               // SIGTERM: how long running requests may finish
   int default_rpm = 100;                  // for keys whose entry has no rpm
   size_t stream_buffer_bytes = 1u << 20;  // unsent text per request before it is cancelled
+  bool webui = true;                      // the chat page at / (docs/webui.md); --no-webui
+  std::string safety_level = "off";       // content filter: off / standard / strict
+  std::string safety_rules;               // its rule file (docs/security.md)
 };
 
 // Applies one flag (without the leading dashes' form check); returns false for unknown flags,

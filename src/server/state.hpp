@@ -8,6 +8,7 @@
 
 #include "engine/engine.hpp"
 #include "hearth/model.hpp"
+#include "safety/filter.hpp"
 #include "server/audit_log.hpp"
 #include "server/keys.hpp"
 #include "server/metrics.hpp"
@@ -24,6 +25,7 @@ struct ServerState {
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<KeyStore> keys;  // null without --keys
   std::unique_ptr<AuditLog> audit;
+  std::shared_ptr<const safety::ContentFilter> filter;  // null: --safety-level off
   RateLimiter limiter;
   Metrics metrics;
   std::atomic<bool> ready{false};     // model and engine loaded

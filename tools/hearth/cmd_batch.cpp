@@ -54,6 +54,8 @@ const char* reason_name(FinishReason r) {
       return "deadline";
     case FinishReason::kError:
       return "error";
+    case FinishReason::kContentFilter:
+      return "content_filter";
     case FinishReason::kNone:
       break;
   }
