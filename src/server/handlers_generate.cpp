@@ -189,8 +189,21 @@ void record(const Stream& s, Call& call, const ServerState& st) {
 
 // The input filter: the category of the first blocked user message (or completion prompt), or
 // "" when everything may be sent to the model.
+// --guard-model: the guard judges the conversation's user and assistant turns up to the last
+// user message (the category, or "").
+std::string guard_input(const ServerState& st, const GenerationParams& p) {
+  if (!st.guard) return "";
+  std::vector<tmpl::ChatMessage> conversation;
+  for (const auto& m : p.messages)
+    if (m.role == "user" || m.role == "assistant") conversation.push_back({m.role, m.content});
+  while (!conversation.empty() && conversation.back().role != "user") conversation.pop_back();
+  if (conversation.empty()) return "";
+  const safety::Verdict v = st.guard->judge(conversation);
+  return v.blocked ? v.category : std::string();
+}
+
 std::string screen_input(const ServerState& st, const GenerationParams& p, bool chat) {
-  if (!st.filter) return "";
+  if (!st.filter) return chat ? guard_input(st, p) : "";
   auto check = [&](const std::string& text) {
     const safety::Verdict v = st.filter->check(text, safety::Direction::kInput);
     return v.blocked ? v.category : std::string();
@@ -199,7 +212,7 @@ std::string screen_input(const ServerState& st, const GenerationParams& p, bool 
     for (const auto& m : p.messages)
       if (m.role == "user")
         if (std::string c = check(m.content); !c.empty()) return c;
-    return "";
+    return guard_input(st, p);
   }
   if (!p.prompt_is_tokens) return check(p.prompt);
   const Tokenizer* tok = st.model->tokenizer();

@@ -29,7 +29,6 @@ std::string file_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-void load_model(ServerState& st) {
 // --safety-level / --safety-rules: null when off (docs/security.md).
 std::shared_ptr<const safety::ContentFilter> make_content_filter(const ServerConfig& c) {
   const safety::Level level = safety::parse_level(c.safety_level);
@@ -44,6 +43,7 @@ std::shared_ptr<const safety::ContentFilter> make_content_filter(const ServerCon
 }
 
   const auto& c = st.config;
+void load_model(ServerState& st) {
   st.model = Model::load(GgufFile::open(c.model));
   st.chat_template = st.model->file().get_string("tokenizer.chat_template").value_or("");
   engine::EngineParams ep;
@@ -54,6 +54,20 @@ std::shared_ptr<const safety::ContentFilter> make_content_filter(const ServerCon
   ep.kv_blocks = c.kv_blocks;
   st.engine = std::make_unique<engine::Engine>(st.model, ep);
   st.ready = true;
+  if (!c.guard_model.empty()) {
+    // A small engine of its own: judgements are short and must not queue behind generations.
+    st.guard_weights = Model::load(GgufFile::open(c.guard_model));
+    engine::EngineParams gp;
+    gp.n_ctx = std::min(c.ctx * 2, st.guard_weights->config().n_ctx_train > 0
+                                       ? st.guard_weights->config().n_ctx_train
+                                       : c.ctx * 2);
+    gp.n_threads = c.threads;
+    gp.max_running = 4;
+    gp.token_budget = 512;
+    st.guard_engine = std::make_unique<engine::Engine>(st.guard_weights, gp);
+    st.guard = std::make_unique<safety::GuardModel>(*st.guard_engine);
+    std::fprintf(stderr, "hearth serve: guard model %s loaded\n", c.guard_model.c_str());
+  }
   std::fprintf(stderr, "hearth serve: model '%s' ready (n_ctx %d, %d parallel)\n",
                st.model_id.c_str(), st.engine->n_ctx(), c.parallel);
 }

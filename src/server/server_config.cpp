@@ -60,6 +60,8 @@ bool set(ServerConfig& c, const std::string& n, const std::string& v) {
     c.safety_level = v;
   else if (n == "safety_rules")
     c.safety_rules = v;
+  else if (n == "guard_model")
+    c.guard_model = v;
   else
     return false;
   return true;
@@ -132,4 +134,6 @@ const char* config_help() {
 }  // namespace hearth::server
          "  --safety-level L      content filter: off (default), standard or strict\n"
          "  --safety-rules FILE   the filter's rule set (docs/security.md; needed unless off)\n"
+         "  --guard-model G.gguf  also judge each chat request with a guard model (Llama Guard\n"
+         "                        answer format; fails closed on unreadable answers)\n"
          "  --no-webui            no chat page at / (docs/webui.md)\n"

@@ -33,6 +33,7 @@ struct ServerConfig {
   bool webui = true;                      // the chat page at / (docs/webui.md); --no-webui
   std::string safety_level = "off";       // content filter: off / standard / strict
   std::string safety_rules;               // its rule file (docs/security.md)
+  std::string guard_model;                // a guard classifier model (Llama Guard format)
 };
 
 // Applies one flag (without the leading dashes' form check); returns false for unknown flags,

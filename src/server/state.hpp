@@ -9,6 +9,7 @@
 #include "engine/engine.hpp"
 #include "hearth/model.hpp"
 #include "safety/filter.hpp"
+#include "safety/guard_model.hpp"
 #include "server/audit_log.hpp"
 #include "server/keys.hpp"
 #include "server/metrics.hpp"
@@ -26,6 +27,10 @@ struct ServerState {
   std::unique_ptr<KeyStore> keys;  // null without --keys
   std::unique_ptr<AuditLog> audit;
   std::shared_ptr<const safety::ContentFilter> filter;  // null: --safety-level off
+  // --guard-model: its own model and engine (declared after `engine`: destroyed first).
+  std::shared_ptr<const Model> guard_weights;
+  std::unique_ptr<engine::Engine> guard_engine;
+  std::unique_ptr<safety::GuardModel> guard;
   RateLimiter limiter;
   Metrics metrics;
   std::atomic<bool> ready{false};     // model and engine loaded

@@ -117,5 +117,25 @@ check("audit never holds the text", "ＰＩＰＥ" not in log and "pipe bomb" no
 r = subprocess.run([hearth, "audit", "verify", audit], capture_output=True, text=True)
 check("audit chain intact", r.returncode == 0, r.stdout + r.stderr)
 
+# --guard-model: a story model as the "guard" answers neither safe nor unsafe, so every chat
+# request is refused (fail closed) with category guard_unparseable; completions are not judged.
+audit2 = os.path.join(work, "audit-guard.jsonl")
+if os.path.exists(audit2):
+    os.remove(audit2)
+s = Server(hearth, model, "--alias", "m", "--guard-model", model, "--audit-log", audit2)
+try:
+    st, _, b = s.json("POST", "/v1/chat/completions", CHAT)
+    check("guard model: unreadable verdict blocks (fail closed)", st == 200 and
+          b["choices"][0]["finish_reason"] == "content_filter" and
+          b["usage"]["completion_tokens"] == 0, b)
+    st, _, b = s.json("POST", "/v1/completions", {"model": "m", "prompt": "Once", "max_tokens": 4})
+    check("guard model: completions are not judged", st == 200 and
+          b["choices"][0]["finish_reason"] in ("stop", "length"), b)
+finally:
+    s.stop()
+guard_lines = [json.loads(l) for l in open(audit2)]
+check("guard verdict in the audit log", any(l.get("content_filter") == "guard_unparseable"
+                                             for l in guard_lines), guard_lines)
+
 print("FAILED: " + ", ".join(failures) if failures else "all passed")
 sys.exit(1 if failures else 0)
