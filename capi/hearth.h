@@ -367,13 +367,6 @@ HEARTH_API hearth_status hearth_session_save(const hearth_session* session, cons
  * HEARTH_ERR_CONTEXT_FULL: it holds more tokens than n_ctx). */
 HEARTH_API hearth_status hearth_session_load(hearth_session* session, const char* path);
 
-/* ---------------------------------------------------------------- engine (continuous batching)
- *
- * A hearth_engine serves many generation requests at once over one model: one paged KV pool
- * (blocks of 16 tokens) and one step loop on its own thread. Each step decodes one token for
- * every running request and fills the rest of a token budget with chunks of waiting prompts;
- * every weight matmul runs once over all of the step's tokens. Requests are admitted first come,
- * first served; when the pool runs out, the newest running request is preempted and later
 /* ---------------------------------------------------------------- content-safety filter
  * A rule set (terms, substrings and regular expressions per category, matched on a normalised
  * view of the text: case, width, accents, invisible characters, look-alike letters) at a level.
@@ -413,6 +406,13 @@ HEARTH_API hearth_status hearth_filter_check(const hearth_filter* filter, const 
 /* Releases the caller's reference; requests that use the filter keep theirs. NULL is a no-op. */
 HEARTH_API void hearth_filter_free(hearth_filter* filter);
 
+/* ---------------------------------------------------------------- engine (continuous batching)
+ *
+ * A hearth_engine serves many generation requests at once over one model: one paged KV pool
+ * (blocks of 16 tokens) and one step loop on its own thread. Each step decodes one token for
+ * every running request and fills the rest of a token budget with chunks of waiting prompts;
+ * every weight matmul runs once over all of the step's tokens. Requests are admitted first come,
+ * first served; when the pool runs out, the newest running request is preempted and later
  * recomputed (same tokens, same bits). Full blocks of a common prompt prefix are shared between
  * requests of the same tenant and kept cached (least recently used evicted first) after use.
  * A request's tokens and logits are bit-identical to what a hearth_context would give it alone.
@@ -471,6 +471,12 @@ typedef struct hearth_request_params {
    * none) plus the assistant prompt, tokenized as hearth_session_generate does. */
   const hearth_chat_message* messages;
   size_t n_messages;
+  /* Optional content filter (hearth_filter_create): user messages (or the prompt) are checked at
+   * submit (HEARTH_ERR_CONTENT_FILTERED, nothing queued, the category in hearth_last_error), and
+   * the reply is screened as it streams: text that could begin a banned phrase is held back, and
+   * a match ends the request with HEARTH_FINISH_CONTENT_FILTER before any of it is delivered.
+   * The request keeps its own reference: the filter may be freed while it runs. */
+  const struct hearth_filter* filter;
 } hearth_request_params;
 
 typedef struct hearth_request_outcome {
@@ -478,15 +484,12 @@ typedef struct hearth_request_outcome {
   int32_t finish_reason; /* hearth_finish_reason */
   int32_t prompt_tokens;
   int32_t cached_prompt_tokens; /* prompt tokens whose KV came from shared blocks */
-  /* Optional content filter (hearth_filter_create): user messages (or the prompt) are checked at
-   * submit (HEARTH_ERR_CONTENT_FILTERED, nothing queued, the category in hearth_last_error), and
-   * the reply is screened as it streams: text that could begin a banned phrase is held back, and
-   * a match ends the request with HEARTH_FINISH_CONTENT_FILTER before any of it is delivered.
-   * The request keeps its own reference: the filter may be freed while it runs. */
-  const struct hearth_filter* filter;
   int32_t generated_tokens;
   double queue_ms;       /* submit -> admission */
   double first_token_ms; /* submit -> first sampled token; 0 if none */
+  /* HEARTH_FINISH_CONTENT_FILTER: the blocking rule's category (never the text), valid until
+   * hearth_request_free; NULL otherwise. */
+  const char* filter_category;
 } hearth_request_outcome;
 
 typedef struct hearth_engine_stats_info {
@@ -494,9 +497,6 @@ typedef struct hearth_engine_stats_info {
   int32_t running, waiting;
   int32_t blocks_total, blocks_used, blocks_cached; /* used: referenced; cached: reusable */
   uint64_t tokens_processed, steps, preemptions;
-  /* HEARTH_FINISH_CONTENT_FILTER: the blocking rule's category (never the text), valid until
-   * hearth_request_free; NULL otherwise. */
-  const char* filter_category;
 } hearth_engine_stats_info;
 
 /* Both: HEARTH_ERR_INVALID_ARGUMENT when params is NULL or size < sizeof(size_t). */

@@ -169,8 +169,8 @@ void Pipeline::finish(const CallPtr& call) {
   a["cached_tokens"] = call->cached_tokens;
   a["completion_tokens"] = call->completion_tokens;
   a["finish_reason"] = call->finish_reason;
-  a["first_token_ms"] = std::round(call->first_token_ms * 1000) / 1000;
   if (!call->filter_category.empty()) a["content_filter"] = call->filter_category;
+  a["first_token_ms"] = std::round(call->first_token_ms * 1000) / 1000;
   a["duration_ms"] = std::round(ms * 1000) / 1000;
   a["client_disconnected"] = call->disconnected;
   a["rate_limited"] = call->rate_limited;

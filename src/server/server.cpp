@@ -42,8 +42,8 @@ std::shared_ptr<const safety::ContentFilter> make_content_filter(const ServerCon
   return std::make_shared<safety::ContentFilter>(fc);
 }
 
-  const auto& c = st.config;
 void load_model(ServerState& st) {
+  const auto& c = st.config;
   st.model = Model::load(GgufFile::open(c.model));
   st.chat_template = st.model->file().get_string("tokenizer.chat_template").value_or("");
   engine::EngineParams ep;
@@ -53,7 +53,6 @@ void load_model(ServerState& st) {
   ep.token_budget = std::max(512, c.parallel);
   ep.kv_blocks = c.kv_blocks;
   st.engine = std::make_unique<engine::Engine>(st.model, ep);
-  st.ready = true;
   if (!c.guard_model.empty()) {
     // A small engine of its own: judgements are short and must not queue behind generations.
     st.guard_weights = Model::load(GgufFile::open(c.guard_model));
@@ -68,6 +67,7 @@ void load_model(ServerState& st) {
     st.guard = std::make_unique<safety::GuardModel>(*st.guard_engine);
     std::fprintf(stderr, "hearth serve: guard model %s loaded\n", c.guard_model.c_str());
   }
+  st.ready = true;
   std::fprintf(stderr, "hearth serve: model '%s' ready (n_ctx %d, %d parallel)\n",
                st.model_id.c_str(), st.engine->n_ctx(), c.parallel);
 }
@@ -114,13 +114,13 @@ int run_server(const ServerConfig& config) {
                  config.host.c_str());
   }
   if (!config.audit_log.empty()) st.audit = std::make_unique<AuditLog>(config.audit_log);
-
   try {
     st.filter = make_content_filter(config);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth serve: %s\n", e.what());
     return 2;
   }
+
   httplib::Server http;
   const int n_threads =
       config.http_threads > 0 ? config.http_threads : config.parallel + config.max_queue + 32;

@@ -128,12 +128,12 @@ const char* config_help() {
          "  --read-timeout S, --write-timeout S   socket timeouts (default 30)\n"
          "  --drain-timeout S     SIGTERM: time running requests get to finish (default 30)\n"
          "  --default-rpm N       requests per minute for keys without their own (default 100)\n"
-         "  --config F.json       the same settings as a JSON object (flags after it win)\n";
-}
-
-}  // namespace hearth::server
          "  --safety-level L      content filter: off (default), standard or strict\n"
          "  --safety-rules FILE   the filter's rule set (docs/security.md; needed unless off)\n"
          "  --guard-model G.gguf  also judge each chat request with a guard model (Llama Guard\n"
          "                        answer format; fails closed on unreadable answers)\n"
          "  --no-webui            no chat page at / (docs/webui.md)\n"
+         "  --config F.json       the same settings as a JSON object (flags after it win)\n";
+}
+
+}  // namespace hearth::server
