@@ -10,6 +10,7 @@ packages=(
   libcpp-httplib-dev libssl-dev   # hearth serve: HTTP (docs/server.md), SHA-256 + RNG for keys
   clang libclang-rt-dev   # libFuzzer target
   nodejs npm              # the llama.cpp peer used by benchmarks and cross-checks
+  haproxy                 # tests/server/test_haproxy.py: deploy/haproxy/hearth.cfg with two servers
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -58,7 +58,7 @@ std::vector<KeyEntry> load_key_file(const std::string& path) {
       k.role = *role;
       k.salt_hex = j.at("salt").get<std::string>();
       k.hash_hex = j.at("sha256").get<std::string>();
-      k.rpm = j.value("rpm", 100);
+      k.rpm = j.value("rpm", -1);
       k.tpm = j.value("tpm", int64_t{0});
       k.max_parallel = j.value("max_parallel", 0);
       k.revoked = j.value("revoked", false);
@@ -81,10 +81,10 @@ void save_key_file(const std::string& path, const std::vector<KeyEntry>& keys) {
                         {"role", role_name(k.role)},
                         {"salt", k.salt_hex},
                         {"sha256", k.hash_hex},
-                        {"rpm", k.rpm},
                         {"tpm", k.tpm},
                         {"max_parallel", k.max_parallel},
                         {"revoked", k.revoked}};
+    if (k.rpm >= 0) j["rpm"] = k.rpm;  // absent: the server's --default-rpm applies
     text += j.dump() + "\n";
   }
   // Written beside the target and renamed over it: a reader (a server on SIGHUP) never sees

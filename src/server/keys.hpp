@@ -1,6 +1,7 @@
 // API keys and roles. The key file holds one JSON object per line:
 //   {"id":"ci","role":"user","salt":HEX,"sha256":HEX,"rpm":100,"tpm":0,"max_parallel":0,
 //    "revoked":false}
+// "rpm" is absent for keys added without --rpm: the server's --default-rpm applies to them.
 // sha256 = SHA-256(salt bytes || key). Keys are never stored or logged in clear; a presented key
 // is hashed with every entry's salt and compared in constant time.
 #pragma once
@@ -23,7 +24,7 @@ struct KeyEntry {
   std::string id;
   Role role = Role::kUser;
   std::string salt_hex, hash_hex;
-  int rpm = 100;         // requests per minute; 0: unlimited
+  int rpm = -1;          // requests per minute; 0: unlimited; -1: the server's --default-rpm
   int64_t tpm = 0;       // prompt + generated tokens per minute; 0: unlimited
   int max_parallel = 0;  // requests at once; 0: unlimited
   bool revoked = false;

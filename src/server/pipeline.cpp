@@ -87,7 +87,8 @@ void Pipeline::handle(const Route& route, const httplib::Request& req, httplib::
       if (call->key->role < route.role)
         throw ApiError(403, std::string("role '") + role_name(call->key->role) + "' may not use " +
                                 route.path + " (needs " + role_name(route.role) + ")");
-      call->limits = {call->key->rpm, call->key->tpm, call->key->max_parallel};
+      const int rpm = call->key->rpm >= 0 ? call->key->rpm : state_.config.default_rpm;
+      call->limits = {rpm, call->key->tpm, call->key->max_parallel};
       Admission a = state_.limiter.admit(call->key->id, call->limits);
       for (const auto& [k, v] : a.headers) res.set_header(k.c_str(), v);
       if (!a.ok) {

@@ -180,6 +180,19 @@ try:
 finally:
     check("SIGTERM exits 0 (keys)", s.stop() == 0)
 
+# --default-rpm applies to keys added without --rpm (and not to keys with their own).
+check("keys list shows the default rpm", "reader\treader\trpm=default" in listing and
+      "limited\tuser\trpm=2" in listing, listing)
+s = Server(hearth, model, "--alias", "m", "--keys", keys, "--default-rpm", "3")
+try:
+    H = lambda k: {"Authorization": "Bearer " + k}  # noqa: E731
+    codes = [s.json("GET", "/v1/models", headers=H(reader))[0] for _ in range(4)]
+    check("--default-rpm 3 -> fourth request 429", codes == [200, 200, 200, 429], codes)
+    codes = [s.json("GET", "/v1/models", headers=H(limited))[0] for _ in range(3)]
+    check("a key's own rpm wins over --default-rpm", codes == [200, 200, 429], codes)
+finally:
+    s.stop()
+
 log = open(audit).read()
 check("audit log has no keys", all(k not in log for k in (admin, user, reader, limited)))
 check("audit log lines", log.count("\n") >= 8, log.count("\n"))

@@ -44,8 +44,9 @@ int run_keys(const std::vector<std::string>& args) {
   std::vector<KeyEntry> keys = load_key_file(file);
   if (verb == "list") {
     for (const auto& k : keys)
-      std::printf("%s\t%s\trpm=%d\ttpm=%lld\tmax_parallel=%d%s\n", k.id.c_str(), role_name(k.role),
-                  k.rpm, static_cast<long long>(k.tpm), k.max_parallel,
+      std::printf("%s\t%s\trpm=%s\ttpm=%lld\tmax_parallel=%d%s\n", k.id.c_str(), role_name(k.role),
+                  k.rpm < 0 ? "default" : std::to_string(k.rpm).c_str(),
+                  static_cast<long long>(k.tpm), k.max_parallel,
                   k.revoked ? "\trevoked" : "");
     return 0;
   }
@@ -82,11 +83,17 @@ int run_keys(const std::vector<std::string>& args) {
     }
   const std::string key = new_api_key();
   KeyEntry e = make_key_entry(id, *role, key);
-  if (opt.count("rpm")) e.rpm = hearth::cli::to_int("--rpm", opt["rpm"]);
+  if (opt.count("rpm")) {
+    e.rpm = hearth::cli::to_int("--rpm", opt["rpm"]);
+    if (e.rpm < 0) {
+      std::fprintf(stderr, "hearth keys: --rpm must be >= 0 (0: unlimited)\n");
+      return 2;
+    }
+  }  // else -1: the server's --default-rpm
   if (opt.count("tpm")) e.tpm = hearth::cli::to_int("--tpm", opt["tpm"]);
   if (opt.count("max-parallel"))
     e.max_parallel = hearth::cli::to_int("--max-parallel", opt["max-parallel"]);
-  if (e.rpm < 0 || e.tpm < 0 || e.max_parallel < 0) {
+  if (e.tpm < 0 || e.max_parallel < 0) {
     std::fprintf(stderr, "hearth keys: limits must be >= 0 (0: unlimited)\n");
     return 2;
   }
