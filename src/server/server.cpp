@@ -13,6 +13,7 @@
 #include "hearth/gguf.hpp"
 #include "server/api_error.hpp"
 #include "server/handlers.hpp"
+#include "server/listen_backlog.hpp"
 #include "server/pipeline.hpp"
 
 namespace hearth::server {
@@ -182,6 +183,9 @@ int run_server(const ServerConfig& config) {
     std::fprintf(stderr, "hearth serve: cannot bind %s:%d\n", config.host.c_str(), config.port);
     return 1;
   }
+  // Room for bursts of connects, so that overload is answered with 503, not dropped SYNs.
+  if (!widen_listen_backlog(port, 4096))
+    std::fprintf(stderr, "hearth serve: warning: could not raise the listen backlog\n");
   std::fprintf(stderr, "hearth serve: listening on http://%s:%d\n", config.host.c_str(), port);
 
   std::thread server_thread([&http] { http.listen_after_bind(); });

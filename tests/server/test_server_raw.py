@@ -180,6 +180,32 @@ try:
 finally:
     check("SIGTERM exits 0 (keys)", s.stop() == 0)
 
+# A burst of simultaneous connections: each is answered (200, or an explicit 503 when the queue
+# is full), none refused or reset by a full listen backlog (Debian's httplib listens with 5).
+s = Server(hearth, model, "--alias", "m", "--max-queue", "16")
+try:
+    import threading
+    burst = [None] * 150
+
+    def one(i):
+        try:
+            st, _, _ = s.request("POST", "/v1/chat/completions", dict(CHAT, max_tokens=2), timeout=120)
+            burst[i] = st
+        except OSError as e:
+            burst[i] = repr(e)
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(len(burst))]
+    t0 = time.time()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    outcomes = {str(b): burst.count(b) for b in set(burst)}
+    check("burst of 150 connects: every one answered 200 or 503", set(burst) <= {200, 503} and
+          200 in burst, outcomes)
+    check("burst answered without SYN-retry delays", time.time() - t0 < 20, time.time() - t0)
+finally:
+    s.stop()
+
 # --default-rpm applies to keys added without --rpm (and not to keys with their own).
 check("keys list shows the default rpm", "reader\treader\trpm=default" in listing and
       "limited\tuser\trpm=2" in listing, listing)
