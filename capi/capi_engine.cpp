@@ -56,6 +56,7 @@ hearth_engine_params engine_defaults() {
   p.kv_blocks = d.kv_blocks;
   p.max_running = d.max_running;
   p.token_budget = d.token_budget;
+  p.max_decode_stall = d.max_decode_stall;
   return p;
 }
 
@@ -91,6 +92,7 @@ hearth_status hearth_engine_create(const hearth_model* model, const hearth_engin
     ep.kv_blocks = p.kv_blocks;
     ep.max_running = p.max_running;
     ep.token_budget = p.token_budget;
+    ep.max_decode_stall = p.max_decode_stall;
     auto e = std::make_unique<hearth_engine>();
     e->engine = std::make_unique<hearth::engine::Engine>(model->weights, ep);
     e->tokenizer = model->tokenizer;

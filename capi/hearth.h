@@ -435,6 +435,10 @@ typedef struct hearth_engine_params {
   int32_t kv_blocks;    /* pool size in 16-token blocks; 0 (default): 4 requests of n_ctx */
   int32_t max_running;  /* requests decoding or prefilling at once; default 16; > 0 */
   int32_t token_budget; /* tokens per step; default 512; >= max_running */
+  /* While requests stream, a step that also runs a chunk of a new prompt is sized to take at
+   * most this many times a decode-only step (measured as the engine runs), so a long prompt
+   * never stalls the streams; default 3.0; 0: chunks limited by token_budget only; else >= 1.5 */
+  double max_decode_stall;
 } hearth_engine_params;
 
 typedef enum hearth_finish_reason {

@@ -250,7 +250,8 @@ PIECE_FN = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_size_t, token_t, cty
 class EngineParams(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t), ("n_ctx", ctypes.c_int32),
                 ("n_threads", ctypes.c_int32), ("kv_blocks", ctypes.c_int32),
-                ("max_running", ctypes.c_int32), ("token_budget", ctypes.c_int32)]
+                ("max_running", ctypes.c_int32), ("token_budget", ctypes.c_int32),
+                ("max_decode_stall", ctypes.c_double)]
 
 
 class RequestParams(ctypes.Structure):

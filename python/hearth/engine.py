@@ -112,7 +112,8 @@ class Request:
 
 class Engine(OwnedHandle):
     """Continuous batching over one model: see hearth.h, "engine". Keyword arguments are the
-    fields of hearth_engine_params (n_ctx, n_threads, kv_blocks, max_running, token_budget)."""
+    fields of hearth_engine_params (n_ctx, n_threads, kv_blocks, max_running, token_budget,
+    max_decode_stall)."""
     _free = staticmethod(lib.hearth_engine_free)
     _what = "engine"
 

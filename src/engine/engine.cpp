@@ -32,6 +32,10 @@ const EngineParams& validated(const std::shared_ptr<const Model>& model, const E
     fail(Status::kInvalidArgument,
          fmt::format("token_budget {} must be at least max_running {} (one decode each)",
                      p.token_budget, p.max_running));
+  if (!(p.max_decode_stall == 0 || (p.max_decode_stall >= 1.5 && p.max_decode_stall <= 1e6)))
+    fail(Status::kInvalidArgument,
+         fmt::format("max_decode_stall must be 0 (off) or in 1.5..1e6 (got {})",
+                     p.max_decode_stall));
   return p;
 }
 
@@ -48,6 +52,7 @@ Engine::Engine(std::shared_ptr<const Model> model, const EngineParams& params)
       n_ctx_(capped_ctx(*model_, validated(model_, params).n_ctx)),
       max_running_(params.max_running),
       token_budget_(params.token_budget),
+      max_decode_stall_(params.max_decode_stall),
       kv_dim_(static_cast<size_t>(model_->config().n_head_kv) * model_->config().head_dim),
       pool_(std::make_unique<ThreadPool>(params.n_threads)),
       blocks_(pool_blocks(*model_, params), model_->config().n_layer, kv_dim_) {
@@ -172,8 +177,11 @@ void Engine::loop() {
     }
     for (Sequence* s : plan.seqs) s->in_flight = true;
     lock.unlock();
+    const Clock::time_point start = Clock::now();
     run_step(plan);  // takes the lock for its bookkeeping
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     lock.lock();
+    step_cost_.record(plan.n_decode, plan.n_prefill, seconds);
   }
 }
 

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/step_cost.hpp"
 #include "engine/block_pool.hpp"
 #include "engine/request.hpp"
 #include "engine/sequence.hpp"
@@ -36,6 +37,9 @@ struct EngineParams {
   int kv_blocks = 0;       // pool size in blocks of kBlockTokens; 0: 4 sequences of n_ctx
   int max_running = 16;    // sequences decoding or prefilling at once
   int token_budget = 512;  // tokens per step (decodes + prefill chunks); >= max_running
+  // While sequences decode, a step carrying a prompt chunk is sized to take at most this many
+  // times a decode-only step (step_cost.hpp); 0: chunks limited by token_budget only.
+  double max_decode_stall = 3.0;
 };
 
 struct EngineStats {
@@ -78,6 +82,8 @@ class Engine {
   struct Plan {
     std::vector<Sequence*> seqs;
     std::vector<int> n_tok;  // tokens each runs this step
+    int n_decode = 0;        // sequences decoding one token
+    int n_prefill = 0;       // prompt tokens
   };
   void loop();
   // submit()'s checks; the sequence that would be queued.
@@ -97,6 +103,8 @@ class Engine {
 
   std::shared_ptr<const Model> model_;
   int n_ctx_, max_running_, token_budget_;
+  double max_decode_stall_;
+  StepCost step_cost_;  // under mu_
   size_t kv_dim_;
   std::unique_ptr<ThreadPool> pool_;
 

@@ -110,11 +110,13 @@ bool Engine::plan_step(Plan& plan) {
   int reserve = static_cast<int>(
       std::count_if(running_.begin(), running_.end(), [](auto& s) { return !s->prefilling(); }));
   int budget = token_budget_;
+  // Prompt tokens this step may carry without stalling the decoding sequences (step_cost.hpp).
+  int prefill_left = step_cost_.prefill_cap(reserve, max_decode_stall_);
   for (size_t i = 0; i < running_.size(); ++i) {
     Sequence& s = *running_[i];
     const bool decode = !s.prefilling();
     if (decode) --reserve;
-    int k = decode ? 1 : std::min(s.remaining(), budget - reserve);
+    int k = decode ? 1 : std::min({s.remaining(), budget - reserve, prefill_left});
     if (k <= 0) continue;
     if (!ensure_blocks(s, k, true)) {
       // Only s itself is left to give way: it is the newest running sequence.
@@ -133,12 +135,19 @@ bool Engine::plan_step(Plan& plan) {
     plan.seqs.push_back(&s);
     plan.n_tok.push_back(k);
     budget -= k;
+    if (decode) {
+      ++plan.n_decode;
+    } else {
+      plan.n_prefill += k;
+      prefill_left -= k;
+    }
   }
 
-  while (!waiting_.empty() && static_cast<int>(running_.size()) < max_running_ && budget > 0) {
+  while (!waiting_.empty() && static_cast<int>(running_.size()) < max_running_ && budget > 0 &&
+         prefill_left > 0) {
     Sequence& s = *waiting_.front();
     admit_prefix(s);
-    int k = std::min(s.remaining(), budget);
+    int k = std::min({s.remaining(), budget, prefill_left});
     if (!ensure_blocks(s, k, false)) {
       const int room = static_cast<int>(s.blocks.size()) * kBlockTokens - s.n_computed;
       if (room <= 0) {
@@ -162,6 +171,8 @@ bool Engine::plan_step(Plan& plan) {
     plan.seqs.push_back(&s);
     plan.n_tok.push_back(k);
     budget -= k;
+    plan.n_prefill += k;
+    prefill_left -= k;
   }
   return !plan.seqs.empty();
 }

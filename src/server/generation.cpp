@@ -182,7 +182,9 @@ engine::Usage Generation::usage() const {
       u.prompt_tokens = r.prompt_tokens;
       u.cached_prompt_tokens = r.cached_prompt_tokens;
     }
-    u.generated_tokens += r.generated_tokens;
+    // Not usage.generated_tokens: the engine writes that when it finishes the request, which for
+    // a request just cancelled (client gone) has not happened yet when the call is recorded.
+    u.generated_tokens += static_cast<int>(requests_[i]->tokens.size());
   }
   return u;
 }
