@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-dev   # libFuzzer target
   nodejs npm              # the llama.cpp peer used by benchmarks and cross-checks
   haproxy                 # tests/server/test_haproxy.py: deploy/haproxy/hearth.cfg with two servers
+  chromium                # tests/webui: the chat page driven in a real browser (puppeteer-core)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -150,6 +150,7 @@ void Pipeline::finish(const CallPtr& call) {
   const double ms =
       std::chrono::duration<double, std::milli>(engine::Clock::now() - call->start).count();
   state_.metrics.count_request(call->endpoint, call->status);
+  if (call->disconnected) state_.metrics.count_cancellation();
   if (call->key && call->holds_slot) {
     state_.limiter.release(call->key->id);
     state_.limiter.charge_tokens(call->key->id, call->limits,

@@ -15,6 +15,7 @@
 #include "server/handlers.hpp"
 #include "server/listen_backlog.hpp"
 #include "server/pipeline.hpp"
+#include "server/webui/webui.hpp"
 
 namespace hearth::server {
 
@@ -172,6 +173,7 @@ int run_server(const ServerConfig& config) {
   Pipeline pipeline(st);
   add_info_routes(pipeline, http, st);
   add_generate_routes(pipeline, http, st);
+  if (config.webui) webui::add_webui_routes(pipeline, http, st);
 
   int port = config.port;
   if (port == 0) {

@@ -84,6 +84,10 @@ bool apply_flag(ServerConfig& c, const std::string& flag, const std::string& val
     c.audit_content = true;
     return true;
   }
+  if (n == "no_webui") {
+    c.webui = false;
+    return true;
+  }
   *used_value = true;
   return set(c, n, value);
 }
@@ -95,6 +99,9 @@ void apply_json(ServerConfig& c, const nlohmann::json& j) {
     if (n == "audit_content") {
       if (!v.is_boolean()) throw std::invalid_argument("config: audit_content must be a boolean");
       c.audit_content = v.get<bool>();
+    } else if (n == "webui") {
+      if (!v.is_boolean()) throw std::invalid_argument("config: webui must be a boolean");
+      c.webui = v.get<bool>();
     } else if (n == "trusted_proxies" || n == "trusted_proxy") {
       for (const auto& x : v.is_array() ? v : nlohmann::json::array({v}))
         c.trusted_proxies.push_back(x.get<std::string>());
