@@ -18,3 +18,25 @@ install(FILES ${PROJECT_BINARY_DIR}/hearth.pc DESTINATION ${CMAKE_INSTALL_LIBDIR
 if(HEARTH_BUILD_TOOLS)
   install(TARGETS hearth_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+
+# The Python package (python/hearth: pure Python over ctypes) into the prefix's site-packages
+# (the interpreter's posix_prefix layout, e.g. lib/python3.11/site-packages), with the installed
+# library's path recorded beside it (_install_paths.py) so that `import hearth` finds it without
+# HEARTH_LIBRARY. `pip install python/` is the other way (docs/architecture.md).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND AND NOT WIN32)
+  execute_process(
+    COMMAND ${Python3_EXECUTABLE} -c
+            "import sysconfig; print(sysconfig.get_path('purelib', 'posix_prefix', {'base': '', 'platbase': ''}).lstrip('/'))"
+    OUTPUT_VARIABLE hearth_python_rel OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set(HEARTH_PYTHON_INSTALL_DIR "${hearth_python_rel}" CACHE STRING
+      "Where cmake --install puts the Python package, relative to the prefix")
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/hearth DESTINATION ${HEARTH_PYTHON_INSTALL_DIR}
+          PATTERN __pycache__ EXCLUDE PATTERN _install_paths.py EXCLUDE)
+  set(hearth_soname "libhearth${CMAKE_SHARED_LIBRARY_SUFFIX}.${PROJECT_VERSION_MAJOR}")
+  if(APPLE)
+    set(hearth_soname "libhearth.${PROJECT_VERSION_MAJOR}${CMAKE_SHARED_LIBRARY_SUFFIX}")
+  endif()
+  install(CODE "file(WRITE \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${HEARTH_PYTHON_INSTALL_DIR}/hearth/_install_paths.py\"
+    \"# Written by cmake --install: where the matching libhearth was installed.\\nLIBRARY = r'\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/${hearth_soname}'\\n\")")
+endif()

@@ -17,6 +17,17 @@ run(${CMAKE_COMMAND} --build ${consumer} -j 2)
 set(model ${TEST_DATA}/models/real/stories260K.gguf)
 run(${consumer}/hearth_example_c ${model})
 run(${consumer}/hearth_example_cpp ${model})
+# The Python package installed beside the library finds it without HEARTH_LIBRARY.
+if(PYTHON)
+  # The same relative directory HearthInstall.cmake computes (its default).
+  execute_process(COMMAND ${PYTHON} -c "import sysconfig; print(sysconfig.get_path('purelib', 'posix_prefix', {'base': '', 'platbase': ''}).lstrip('/'))"
+                  OUTPUT_VARIABLE PYTHON_DIR OUTPUT_STRIP_TRAILING_WHITESPACE)
+  unset(ENV{HEARTH_LIBRARY})
+  set(ENV{PYTHONPATH} ${prefix}/${PYTHON_DIR})
+  run(${PYTHON} -c "import hearth, sys; assert hearth.__file__.startswith(r'${prefix}'), hearth.__file__; \
+lib = hearth.lib._name; assert lib.startswith(r'${prefix}'), lib; \
+m = hearth.Model(r'${model}'); print('python from the prefix:', hearth.version(), m.vocab_size, lib)")
+endif()
 set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig)
 run(pkg-config --exists --print-errors hearth)
 run(pkg-config --cflags --libs hearth)

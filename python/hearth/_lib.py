@@ -26,6 +26,12 @@ def _find_library():
     if env:
         return env
     here = os.path.dirname(os.path.abspath(__file__))
+    try:  # installed by cmake --install: the library installed with this package
+        from ._install_paths import LIBRARY
+        if os.path.exists(LIBRARY):
+            return LIBRARY
+    except ImportError:
+        pass
     # Next to the package, a source tree's build, then the install prefixes CMake uses.
     prefixes = [sys.prefix, "/usr/local", "/usr"]
     candidates = [os.path.join(here, "libhearth.so"),
