@@ -7,16 +7,21 @@
 #include "capi_internal.hpp"
 #include "core/log.hpp"
 #include "hearth/cpu.hpp"
+#include "platform/per_thread.hpp"
 
 namespace hearth::capi {
 namespace {
-thread_local std::string t_last_error;
+// Not thread_local std::string: MinGW frees that twice at thread exit (platform/per_thread.hpp).
+struct LastErrorTag {};
+std::string& t_last_error() {
+  return platform::per_thread<std::string, LastErrorTag>();
 }
+}  // namespace
 
-const char* last_error_c_str() { return t_last_error.c_str(); }
+const char* last_error_c_str() { return t_last_error().c_str(); }
 
-void set_last_error(const std::string& message) { t_last_error = message; }
-void clear_last_error() { t_last_error.clear(); }
+void set_last_error(const std::string& message) { t_last_error() = message; }
+void clear_last_error() { t_last_error().clear(); }
 
 hearth_status to_c_status(Status status) { return static_cast<hearth_status>(status); }
 
@@ -103,6 +108,15 @@ HEARTH_API hearth_status hearth_cpu_info_get(hearth_cpu_info* out) {
         break;
       case hearth::Isa::kAvxVnni:
         info.isa_level = 3;
+        break;
+      case hearth::Isa::kNeon:
+        info.isa_level = 4;
+        break;
+      case hearth::Isa::kNeonDotprod:
+        info.isa_level = 5;
+        break;
+      case hearth::Isa::kNeonI8mm:
+        info.isa_level = 6;
         break;
     }
     write_sized(out, info, "out");

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "capi_internal.hpp"
+#include "embed/encoder_model.hpp"
 
 namespace {
 
@@ -81,7 +82,9 @@ HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_
     fill_summary(*model);
     step(1);
     // Validate the architecture and every tensor now, so a bad model fails at load time.
-    if (!p.vocab_only && !model->gguf->tensors().empty())
+    // Encoder-only embedders (bert, nomic-bert) have no decoder weights: hearth_embedder_load.
+    if (!p.vocab_only && !model->gguf->tensors().empty() &&
+        !hearth::embed::is_encoder_architecture(model->architecture))
       model->weights = hearth::Model::load(model->gguf);
     step(2);
     try {

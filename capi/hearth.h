@@ -42,7 +42,11 @@
 
 #if defined(HEARTH_STATIC)
 #define HEARTH_API
-#elif defined(HEARTH_BUILDING_LIBRARY)
+#elif defined(_WIN32) && defined(HEARTH_BUILDING_LIBRARY)
+#define HEARTH_API __declspec(dllexport) /* hearth.dll exports exactly these */
+#elif defined(_WIN32)
+#define HEARTH_API __declspec(dllimport) /* MSVC and MinGW alike */
+#elif defined(HEARTH_BUILDING_LIBRARY) && defined(__GNUC__)
 #define HEARTH_API __attribute__((visibility("default")))
 #else
 #define HEARTH_API
@@ -110,7 +114,10 @@ typedef enum hearth_isa_level {
   HEARTH_ISA_SCALAR = 0,
   HEARTH_ISA_AVX2 = 1,
   HEARTH_ISA_AVX512 = 2,
-  HEARTH_ISA_AVXVNNI = 3
+  HEARTH_ISA_AVXVNNI = 3,
+  HEARTH_ISA_NEON = 4,         /* AArch64 Advanced SIMD */
+  HEARTH_ISA_NEON_DOTPROD = 5, /* + sdot/udot */
+  HEARTH_ISA_NEON_I8MM = 6     /* + smmla */
 } hearth_isa_level;
 /* Fills *out (set out->struct_size first, or use sizeof). Thread-safe. */
 HEARTH_API hearth_status hearth_cpu_info_get(hearth_cpu_info* out);
@@ -597,6 +604,146 @@ HEARTH_API hearth_status hearth_session_save_encrypted(const hearth_session* ses
                                                        const char* path, const hearth_key* key);
 HEARTH_API hearth_status hearth_session_load_encrypted(hearth_session* session, const char* path,
                                                        const hearth_key* key);
+
+/* ---------------------------------------------------------------- embeddings and reranking */
+/* Text embeddings and reranking scores from bert, nomic-bert and qwen3 GGUF models
+ * (docs/embeddings.md). Texts of one call run through one forward pass, packed without
+ * padding; a text's vector does not depend on the other texts. A hearth_embedder is immutable
+ * after loading: any number of threads may call hearth_embed / hearth_rerank on it at once
+ * (calls on one embedder run one after another; use one embedder per thread for parallelism). */
+typedef struct hearth_embedder hearth_embedder;
+
+typedef enum hearth_pooling {
+  HEARTH_POOLING_MODEL = -1, /* the file's <arch>.pooling_type */
+  HEARTH_POOLING_NONE = 0,   /* the last token's hidden state */
+  HEARTH_POOLING_MEAN = 1,
+  HEARTH_POOLING_CLS = 2,
+  HEARTH_POOLING_LAST = 3,
+  HEARTH_POOLING_RANK = 4 /* rerankers: hearth_rerank */
+} hearth_pooling;
+
+typedef struct hearth_embedder_params {
+  size_t struct_size;
+  int32_t pooling;   /* hearth_pooling (default HEARTH_POOLING_MODEL) */
+  int32_t normalize; /* non-zero (default): L2-normalise each vector */
+  int32_t truncate;  /* non-zero: cut texts longer than the context; 0 (default): an error */
+  int32_t n_threads; /* 0 (default): one per core */
+} hearth_embedder_params;
+
+HEARTH_API hearth_status hearth_embedder_params_init(hearth_embedder_params* params, size_t size);
+#define HEARTH_EMBEDDER_PARAMS_INIT(p) hearth_embedder_params_init((p), sizeof *(p))
+/* Loads an embedding or reranking model. HEARTH_ERR_UNSUPPORTED for another architecture.
+ * params may be NULL. Free with hearth_embedder_free. */
+HEARTH_API hearth_status hearth_embedder_load(const char* path,
+                                              const hearth_embedder_params* params,
+                                              hearth_embedder** out);
+HEARTH_API void hearth_embedder_free(hearth_embedder* embedder); /* accepts NULL */
+/* Length of one embedding (the model's embedding_length). Thread-safe. */
+HEARTH_API hearth_status hearth_embedder_dim(const hearth_embedder* embedder, int32_t* out);
+/* Embeds n_texts UTF-8 texts into out, row-major [n_texts][dim] floats. *out_len (may be NULL)
+ * receives n_texts * dim; if capacity (in floats) is smaller, HEARTH_ERR_BUFFER_TOO_SMALL and
+ * nothing but *out_len is written. A text longer than the context without truncation:
+ * HEARTH_ERR_INVALID_ARGUMENT. A reranking model (pooling rank): HEARTH_ERR_INVALID_ARGUMENT. */
+HEARTH_API hearth_status hearth_embed(const hearth_embedder* embedder, const char* const* texts,
+                                      size_t n_texts, float* out, size_t capacity,
+                                      size_t* out_len);
+/* Relevance of each of n_docs documents to query: out_scores[n_docs], in input order (BERT
+ * cross-encoders: the head's logit; Qwen3-Reranker: P("yes")). A model without a rank head:
+ * HEARTH_ERR_INVALID_ARGUMENT. */
+HEARTH_API hearth_status hearth_rerank(const hearth_embedder* embedder, const char* query,
+                                       const char* const* docs, size_t n_docs,
+                                       float* out_scores);
+
+/* ---------------------------------------------------------------- knowledge base */
+/* A local knowledge base in one SQLite file (docs/kb.md): files (.txt .md .html, .pdf through
+ * pdftotext) cut into passages, embedded, and searched by vector, BM25 keywords, or both fused
+ * by reciprocal rank. A knowledge base records its embedding model; opening it with another
+ * is HEARTH_ERR_INVALID_ARGUMENT. A hearth_kb is used by one thread at a time; several
+ * processes may share one file (SQLite WAL). Builds without SQLite (Windows) return
+ * HEARTH_ERR_UNSUPPORTED from every call. */
+typedef struct hearth_kb hearth_kb;
+typedef struct hearth_kb_results hearth_kb_results;
+
+typedef enum hearth_kb_mode {
+  HEARTH_KB_HYBRID = 0, /* vector and BM25 lists fused by reciprocal rank (k0 = 60) */
+  HEARTH_KB_VECTOR = 1, /* cosine similarity, exact */
+  HEARTH_KB_BM25 = 2    /* SQLite FTS5 BM25; not available on an encrypted knowledge base */
+} hearth_kb_mode;
+
+typedef struct hearth_kb_params {
+  size_t struct_size;
+  /* GGUF embedding model, or "hash:DIM" (a deterministic, NON-semantic test embedder).
+   * NULL: the model the knowledge base was built with. */
+  const char* embed_model;
+  int32_t create;        /* nonzero: create the file when missing (default 0) */
+  int32_t n_threads;     /* embedding threads, 0: one per core */
+  int32_t chunk_tokens;  /* passage size of a new knowledge base, 0: 256 (or the model's limit) */
+  int32_t chunk_overlap; /* tokens shared by neighbouring passages, -1: chunk_tokens / 8 */
+  /* A key file (hearth_key_generate_file): passages are stored sealed with AES-256-GCM. Needed
+   * to open an encrypted knowledge base; given for an empty one, makes it encrypted. */
+  const char* key_file;
+} hearth_kb_params;
+
+typedef struct hearth_kb_index_stats {
+  size_t struct_size; /* set by the caller: the library writes only this many bytes */
+  int32_t files_indexed, files_unchanged, files_removed, files_failed;
+  int64_t chunks_added;
+  double seconds, embed_seconds; /* the whole call; of which computing embeddings */
+  /* One line per problem ("error: PATH: why", "warning: PATH: why"); valid until the next
+   * call on this hearth_kb. */
+  const char* issues;
+} hearth_kb_index_stats;
+
+typedef struct hearth_kb_search_params {
+  size_t struct_size;
+  int32_t k;    /* passages to return (default 5) */
+  int32_t mode; /* hearth_kb_mode (default HEARTH_KB_HYBRID) */
+} hearth_kb_search_params;
+
+typedef struct hearth_kb_hit {
+  size_t struct_size; /* set by the caller */
+  const char* path;   /* the document's absolute path; valid until hearth_kb_results_free */
+  const char* text;   /* the passage (UTF-8); valid until hearth_kb_results_free */
+  int32_t chunk;      /* passage number within the document, from 0 */
+  int32_t page;       /* PDF page, from 1; 0: none */
+  int32_t line;       /* line of a text or HTML source, from 1; 0: none */
+  double score;       /* hybrid: RRF score; vector: cosine; bm25: -bm25() (higher is better) */
+} hearth_kb_hit;
+
+HEARTH_API hearth_status hearth_kb_params_init(hearth_kb_params* params, size_t size);
+#define HEARTH_KB_PARAMS_INIT(p) hearth_kb_params_init((p), sizeof *(p))
+HEARTH_API hearth_status hearth_kb_search_params_init(hearth_kb_search_params* params,
+                                                      size_t size);
+#define HEARTH_KB_SEARCH_PARAMS_INIT(p) hearth_kb_search_params_init((p), sizeof *(p))
+/* Opens (params->create: creates) a knowledge base and loads its embedding model. HEARTH_ERR_IO
+ * for a file that is missing or not SQLite, HEARTH_ERR_UNSUPPORTED for a newer format,
+ * HEARTH_ERR_INVALID_ARGUMENT for another model, a wrong or missing key, or a foreign SQLite
+ * file. Free with hearth_kb_free. */
+HEARTH_API hearth_status hearth_kb_open(const char* path, const hearth_kb_params* params,
+                                        hearth_kb** out);
+HEARTH_API void hearth_kb_free(hearth_kb* kb); /* accepts NULL */
+/* Indexes files and folders (recursively): new and changed files, one transaction each, so an
+ * interrupted call leaves every document whole. Problems with single files do not fail the
+ * call: they are counted in files_failed and described in out_stats->issues. out_stats may be
+ * NULL. */
+HEARTH_API hearth_status hearth_kb_add(hearth_kb* kb, const char* const* paths, size_t n_paths,
+                                       hearth_kb_index_stats* out_stats);
+/* As hearth_kb_add for a folder, then removes the documents under it whose files are gone. */
+HEARTH_API hearth_status hearth_kb_sync(hearth_kb* kb, const char* dir,
+                                        hearth_kb_index_stats* out_stats);
+/* Forgets files, or every document under a folder; *out_removed (may be NULL): how many. */
+HEARTH_API hearth_status hearth_kb_remove(hearth_kb* kb, const char* const* paths,
+                                          size_t n_paths, int32_t* out_removed);
+/* The best passages for `query`, best first. params NULL: the defaults. The results are owned
+ * by the caller (hearth_kb_results_free) and stay valid after the hearth_kb is freed. */
+HEARTH_API hearth_status hearth_kb_search(hearth_kb* kb, const char* query,
+                                          const hearth_kb_search_params* params,
+                                          hearth_kb_results** out);
+HEARTH_API hearth_status hearth_kb_results_count(const hearth_kb_results* results, size_t* out);
+/* Passage i (< count) into *out (set out->struct_size first). */
+HEARTH_API hearth_status hearth_kb_results_get(const hearth_kb_results* results, size_t i,
+                                               hearth_kb_hit* out);
+HEARTH_API void hearth_kb_results_free(hearth_kb_results* results); /* accepts NULL */
 
 #ifdef __cplusplus
 } /* extern "C" */

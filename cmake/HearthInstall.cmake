@@ -1,6 +1,22 @@
 # cmake --install: headers, libhearth (shared + static), CMake package and pkg-config file.
 include(CMakePackageConfigHelpers)
-install(TARGETS hearth hearth_static EXPORT HearthTargets
+# Windows: hearth.dll (not MinGW's default libhearth.dll) in bin/, its import library
+# (libhearth.dll.a; hearth.lib with MSVC) in lib/. The static library stays in the build tree
+# there: it would need PCRE2 and the rest built for Windows by every consumer. MSVC names both
+# an import and a static library hearth.lib, hence hearth_static.lib.
+# macOS: the install name is @rpath/libhearth.0.dylib, so that applications find the library
+# through their own rpath (where they bundle it) instead of an absolute build-time path.
+set(hearth_installed hearth hearth_static)
+if(WIN32)
+  set_target_properties(hearth PROPERTIES PREFIX "")
+  if(MSVC)
+    set_target_properties(hearth_static PROPERTIES OUTPUT_NAME hearth_static)
+  endif()
+  set(hearth_installed hearth)
+elseif(APPLE)
+  set_target_properties(hearth PROPERTIES MACOSX_RPATH ON INSTALL_NAME_DIR "@rpath")
+endif()
+install(TARGETS ${hearth_installed} EXPORT HearthTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -45,3 +45,30 @@ list(APPEND HEARTH_AVX512_FLAGS -ffp-contract=off)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   list(APPEND HEARTH_AVX512_FLAGS -Wno-uninitialized -Wno-maybe-uninitialized)
 endif()
+
+# The CPU family the kernels are built for: x86_64 (the avx* folders), aarch64 (src/kernels/neon/)
+# or anything else (scalar kernels only).
+# (A toolchain file that names no processor builds for the build machine's.)
+set(hearth_processor "${CMAKE_SYSTEM_PROCESSOR}")
+if(NOT hearth_processor)
+  set(hearth_processor "${CMAKE_HOST_SYSTEM_PROCESSOR}")
+endif()
+if(hearth_processor MATCHES "^(x86_64|AMD64|amd64)$")
+  set(HEARTH_ARCH x86_64)
+elseif(hearth_processor MATCHES "^(aarch64|arm64|ARM64)$")
+  set(HEARTH_ARCH aarch64)
+else()
+  set(HEARTH_ARCH other)
+endif()
+if(HEARTH_ARCH STREQUAL "aarch64")
+  # NEON is part of the AArch64 baseline; the dot-product (sdot/udot, Armv8.2 optional, Armv8.4
+  # mandatory) and int8 matrix-multiply (smmla, Armv8.6) kernels get their extension only in their
+  # own files (src/kernels/neon/*_dotprod.cpp, *_i8mm.cpp), run only when the CPU reports it.
+  set(HEARTH_NEON_DOTPROD_FLAGS -march=armv8.2-a+dotprod)
+  set(HEARTH_NEON_I8MM_FLAGS -march=armv8.2-a+dotprod+i8mm)
+  # Every AArch64 core has fmadd, so GCC (which contracts a*b+c by default in C++) would fuse
+  # portable expressions that stay separate on x86-64's baseline: the scalar reference, the
+  # quantizers and the samplers would then give other bits than on x86. No contraction anywhere;
+  # kernels fuse only where they call an fma intrinsic (as with -ffp-contract=off on x86 above).
+  add_compile_options(-ffp-contract=off)
+endif()

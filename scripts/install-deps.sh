@@ -10,8 +10,10 @@ packages=(
   libcpp-httplib-dev libssl-dev   # hearth serve: HTTP (docs/server.md), SHA-256 + RNG for keys
   clang libclang-rt-dev   # libFuzzer target
   nodejs npm              # the llama.cpp peer used by benchmarks and cross-checks
-  haproxy                 # tests/server/test_haproxy.py: deploy/haproxy/hearth.cfg with two servers
   chromium                # tests/webui: the chat page driven in a real browser (puppeteer-core)
+  libsqlite3-dev libxml2-dev poppler-utils   # hearth kb: SQLite/FTS5 store, HTML text, pdftotext
+  haproxy                 # tests/server/test_haproxy.py: deploy/haproxy/hearth.cfg with two servers
+  g++-mingw-w64-x86-64-posix wine wine64   # Windows build tested under Wine (scripts/test-windows.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

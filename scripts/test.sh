@@ -42,4 +42,6 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$root/build-tsan/tests/hea
 if [ -x "$root/scripts/fuzz.sh" ]; then
   "$root/scripts/fuzz.sh" "${HEARTH_FUZZ_SECONDS:-45}"
 fi
+# The Windows build (MinGW-w64) with its fidelity, kernel and C ABI suites under Wine.
+"$root/scripts/test-windows.sh"
 echo "=== all test suites passed"

@@ -54,7 +54,7 @@ if(NOT ran EQUAL listed)
 endif()
 # HEARTH_FORCE_ISA names an ISA this CPU lacks: hearth fell back to a lower kernel set, so the
 # named kernels did not run. Not a failure (no emulator here), but never shown as a pass.
-if(out MATCHES "HEARTH_FORCE_ISA=([a-z0-9]+) is not supported by this CPU; using ([a-z0-9]+)")
+if(out MATCHES "HEARTH_FORCE_ISA=([a-z0-9-]+) is not supported by this CPU; using ([a-z0-9-]+)")
   message("HEARTH_SKIPPED: this CPU lacks ${CMAKE_MATCH_1}: the tests ran the ${CMAKE_MATCH_2} "
           "kernels instead, so the ${CMAKE_MATCH_1} kernels were not executed (docs/testing.md)")
   return()

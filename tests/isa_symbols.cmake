@@ -1,11 +1,13 @@
-# The per-ISA kernel objects (src/kernels/avx2, src/kernels/avxvnni, src/kernels/avx512) must define no weak (COMDAT)
+# The per-ISA kernel objects (src/kernels/avx2, src/kernels/avxvnni, src/kernels/avx512,
+# src/kernels/neon/*_dotprod.cpp and *_i8mm.cpp) must define no weak (COMDAT)
 # symbols: an inline function or template instantiated there is compiled with AVX flags, and the
 # linker may pick that copy for portable callers, which would then fault on older CPUs.
 # Arguments: -DOBJECTS=<object files separated by |> -DNM=<nm>.
 string(REPLACE "|" ";" OBJECTS "${OBJECTS}")
 set(checked 0)
 foreach(obj IN LISTS OBJECTS)
-  if(NOT obj MATCHES "/kernels/(avx2|avxvnni|avx512)/")
+  # (AArch64: the neon-dotprod / neon-i8mm objects; plain NEON is the architecture's baseline.)
+  if(NOT obj MATCHES "/kernels/((avx2|avxvnni|avx512)/|neon/[^/]*_(dotprod|i8mm)\\.)")
     continue()
   endif()
   execute_process(COMMAND ${NM} -C ${obj} OUTPUT_VARIABLE syms RESULT_VARIABLE rc)

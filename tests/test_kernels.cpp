@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "hearth/quant.hpp"
@@ -135,6 +136,18 @@ std::vector<int64_t> sizes_for(DType t) {
   return {be, 2 * be, 3 * be, 7 * be, 16 * be, 17 * be};
 }
 
+bool is_neon(Isa isa) {
+  return isa == Isa::kNeon || isa == Isa::kNeonDotprod || isa == Isa::kNeonI8mm;
+}
+
+// A gtest parameter name: letters, digits and underscores only ("neon-dotprod" -> neon_dotprod).
+std::string param_name(Isa isa) {
+  std::string name = isa_name(isa);
+  for (char& c : name)
+    if (c == '-') c = '_';
+  return name;
+}
+
 class Kernels : public ::testing::TestWithParam<Isa> {
  protected:
   const KernelTable* table() {
@@ -170,6 +183,10 @@ TEST_P(Kernels, DotProductsMatchScalar) {
               << isa_name(GetParam()) << " " << dtype_name(wt) << " n=" << n;
           // The AVX2 K-quant dots build the same exact integers and scale them like scalar.
           if (wt == DType::Q4_K || wt == DType::Q6_K) {
+            EXPECT_EQ(got, want) << isa_name(GetParam()) << " " << dtype_name(wt) << " n=" << n;
+          }
+          // The NEON Q8_0 / Q4_0 dots too (exact block sums, the scalar float steps).
+          if (is_neon(GetParam()) && (wt == DType::Q8_0 || wt == DType::Q4_0)) {
             EXPECT_EQ(got, want) << isa_name(GetParam()) << " " << dtype_name(wt) << " n=" << n;
           }
           ++checked;
@@ -270,6 +287,9 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
   }
   if (GetParam() == Isa::kAvx512) {
     EXPECT_EQ(kernels_tested, 7) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k";
+  }
+  if (is_neon(GetParam())) {
+    EXPECT_EQ(kernels_tested, 5) << "q8_0, q4_0, f32, f16, bf16";
   }
 }
 
@@ -384,7 +404,8 @@ TEST(KernelTable, GemmsAreBitIdenticalAcrossIsas) {
       const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
       std::vector<float> first;
       Isa first_isa = Isa::kScalar;
-      for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
+      for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512, Isa::kNeon, Isa::kNeonDotprod,
+                      Isa::kNeonI8mm}) {
         const KernelTable* k = kernels::kernels_for(isa);
         const kernels::GemmKernel* g = k ? k->gemm[slot(wt)] : nullptr;
         if (!g) continue;
@@ -682,7 +703,19 @@ TEST(KernelTable, ActiveTableFollowsActiveIsa) {
   const bool has_avxvnni = f.avx2 && f.fma && f.f16c && f.avx_vnni;
   EXPECT_EQ(isa_supported(Isa::kAvxVnni), has_avxvnni);
   EXPECT_EQ(kernels::kernels_for(Isa::kAvxVnni) != nullptr, has_avxvnni);
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
+  // NEON levels: each implies the ones below it (HWCAP), and no x86 level runs on ARM.
+  if (isa_supported(Isa::kNeonI8mm)) {
+    EXPECT_TRUE(isa_supported(Isa::kNeonDotprod));
+  }
+  if (isa_supported(Isa::kNeonDotprod)) {
+    EXPECT_TRUE(isa_supported(Isa::kNeon));
+  }
+  if (isa_supported(Isa::kNeon)) {
+    EXPECT_EQ(kernels::kernels_for(Isa::kAvx2), nullptr);
+  }
+  EXPECT_EQ(kernels::kernels_for(Isa::kNeonI8mm) != nullptr, f.neon && f.dotprod && f.i8mm);
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512, Isa::kNeon,
+                  Isa::kNeonDotprod, Isa::kNeonI8mm}) {
     if (const KernelTable* t = kernels::kernels_for(isa)) {
       EXPECT_EQ(t->isa, isa);
     }
@@ -691,8 +724,9 @@ TEST(KernelTable, ActiveTableFollowsActiveIsa) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Isas, Kernels,
-                         ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512),
-                         [](const auto& info) { return std::string(isa_name(info.param)); });
+                         ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512,
+                                           Isa::kNeon, Isa::kNeonDotprod, Isa::kNeonI8mm),
+                         [](const auto& info) { return param_name(info.param); });
 
 }  // namespace
 }  // namespace hearth

@@ -13,11 +13,19 @@ namespace hearth {
 
 struct SynthPreset {
   std::string name;          // "qwen2.5-0.5b"
-  std::string architecture;  // llama | qwen2 | qwen3
+  std::string architecture;  // llama | qwen2 | qwen3 | bert | nomic-bert
   int n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, context_length;
   float rope_base, rms_eps;
   bool tied_embeddings;
   bool llama3_rope;  // writes rope_freqs.weight (Llama 3.x long-context scaling)
+  // Embedding / reranking shapes (docs/embeddings.md): <arch>.pooling_type (-1: not written;
+  // 0 none, 1 mean, 2 cls, 3 last, 4 rank) and the reranker's head: bert writes cls (+bias)
+  // and cls.output (+bias, one row); qwen3 writes cls.output with "yes"/"no" rows and a rerank
+  // prompt (tokenizer.chat_template.rerank). add_eos: tokenizer.ggml.add_eos_token = true
+  // (Qwen3-Embedding ends every text with <|endoftext|>).
+  int pooling_type = -1;
+  bool reranker = false;
+  bool add_eos = false;
 };
 
 const std::vector<SynthPreset>& synth_presets();

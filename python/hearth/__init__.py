@@ -12,8 +12,9 @@ from .chat import Chat
 from .chat_template import apply_chat_template
 from .context import Context
 from .engine import Engine, Request, RequestResult
+from .kb import KnowledgeBase
 from .model import Model
 from .safety import ContentFilter
 
-__all__ = ["Chat", "ContentFilter", "Context", "Engine", "HearthError", "Model", "Request", "RequestResult", "apply_chat_template", "lib", "version",
+__all__ = ["Chat", "ContentFilter", "Context", "Engine", "HearthError", "KnowledgeBase", "Model", "Request", "RequestResult", "apply_chat_template", "lib", "version",
            "system_info"]

@@ -21,6 +21,17 @@ class HearthError(RuntimeError):
         self.status_name = STATUS_NAMES.get(status, str(status))
 
 
+# The shared library's file name on this platform, and where a build or an install puts it
+# (Windows: hearth.dll beside the programs in bin/; elsewhere lib<name> in lib/).
+if sys.platform == "win32":
+    _LIB_NAME, _BUILD_DIR, _LIB_DIRS = "hearth.dll", "bin", ("bin",)
+elif sys.platform == "darwin":
+    _LIB_NAME, _BUILD_DIR, _LIB_DIRS = "libhearth.dylib", "src", ("lib",)
+else:
+    _LIB_NAME, _BUILD_DIR, _LIB_DIRS = "libhearth.so", "src", (
+        "lib", "lib64", os.path.join("lib", "x86_64-linux-gnu"))
+
+
 def _find_library():
     env = os.environ.get("HEARTH_LIBRARY")
     if env:
@@ -33,18 +44,19 @@ def _find_library():
     except ImportError:
         pass
     # Next to the package, a source tree's build, then the install prefixes CMake uses.
-    prefixes = [sys.prefix, "/usr/local", "/usr"]
-    candidates = [os.path.join(here, "libhearth.so"),
-                  os.path.join(here, "..", "..", "build", "src", "libhearth.so")]
+    prefixes = [sys.prefix] + ([] if sys.platform == "win32" else ["/usr/local", "/usr"])
+    candidates = [os.path.join(here, _LIB_NAME),
+                  os.path.join(here, "..", "..", "build", _BUILD_DIR, _LIB_NAME)]
     for prefix in prefixes:
-        for libdir in ("lib", "lib64", os.path.join("lib", "x86_64-linux-gnu")):
-            candidates.append(os.path.join(prefix, libdir, "libhearth.so"))
+        for libdir in _LIB_DIRS:
+            candidates.append(os.path.join(prefix, libdir, _LIB_NAME))
     for candidate in candidates:
         if os.path.exists(candidate):
             return candidate
     found = ctypes.util.find_library("hearth")
     if not found:
-        raise OSError("libhearth not found: set HEARTH_LIBRARY to the path of libhearth.so")
+        raise OSError("hearth's shared library not found: set HEARTH_LIBRARY to the path of "
+                      + _LIB_NAME)
     return found
 
 

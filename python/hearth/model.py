@@ -11,6 +11,8 @@ class Model(OwnedHandle):
         handle = model_p()
         check(lib.hearth_model_load(str(path).encode(), None, ctypes.byref(handle)))
         self._handle = handle
+        self._path = str(path)
+        self._embedders = {}
 
     def _query(self, fn, ctype):
         out = ctype()
@@ -110,3 +112,87 @@ class Model(OwnedHandle):
         out = ctypes.c_int(0)
         check(lib.hearth_token_is_eog(self.handle, token, ctypes.byref(out)))
         return bool(out.value)
+
+
+# ---------------------------------------------------------------- embeddings (docs/embeddings.md)
+class _EmbedderParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("pooling", ctypes.c_int32),
+                ("normalize", ctypes.c_int32), ("truncate", ctypes.c_int32),
+                ("n_threads", ctypes.c_int32)]
+
+
+_POOLINGS = {None: -1, "none": 0, "mean": 1, "cls": 2, "last": 3, "rank": 4}
+_embedder_p = ctypes.c_void_p
+_c_texts = ctypes.POINTER(ctypes.c_char_p)
+for _name, _res, _args in [
+        ("hearth_embedder_params_init", ctypes.c_int, [ctypes.POINTER(_EmbedderParams),
+                                                       ctypes.c_size_t]),
+        ("hearth_embedder_load", ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_EmbedderParams),
+                                                ctypes.POINTER(_embedder_p)]),
+        ("hearth_embedder_free", None, [_embedder_p]),
+        ("hearth_embedder_dim", ctypes.c_int, [_embedder_p, ctypes.POINTER(ctypes.c_int32)]),
+        ("hearth_embed", ctypes.c_int, [_embedder_p, _c_texts, ctypes.c_size_t,
+                                        ctypes.POINTER(ctypes.c_float), ctypes.c_size_t,
+                                        ctypes.POINTER(ctypes.c_size_t)]),
+        ("hearth_rerank", ctypes.c_int, [_embedder_p, ctypes.c_char_p, _c_texts, ctypes.c_size_t,
+                                         ctypes.POINTER(ctypes.c_float)])]:
+    _fn = getattr(lib, _name, None)
+    if _fn is not None:
+        _fn.restype, _fn.argtypes = _res, _args
+
+
+class _Embedder(OwnedHandle):
+    _free = staticmethod(lib.hearth_embedder_free)
+    _what = "embedder"
+
+    def __init__(self, path, pooling, normalize, truncate, n_threads):
+        if pooling not in _POOLINGS:
+            raise ValueError(f"pooling must be one of {sorted(k for k in _POOLINGS if k)}")
+        p = _EmbedderParams()
+        check(lib.hearth_embedder_params_init(ctypes.byref(p), ctypes.sizeof(p)))
+        p.pooling, p.normalize = _POOLINGS[pooling], int(bool(normalize))
+        p.truncate, p.n_threads = int(bool(truncate)), int(n_threads)
+        handle = _embedder_p()
+        check(lib.hearth_embedder_load(path.encode(), ctypes.byref(p), ctypes.byref(handle)))
+        self._handle = handle
+        dim = ctypes.c_int32()
+        check(lib.hearth_embedder_dim(self.handle, ctypes.byref(dim)))
+        self.dim = dim.value
+
+
+def _c_strings(texts):
+    arr = (ctypes.c_char_p * max(1, len(texts)))()
+    for i, t in enumerate(texts):
+        arr[i] = t.encode()
+    return arr
+
+
+def _embedder(model, pooling, normalize, truncate, n_threads):
+    key = (pooling, bool(normalize), bool(truncate), int(n_threads))
+    if key not in model._embedders:
+        model._embedders[key] = _Embedder(model._path, *key)
+    return model._embedders[key]
+
+
+def _embed(self, texts, pooling=None, normalize=True, truncate=False, n_threads=0):
+    """Embeddings of texts (a list of str): a list of lists of floats, one per text, L2-normalised
+    unless normalize=False. pooling: None (the model's), "none", "mean", "cls" or "last"."""
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    e = _embedder(self, pooling, normalize, truncate, n_threads)
+    n = len(texts) * e.dim
+    out = (ctypes.c_float * max(1, n))()
+    check(lib.hearth_embed(e.handle, _c_strings(texts), len(texts), out, n, None))
+    return [list(out[i * e.dim:(i + 1) * e.dim]) for i in range(len(texts))]
+
+
+def _rerank(self, query, docs, truncate=False, n_threads=0):
+    """Relevance scores of docs (list of str) for query with a reranking model, in input order."""
+    docs = list(docs)
+    e = _embedder(self, None, True, truncate, n_threads)
+    out = (ctypes.c_float * max(1, len(docs)))()
+    check(lib.hearth_rerank(e.handle, query.encode(), _c_strings(docs), len(docs), out))
+    return list(out[:len(docs)])
+
+
+Model.embed = _embed
+Model.rerank = _rerank

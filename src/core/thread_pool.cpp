@@ -1,6 +1,8 @@
 #include "core/thread_pool.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 
@@ -8,6 +10,16 @@
 
 namespace hearth {
 namespace {
+
+// The spin-wait hint: pause on x86, yield on ARM (the other hardware thread or the hypervisor
+// may run meanwhile).
+inline void spin_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
 
 // About 0.1-0.5 ms of pause instructions before sleeping: long enough to bridge the gap between
 // two loops of a forward pass, short enough not to burn a core when the model is idle.
@@ -65,7 +77,7 @@ bool ThreadPool::wait_for_job(uint64_t seen) {
   for (int i = 0; i < kSpinIterations; ++i) {
     if (generation_.load(std::memory_order_acquire) != seen) return true;
     if (stop_.load(std::memory_order_relaxed)) return false;
-    _mm_pause();
+    spin_pause();
   }
   std::unique_lock<std::mutex> lock(mu_);
   sleeping_workers_.fetch_add(1);
@@ -115,7 +127,7 @@ void ThreadPool::parallel_for(int64_t n, RangeFn fn, int64_t grain, Schedule sch
   run_chunks();
   open_gen_.store(0);  // every chunk is taken: late workers must not join any more
   for (int i = 0; i < kSpinIterations && active_.load(std::memory_order_acquire) != 0; ++i)
-    _mm_pause();
+    spin_pause();
   if (active_.load() != 0) {
     std::unique_lock<std::mutex> lock(mu_);
     caller_sleeping_.store(true);

@@ -100,7 +100,8 @@ std::unique_ptr<Sequence> Engine::validated_sequence(RequestOptions options) con
          fmt::format("the KV pool holds {} tokens, too few for a prompt of {}", pool_tokens,
                      prompt.size()));
   auto req = std::make_shared<Request>(std::move(options));
-  return std::make_unique<Sequence>(req);  // validates the sampler again (cheap)
+  // Validates the sampler again (cheap) and parses its grammar, if any, against the vocabulary.
+  return std::make_unique<Sequence>(req, model_->tokenizer());
 }
 
 std::shared_ptr<Request> Engine::submit(RequestOptions options) {

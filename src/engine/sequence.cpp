@@ -16,12 +16,12 @@ std::vector<uint8_t> prefill_algorithms(int n_prompt) {
   return tiled;
 }
 
-Sequence::Sequence(std::shared_ptr<Request> r)
+Sequence::Sequence(std::shared_ptr<Request> r, const Tokenizer* vocab)
     : req(std::move(r)),
       tokens(req->options.prompt),
       tiled(prefill_algorithms(static_cast<int>(tokens.size()))),
       last_hash(tenant_seed(req->options.tenant)),
-      sampler(req->options.sampler),
+      sampler(req->options.sampler, vocab),
       stream(req->options.stop_strings) {
   // The penalties see the prompt as history, as in generate().
   for (int32_t t : tokens) sampler.accept_prompt(t);

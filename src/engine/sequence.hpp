@@ -27,7 +27,8 @@ constexpr int kPrefillBatch = 512;
 std::vector<uint8_t> prefill_algorithms(int n_prompt);
 
 struct Sequence {
-  explicit Sequence(std::shared_ptr<Request> r);
+  // `vocab` (may be null) is what a grammar in the request's sampler config is matched against.
+  Sequence(std::shared_ptr<Request> r, const Tokenizer* vocab);
 
   std::shared_ptr<Request> req;
   std::vector<int32_t> tokens;

@@ -1,15 +1,10 @@
 // Validating GGUF reader. See include/hearth/gguf.hpp for the layout.
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
-#include <cerrno>
 #include <cstring>
 
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
+#include "platform/file_mapping.hpp"
 
 namespace hearth {
 namespace {
@@ -298,40 +293,24 @@ std::string GgufValue::to_display_string(size_t max_elems) const {
 }
 
 GgufFile::~GgufFile() {
-  if (mapping_) munmap(mapping_, size_);
+  if (mapping_) platform::unmap_file({mapping_, size_});
 }
 
 void GgufFile::release_pages(const uint8_t* p, size_t n) const {
   if (!mapping_ || p < base_ || n > size_ || p - base_ > static_cast<ptrdiff_t>(size_ - n)) return;
-  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
-  // A clean, read-only private mapping: dropping its pages loses nothing. Failure is harmless.
-  if (begin < end) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  // A clean, read-only mapping: dropping its pages loses nothing. Failure is harmless.
+  platform::discard_mapped_pages(p, n);
 }
 
 std::shared_ptr<const GgufFile> GgufFile::open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    fail(Status::kIoError, fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    fail(Status::kIoError, fmt::format("'{}' is not a regular file", path));
-  }
+  const platform::FileMapping map = platform::map_file(path);  // throws kIoError naming path
   std::shared_ptr<GgufFile> file(new GgufFile());
   file->path_ = path;
-  file->size_ = static_cast<size_t>(st.st_size);
-  if (file->size_ == 0) {
-    ::close(fd);
+  file->size_ = map.size;
+  if (file->size_ == 0)
     fail(Status::kInvalidModel, fmt::format("'{}' is empty, not a GGUF file", path));
-  }
-  void* map = mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED)
-    fail(Status::kIoError, fmt::format("cannot map '{}': {}", path, std::strerror(errno)));
-  file->mapping_ = map;
-  file->base_ = static_cast<const uint8_t*>(map);
+  file->mapping_ = const_cast<void*>(map.address);  // owned from here: ~GgufFile unmaps it
+  file->base_ = static_cast<const uint8_t*>(map.address);
   try {
     file->parse_all();
   } catch (const Error& e) {

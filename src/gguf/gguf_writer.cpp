@@ -1,13 +1,12 @@
 // GGUF v3 writer. Produces files llama.cpp loads: metadata in insertion order, tensor infos,
 // padding to the alignment, then tensor data with each tensor padded to the alignment.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
 
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
+#include "platform/files.hpp"
 
 namespace hearth {
 namespace {
@@ -220,7 +219,7 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
 void GgufWriter::write(const std::string& path, const WriteProgress& progress) const {
   // Streams tensor data straight from its source: no second copy of the model in memory.
   const std::string tmp = path + ".partial";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  std::FILE* f = platform::open_file(tmp, "wb");
   if (!f) fail(Status::kIoError, fmt::format("cannot create '{}': {}", tmp, std::strerror(errno)));
   auto abandon = [&](Status status, const std::string& message) {
     std::fclose(f);
@@ -245,7 +244,7 @@ void GgufWriter::write(const std::string& path, const WriteProgress& progress) c
     std::remove(tmp.c_str());
     fail(Status::kIoError, fmt::format("cannot write '{}' (disk full?)", tmp));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (!platform::replace_file(tmp, path)) {  // Windows: rename() cannot replace a file
     std::remove(tmp.c_str());
     fail(Status::kIoError, fmt::format("cannot rename '{}' to '{}': {}", tmp, path,
                                        std::strerror(errno)));

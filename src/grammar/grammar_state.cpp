@@ -94,4 +94,15 @@ void GrammarState::accept(int32_t token) {
   }
 }
 
+bool GrammarState::accept_text(const std::string& text) {
+  int32_t s = state_;
+  for (char c : text) {
+    s = matcher_.step(s, static_cast<uint8_t>(c));
+    if (s == kDead) return false;
+  }
+  if (!matcher_.token_may_end(s)) return false;
+  state_ = matcher_.at_token_boundary(s);
+  return true;
+}
+
 }  // namespace hearth::grammar

@@ -30,6 +30,9 @@ class GrammarState {
   bool allows(int32_t token);
   // Advances past `token`; throws Error(kInvalidArgument) when the grammar does not allow it.
   void accept(int32_t token);
+  // Advances past raw text (a lazy grammar's trigger and what followed it in the same token):
+  // false, with the state unchanged, when the grammar does not admit it.
+  bool accept_text(const std::string& text);
   bool can_end() const { return matcher_.can_end(state_); }
   // Nothing but the end is possible: generation should stop.
   bool finished() const { return matcher_.only_end(state_); }

@@ -1,14 +1,22 @@
 // Builds the per-ISA tables. Portable code: it only takes the addresses of the ISA kernels,
-// which run only after CPUID said the CPU has the ISA.
+// which run only after CPUID (x86) or HWCAP (ARM) said the CPU has the ISA. A build has the
+// kernels of its own architecture: the x86 tables on x86-64, the NEON ones on AArch64.
 #include "kernels/kernel_table.hpp"
 
 #include <vector>
 
+#if defined(__x86_64__)
+#define HEARTH_KERNELS_X86 1
 #include "kernels/avx2/avx2_kernels.hpp"
 #include "kernels/avx512/avx512_kernels.hpp"
 #include "kernels/avxvnni/avxvnni_kernels.hpp"
+#elif defined(__aarch64__)
+#define HEARTH_KERNELS_NEON 1
+#include "kernels/neon/neon_kernels.hpp"
+#endif
 #include "kernels/scalar/scalar_k23.hpp"
 #include "kernels/scalar/scalar_kernels.hpp"
+#include "platform/per_thread.hpp"
 
 namespace hearth::kernels {
 namespace {
@@ -47,6 +55,7 @@ KernelTable scalar_table() {
   return k;
 }
 
+#if HEARTH_KERNELS_X86
 // AVX2 replaces the common types; Q4_1/Q5_0/Q5_1/Q5_K and the Q8_1/Q8_K quantizers stay scalar.
 KernelTable avx2_table() {
   KernelTable k = scalar_table();
@@ -129,32 +138,116 @@ KernelTable avx512_table() {
   return k;
 }
 
+#endif  // HEARTH_KERNELS_X86
+
+#if HEARTH_KERNELS_NEON
+// NEON replaces the types of the x86 tables (Q4_1/Q5_0/Q5_1/Q5_K and the Q8_1/Q8_K quantizers
+// stay scalar). Without DotProd the int8 products go through smull / sadalp.
+KernelTable neon_table() {
+  KernelTable k = scalar_table();
+  k.isa = Isa::kNeon;
+  k.summary =
+      "neon: q8_0/q4_0/f32/f16/bf16 gemm, f32 f16 bf16 q8_0 q4_0 q4_k q6_k dots, q8_0/f16/bf16 "
+      "converters, f16 attention";
+  k.vec_dot[at(DType::F32)] = neon::dot_f32;
+  k.vec_dot[at(DType::F16)] = neon::dot_f16;
+  k.vec_dot[at(DType::BF16)] = neon::dot_bf16;
+  k.vec_dot[at(DType::Q8_0)] = neon::dot_q8_0;
+  k.vec_dot[at(DType::Q4_0)] = neon::dot_q4_0;
+  k.vec_dot[at(DType::Q4_K)] = neon::dot_q4_k;
+  k.vec_dot[at(DType::Q6_K)] = neon::dot_q6_k;
+  k.convert[at(DType::F16)] = neon::convert_f16;
+  k.convert[at(DType::BF16)] = neon::convert_bf16;
+  k.convert[at(DType::Q8_0)] = neon::quantize_q8_0_act;
+  k.gemm[at(DType::Q8_0)] = &neon::kGemmQ8_0;
+  k.gemm[at(DType::Q4_0)] = &neon::kGemmQ4_0;
+  k.gemm[at(DType::F32)] = &neon::kGemmF32;
+  k.gemm[at(DType::F16)] = &neon::kGemmF16;
+  k.gemm[at(DType::BF16)] = &neon::kGemmBF16;
+  k.attention.dot_f32_f16 = neon::dot_f32_f16;
+  k.attention.axpy_f16 = neon::axpy_f16;
+  k.attention.scale_f16 = neon::scale_f16;
+  k.attention.axpy_f16_f16 = neon::axpy_f16_f16;
+  k.attention.block_scores = neon::block_scores;
+  k.attention.block_accumulate = neon::block_accumulate;
+  k.exp_f32 = neon::exp_f32;
+  return k;
+}
+
+// DotProd on top of NEON: sdot for the Q8_0 / Q4_0 dots and gemm.
+KernelTable neon_dotprod_table() {
+  KernelTable k = neon_table();
+  k.isa = Isa::kNeonDotprod;
+  k.summary =
+      "neon-dotprod: sdot q8_0/q4_0 gemm and dots; neon: f32/f16/bf16 gemm, f32 f16 bf16 q4_k "
+      "q6_k dots, q8_0/f16/bf16 converters, f16 attention";
+  k.vec_dot[at(DType::Q8_0)] = neon_dotprod::dot_q8_0;
+  k.vec_dot[at(DType::Q4_0)] = neon_dotprod::dot_q4_0;
+  k.gemm[at(DType::Q8_0)] = &neon_dotprod::kGemmQ8_0;
+  k.gemm[at(DType::Q4_0)] = &neon_dotprod::kGemmQ4_0;
+  return k;
+}
+
+// I8MM on top of DotProd: smmla for batches of the Q8_0 / Q4_0 gemm.
+KernelTable neon_i8mm_table() {
+  KernelTable k = neon_dotprod_table();
+  k.isa = Isa::kNeonI8mm;
+  k.summary =
+      "neon-i8mm: smmla q8_0/q4_0 gemm; neon-dotprod: sdot q8_0/q4_0 dots; neon: f32/f16/bf16 "
+      "gemm, f32 f16 bf16 q4_k q6_k dots, q8_0/f16/bf16 converters, f16 attention";
+  k.gemm[at(DType::Q8_0)] = &neon_i8mm::kGemmQ8_0;
+  k.gemm[at(DType::Q4_0)] = &neon_i8mm::kGemmQ4_0;
+  return k;
+}
+#endif  // HEARTH_KERNELS_NEON
+
 }  // namespace
 
 const KernelTable* kernels_for(Isa isa) {
   static const KernelTable scalar = scalar_table();
-  static const KernelTable avx2 = avx2_table();
-  static const KernelTable avxvnni = avxvnni_table();
-  static const KernelTable avx512 = avx512_table();
   if (!isa_supported(isa)) return nullptr;
   switch (isa) {
     case Isa::kScalar:
       return &scalar;
-    case Isa::kAvx2:
+#if HEARTH_KERNELS_X86
+    case Isa::kAvx2: {
+      static const KernelTable avx2 = avx2_table();
       return &avx2;
-    case Isa::kAvxVnni:
+    }
+    case Isa::kAvxVnni: {
+      static const KernelTable avxvnni = avxvnni_table();
       return &avxvnni;
-    case Isa::kAvx512:
+    }
+    case Isa::kAvx512: {
+      static const KernelTable avx512 = avx512_table();
       return &avx512;
+    }
+#endif
+#if HEARTH_KERNELS_NEON
+    case Isa::kNeon: {
+      static const KernelTable neon = neon_table();
+      return &neon;
+    }
+    case Isa::kNeonDotprod: {
+      static const KernelTable neon_dotprod = neon_dotprod_table();
+      return &neon_dotprod;
+    }
+    case Isa::kNeonI8mm: {
+      static const KernelTable neon_i8mm = neon_i8mm_table();
+      return &neon_i8mm;
+    }
+#endif
+    default:
+      return nullptr;  // another architecture's level (isa_supported is false for it)
   }
-  return nullptr;
 }
 
 uint8_t* kernel_scratch(size_t bytes) {
   struct alignas(64) Line {
     uint8_t bytes[64];
   };
-  thread_local std::vector<Line> buffer;
+  // Not thread_local std::vector: MinGW frees that twice at thread exit (platform/per_thread.hpp).
+  auto& buffer = platform::per_thread<std::vector<Line>, Line>();
   const size_t lines = (bytes + 63) / 64;
   if (buffer.size() < lines) buffer.resize(lines);
   return buffer.data()->bytes;

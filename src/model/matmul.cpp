@@ -7,7 +7,9 @@
 #include "core/thread_pool.hpp"
 #include "hearth/error.hpp"
 #include "kernels/kernel_table.hpp"
+#include "kernels/onednn/onednn_matmul.hpp"
 #include "kernels/packed_rows.hpp"
+#include "platform/per_thread.hpp"
 
 namespace hearth {
 namespace {
@@ -15,7 +17,8 @@ namespace {
 // Scratch for converted activations, reused across calls (one forward pass per thread at a
 // time, so one buffer per calling thread suffices).
 uint8_t* scratch(size_t bytes) {
-  thread_local std::vector<uint8_t> buffer;
+  struct Tag {};  // not thread_local std::vector: see platform/per_thread.hpp
+  auto& buffer = platform::per_thread<std::vector<uint8_t>, Tag>();
   if (buffer.size() < bytes) buffer.resize(bytes);
   return buffer.data();
 }
@@ -98,6 +101,8 @@ void matmul_shared_input(const MatmulOutput* outs, int n_outs, const float* X, i
                          ThreadPool* pool) {
   constexpr int kMaxOutputs = 8;
   if (n_outs <= 0) return;
+  // F32 / BF16 weights on batches: oneDNN, where it was measured faster (kernels/onednn/).
+  if (kernels::onednn::matmul(outs, n_outs, X, n_tok, pool)) return;
   if (n_outs > kMaxOutputs) {
     matmul_shared_input(outs, kMaxOutputs, X, n_tok, pool);
     matmul_shared_input(outs + kMaxOutputs, n_outs - kMaxOutputs, X, n_tok, pool);

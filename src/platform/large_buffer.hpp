@@ -1,6 +1,7 @@
 // Large, long-lived buffers (repacked weights): 2 MiB-aligned anonymous memory, so that the OS
 // can back it with huge pages where transparent huge pages are on (fewer faults and TLB misses).
-// Platform code: the only place that knows how (mmap on Linux, aligned_alloc elsewhere).
+// Platform code: the only place that knows how (large_buffer_posix.cpp: mmap;
+// large_buffer_win32.cpp: _aligned_malloc).
 #pragma once
 
 #include <cstddef>

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "platform/per_thread.hpp"
+
 namespace hearth::safety {
 namespace {
 
@@ -240,7 +242,7 @@ void normalize(std::string_view input, bool leet_view, bool final, NormalizedTex
     uint32_t cp;
     uint32_t src;
   };
-  thread_local std::vector<Folded> folded;
+  auto& folded = platform::per_thread<std::vector<Folded>, Folded>();  // see per_thread.hpp
   folded.clear();
   size_t i = 0;
   while (i < input.size()) {

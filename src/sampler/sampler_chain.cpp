@@ -30,12 +30,41 @@ Sampler::Sampler(const SamplerConfig& config, const Tokenizer* vocab)
     : config_(config), seed_(resolve_seed(config)), rng_(seed_), history_(config.penalty_last_n) {
   if (config.grammar.empty()) return;
   if (!vocab) fail(Status::kInvalidArgument, "a grammar needs the model's vocabulary");
-  grammar_.emplace(grammar::parse_gbnf(config.grammar), grammar::TokenTrie::for_tokenizer(*vocab));
+  vocab_ = grammar::TokenTrie::for_tokenizer(*vocab);
+  grammar_.emplace(grammar::parse_gbnf(config.grammar), vocab_);
+  grammar_active_ = config.grammar_triggers.empty();
 }
 
 void Sampler::accept(int32_t token) {
   history_.accept(token);
-  if (grammar_) grammar_->accept(token);
+  if (!grammar_) return;
+  if (grammar_active_)
+    grammar_->accept(token);
+  else
+    watch_for_trigger(token);
+}
+
+void Sampler::watch_for_trigger(int32_t token) {
+  if (token < 0 || token >= vocab_->n_vocab() || vocab_->is_eog(token)) return;
+  pending_ += vocab_->bytes(token);
+  size_t at = std::string::npos, longest = 0;
+  for (const std::string& t : config_.grammar_triggers) {
+    at = std::min(at, pending_.find(t));
+    longest = std::max(longest, t.size());
+  }
+  if (at == std::string::npos) {
+    // Only a suffix shorter than the longest trigger can still become the start of one.
+    if (pending_.size() >= longest) pending_.erase(0, pending_.size() - (longest - 1));
+    return;
+  }
+  // The trigger and whatever the same token wrote after it are the grammar's first text. When
+  // the grammar rejects them the model has left the format: the rest stays free text (the
+  // caller's parser then reports what it got) rather than failing the generation.
+  if (grammar_->accept_text(pending_.substr(at)))
+    grammar_active_ = true;
+  else
+    grammar_.reset();
+  pending_.clear();
 }
 
 void Sampler::accept_prompt(int32_t token) {
@@ -45,7 +74,7 @@ void Sampler::accept_prompt(int32_t token) {
 const Candidates& Sampler::candidates(const float* logits, int n_vocab) {
   if (n_vocab <= 0) fail(Status::kInvalidArgument, "sample: n_vocab must be > 0");
   adjusted_.assign(logits, logits + n_vocab);
-  if (grammar_) grammar_->apply(adjusted_.data(), n_vocab);  // first, like llama.cpp
+  if (grammar_active()) grammar_->apply(adjusted_.data(), n_vocab);  // first, like llama.cpp
   for (size_t i = 0; i < config_.logit_bias.size(); ++i) {
     const LogitBias& b = config_.logit_bias[i];
     if (b.token < 0 || b.token >= n_vocab)
@@ -78,7 +107,7 @@ int Sampler::sample(const float* logits, int n_vocab) {
     // Masking only removes tokens: when the grammar allows the unconstrained choice (the
     // lowest id of the largest logit), it is also the constrained one. Only otherwise is the
     // whole vocabulary masked.
-    if (!grammar_ || grammar_->allows(best)) return best;
+    if (!grammar_active() || grammar_->allows(best)) return best;
   }
   const Candidates& c = candidates(logits, n_vocab);
   if (is_greedy(config_)) return c.best().id;

@@ -50,6 +50,10 @@ void validate_sampler_config(const SamplerConfig& c, int n_vocab) {
       bad(fmt::format("logit_bias[{}].token {} is outside the vocabulary (0..{})", i, b.token,
                       n_vocab - 1));
   }
+  if (!c.grammar_triggers.empty() && c.grammar.empty())
+    bad("grammar_triggers need a grammar (they say when it starts to apply)");
+  for (size_t i = 0; i < c.grammar_triggers.size(); ++i)
+    if (c.grammar_triggers[i].empty()) bad(fmt::format("grammar_triggers[{}] is empty", i));
 }
 
 }  // namespace hearth

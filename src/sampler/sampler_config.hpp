@@ -55,6 +55,11 @@ struct SamplerConfig {
   // GBNF text (llama.cpp's syntax, start rule `root`); empty: unconstrained. A JSON Schema is
   // converted to GBNF first (src/grammar/json_schema.hpp).
   std::string grammar;
+  // Lazy grammar (tool calls in tool_choice "auto"): when non-empty, `grammar` constrains nothing
+  // until one of these strings appears in the generated text (the pieces as the grammar sees
+  // them, special tokens rendered). From there on the grammar must match the text starting at
+  // that string, so its root begins with the trigger. Free text before the trigger stays free.
+  std::vector<std::string> grammar_triggers;
 };
 
 // Throws Error(kInvalidArgument) naming the field: NaN anywhere, temperature < 0, top_k < 0,

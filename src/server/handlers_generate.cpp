@@ -7,12 +7,18 @@
 
 #include <chrono>
 #include <ctime>
+#include <functional>
+#include <optional>
 
+#include "hearth/error.hpp"
 #include "hearth/tokenizer.hpp"
 #include "server/api_error.hpp"
 #include "server/generation.hpp"
 #include "server/handlers.hpp"
 #include "server/prompt.hpp"
+#include "toolcall/tool_grammar.hpp"
+#include "toolcall/tool_prompt.hpp"
+#include "toolcall/tool_stream.hpp"
 
 namespace hearth::server {
 
@@ -41,7 +47,40 @@ struct Stream {
   std::vector<engine::Clock::time_point> last_piece;
   engine::Clock::time_point last_write;
   bool ended = false;
+  // Tools offered (docs/tools.md): each choice's text goes through a ToolStream when streaming,
+  // through parse_tool_reply otherwise; `called` choices end with finish_reason "tool_calls".
+  bool tools_on = false;
+  toolcall::ToolFormat tool_format = toolcall::ToolFormat::kHermes;
+  std::vector<std::string> tool_names;
+  std::vector<toolcall::ToolStream> tool_streams;
+  std::vector<bool> called;
 };
+
+// A call id: 9 letters and digits (Mistral's templates require exactly that on the next turn),
+// with OpenAI's "call_" prefix for the other formats. Unique within a response.
+std::string call_id(const Stream& s, int choice, size_t k) {
+  static constexpr char kAlnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  uint64_t h =
+      std::hash<std::string>{}(s.id + "/" + std::to_string(choice) + "/" + std::to_string(k));
+  std::string id;
+  for (int i = 0; i < 9; ++i, h /= 62) id += kAlnum[h % 62];
+  const bool mistral = s.tool_format == toolcall::ToolFormat::kMistral ||
+                       s.tool_format == toolcall::ToolFormat::kMistralArgs;
+  return mistral ? id : "call_" + id;
+}
+
+json tool_calls_json(const Stream& s, int choice, const std::vector<toolcall::ToolCall>& calls,
+                     bool streamed) {
+  json a = json::array();
+  for (size_t k = 0; k < calls.size(); ++k) {
+    json c = {{"id", calls[k].id.empty() ? call_id(s, choice, k) : calls[k].id},
+              {"type", "function"},
+              {"function", {{"name", calls[k].name}, {"arguments", calls[k].arguments}}}};
+    if (streamed) c["index"] = static_cast<int>(k);
+    a.push_back(c);
+  }
+  return a;
+}
 
 json usage_json(const engine::Usage& u) {
   return {{"prompt_tokens", u.prompt_tokens},
@@ -81,6 +120,7 @@ json empty_logprobs(bool chat) {
 }
 
 std::string client_reason(const std::string& r) {
+  if (r == "tool_calls") return r;
   if (r == "length" || r == "content_filter") return r;
   return "stop";  // cancelled/error never reach a reading client
 }
@@ -109,7 +149,12 @@ std::string stream_pieces(Stream& s, const std::vector<Piece>& pieces, const eng
     }
     choice["logprobs"] = lp;
     if (s.params.chat) {
-      json delta = {{"content", p.text}};
+      std::string text = p.text;
+      if (s.tools_on) {
+        text = s.tool_streams[p.choice].push(p.text);
+        if (text.empty() && !p.has_logprob) continue;  // held: it may be a tool call
+      }
+      json delta = {{"content", text}};
       if (!s.role_sent[p.choice]) delta["role"] = "assistant";
       s.role_sent[p.choice] = true;
       choice["delta"] = delta;
@@ -123,13 +168,40 @@ std::string stream_pieces(Stream& s, const std::vector<Piece>& pieces, const eng
   return out;
 }
 
+// The held text of a choice when tools are offered: content, then the calls in one delta.
+std::string stream_tool_end(Stream& s, int i) {
+  toolcall::ParsedReply r = s.tool_streams[i].finish();
+  std::string out;
+  auto send = [&](json delta) {
+    if (!s.role_sent[i]) delta["role"] = "assistant";
+    s.role_sent[i] = true;
+    json c = chunk(s);
+    c["choices"] = json::array(
+        {{{"index", i}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", nullptr}}});
+    if (s.params.include_usage) c["usage"] = nullptr;
+    out += sse(c);
+  };
+  if (!r.content.empty()) send({{"content", r.content}});
+  if (!r.calls.empty()) {
+    send({{"content", nullptr}, {"tool_calls", tool_calls_json(s, i, r.calls, true)}});
+    s.called[i] = true;
+  }
+  return out;
+}
+
+// "tool_calls" for a choice that called tools and ended on its own.
+std::string choice_reason(const Stream& s, int i) {
+  const std::string r = s.gen->finish_reason(i);
+  return s.called[i] && r == "stop" ? "tool_calls" : r;
+}
+
 std::string stream_end(Stream& s) {
   std::string out;
   for (int i = 0; i < s.gen->n(); ++i) {
+    if (s.tools_on) out += stream_tool_end(s, i);
     json c = chunk(s);
-    json choice = {{"index", i},
-                   {"logprobs", nullptr},
-                   {"finish_reason", client_reason(s.gen->finish_reason(i))}};
+    json choice = {
+        {"index", i}, {"logprobs", nullptr}, {"finish_reason", client_reason(choice_reason(s, i))}};
     if (s.params.chat) {
       choice["delta"] =
           s.role_sent[i] ? json::object() : json{{"role", "assistant"}, {"content", ""}};
@@ -152,11 +224,21 @@ std::string stream_end(Stream& s) {
 std::string full_response(Stream& s) {
   json choices = json::array();
   for (int i = 0; i < s.gen->n(); ++i) {
+    json message = {{"role", "assistant"}, {"content", s.text[i]}};
+    if (s.tools_on) {
+      const toolcall::ParsedReply r =
+          toolcall::parse_tool_reply(s.text[i], s.tool_format, s.tool_names);
+      if (!r.calls.empty()) {
+        message["content"] = r.content.empty() ? json(nullptr) : json(r.content);
+        message["tool_calls"] = tool_calls_json(s, i, r.calls, false);
+        s.called[i] = true;
+      }
+    }
     json c = {{"index", i},
-              {"finish_reason", client_reason(s.gen->finish_reason(i))},
+              {"finish_reason", client_reason(choice_reason(s, i))},
               {"logprobs", s.params.logprobs ? s.logprobs[i] : json(nullptr)}};
     if (s.params.chat)
-      c["message"] = {{"role", "assistant"}, {"content", s.text[i]}};
+      c["message"] = message;
     else
       c["text"] = s.text[i];
     choices.push_back(c);
@@ -272,9 +354,29 @@ void generate(ServerState& st, Pipeline& pl, const CallPtr& call, httplib::Respo
   }
   const Model& model = *st.model;
   std::vector<int32_t> prompt;
-  if (chat)
-    prompt = chat_prompt_tokens(model, st.chat_template, p.messages);
-  else if (p.prompt_is_tokens)
+  toolcall::TemplateTools how;
+  if (chat) {
+    // Tools (docs/tools.md): into the prompt, and a grammar that keeps calls valid.
+    how = toolcall::detect_tool_format(
+        st.chat_template.empty() ? std::nullopt : std::optional<std::string>(st.chat_template));
+    const toolcall::ToolConversation conv =
+        toolcall::prepare_tool_prompt(p.messages, p.tools, p.tool_choice, how);
+    prompt = chat_prompt_tokens(model, st.chat_template, conv.messages, conv.tools_json);
+    if (p.offers_tools()) {
+      toolcall::ToolGrammar g;
+      try {
+        g = toolcall::tool_call_grammar(p.tools, p.tool_choice, how.format, p.parallel_tool_calls);
+      } catch (const Error& e) {
+        // auto: the model may still call, unconstrained; a forced call must be enforceable.
+        if (p.tool_choice.mode != toolcall::ChoiceMode::kAuto)
+          throw ApiError(400, e.what(), "tools");
+      }
+      p.sampler.grammar = g.gbnf;
+      p.sampler.grammar_triggers = g.triggers;
+    } else if (!p.response_grammar.empty()) {
+      p.sampler.grammar = p.response_grammar;
+    }
+  } else if (p.prompt_is_tokens)
     prompt = p.prompt_tokens;
   else
     prompt = completion_prompt_tokens(model, p.prompt);
@@ -299,6 +401,14 @@ void generate(ServerState& st, Pipeline& pl, const CallPtr& call, httplib::Respo
   s->role_sent.assign(n, false);
   s->last_piece.assign(n, engine::Clock::now());
   s->last_write = engine::Clock::now();
+  s->called.assign(n, false);
+  if (chat && s->params.offers_tools()) {
+    s->tools_on = true;
+    s->tool_format = how.format;
+    for (const auto& t : s->params.tools) s->tool_names.push_back(t.name);
+    const bool eager = s->params.tool_choice.mode != toolcall::ChoiceMode::kAuto;
+    for (int i = 0; i < n; ++i) s->tool_streams.emplace_back(how.format, eager, s->tool_names);
+  }
   call->deferred = true;
 
   const bool streaming = s->params.stream;

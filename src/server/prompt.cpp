@@ -18,7 +18,8 @@ std::string text_of(const Tokenizer& t, int32_t id) {
 }  // namespace
 
 std::vector<int32_t> chat_prompt_tokens(const Model& model, const std::string& chat_template,
-                                        const std::vector<tmpl::ChatMessage>& messages) {
+                                        const std::vector<tmpl::ChatMessage>& messages,
+                                        const std::string& tools_json) {
   const Tokenizer& tok = tokenizer_of(model);
   std::string text;
   try {
@@ -29,6 +30,7 @@ std::vector<int32_t> chat_prompt_tokens(const Model& model, const std::string& c
       opt.add_generation_prompt = true;
       opt.bos_token = text_of(tok, tok.bos());
       opt.eos_token = text_of(tok, tok.eos());
+      opt.tools_json = tools_json;
       text = tmpl::render_chat_template(chat_template, messages, opt);
     }
   } catch (const Error& e) {

@@ -13,8 +13,10 @@
 namespace hearth::server {
 
 // Throws ApiError 400 (param "messages") when the template fails for these messages.
+// `tools_json` (docs/tools.md): the template's `tools` variable, "" for none.
 std::vector<int32_t> chat_prompt_tokens(const Model& model, const std::string& chat_template,
-                                        const std::vector<tmpl::ChatMessage>& messages);
+                                        const std::vector<tmpl::ChatMessage>& messages,
+                                        const std::string& tools_json = {});
 std::vector<int32_t> completion_prompt_tokens(const Model& model, const std::string& prompt);
 
 }  // namespace hearth::server

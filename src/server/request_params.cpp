@@ -3,7 +3,10 @@
 #include <cmath>
 #include <limits>
 
+#include "grammar/json_schema.hpp"
+#include "hearth/error.hpp"
 #include "server/api_error.hpp"
+#include "toolcall/tool_prompt.hpp"
 
 namespace hearth::server {
 
@@ -162,6 +165,65 @@ std::string content_text(const json& c, const std::string& param) {
   return text;
 }
 
+std::string tool_calls_of(const json& calls, const std::string& param) {
+  try {
+    return toolcall::template_tool_calls(calls.dump());
+  } catch (const Error& e) {
+    bad(param, std::string("is invalid: ") + e.what());
+  }
+}
+
+// response_format: {"type": "text" | "json_object"} or {"type": "json_schema", "json_schema":
+// {"name", "schema", "strict"}}. A schema the grammar converter cannot enforce is an error with
+// strict: true; without strict (best effort in OpenAI's terms) any JSON object is enforced.
+void parse_response_format(const json& b, GenerationParams& p) {
+  const json& rf = b["response_format"];
+  if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
+    bad("response_format", "must be an object with a \"type\"");
+  const std::string type = rf["type"].get<std::string>();
+  if (type == "text") return;
+  if (type == "json_object") {
+    p.response_grammar = grammar::json_object_grammar();
+    return;
+  }
+  if (type != "json_schema")
+    bad("response_format.type", "must be \"text\", \"json_object\" or \"json_schema\"");
+  if (!rf.contains("json_schema") || !rf["json_schema"].is_object())
+    bad("response_format.json_schema", "must be an object with a \"schema\"");
+  const json& js = rf["json_schema"];
+  const bool strict = present(js, "strict") && get_bool(js, "strict");
+  if (!js.contains("schema") || !(js["schema"].is_object() || js["schema"].is_boolean()))
+    bad("response_format.json_schema.schema", "must be a JSON Schema object");
+  try {
+    p.response_grammar = grammar::json_schema_to_gbnf(js["schema"].dump());
+  } catch (const Error& e) {
+    if (strict)
+      bad("response_format.json_schema.schema", std::string("cannot be enforced: ") + e.what());
+    p.response_grammar = grammar::json_object_grammar();
+  }
+}
+
+void parse_tools_and_format(const json& b, GenerationParams& p) {
+  if (present(b, "tools")) {
+    if (!b["tools"].is_array()) bad("tools", "must be an array");
+    if (b["tools"].size() > 128) bad("tools", "has more than 128 entries");
+    try {
+      p.tools = toolcall::parse_tools(b["tools"].dump());
+    } catch (const Error& e) {
+      bad("tools", std::string("is invalid: ") + e.what());
+    }
+  }
+  if (present(b, "tool_choice")) {
+    try {
+      p.tool_choice = toolcall::parse_tool_choice(b["tool_choice"].dump(), p.tools);
+    } catch (const Error& e) {
+      bad("tool_choice", std::string("is invalid: ") + e.what());
+    }
+  }
+  if (present(b, "parallel_tool_calls")) p.parallel_tool_calls = get_bool(b, "parallel_tool_calls");
+  if (present(b, "response_format")) parse_response_format(b, p);
+}
+
 }  // namespace
 
 GenerationParams parse_chat_request(const json& b) {
@@ -182,10 +244,18 @@ GenerationParams parse_chat_request(const json& b) {
     if (role != "system" && role != "user" && role != "assistant" && role != "developer" &&
         role != "tool")
       bad(param + ".role", "must be system, developer, user, assistant or tool");
-    if (!m.contains("content")) bad(param + ".content", "is required");
-    p.messages.push_back(
-        {role == "developer" ? "system" : role, content_text(m["content"], param + ".content")});
+    const bool has_calls = role == "assistant" && present(m, "tool_calls");
+    if (!m.contains("content") && !has_calls) bad(param + ".content", "is required");
+    tmpl::ChatMessage cm{
+        role == "developer" ? "system" : role,
+        m.contains("content") ? content_text(m["content"], param + ".content") : std::string()};
+    if (has_calls) cm.tool_calls_json = tool_calls_of(m["tool_calls"], param + ".tool_calls");
+    if (role == "tool" && present(m, "tool_call_id"))
+      cm.tool_call_id = get_string(m, "tool_call_id");
+    if (role == "tool" && present(m, "name")) cm.name = get_string(m, "name");
+    p.messages.push_back(std::move(cm));
   }
+  parse_tools_and_format(b, p);
   if (present(b, "logprobs")) p.logprobs = get_bool(b, "logprobs");
   if (present(b, "top_logprobs")) {
     p.top_logprobs = static_cast<int>(get_int(b, "top_logprobs", 0, kMaxTopLogprobs));

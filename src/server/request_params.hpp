@@ -12,6 +12,7 @@
 
 #include "sampler/sampler_config.hpp"
 #include "template/chat_template.hpp"
+#include "toolcall/tool_spec.hpp"
 
 namespace hearth::server {
 
@@ -39,6 +40,15 @@ struct GenerationParams {
   bool logprobs = false;
   int top_logprobs = 0;
   std::string user;
+  // Chat only (docs/tools.md). tool_choice "none" or no tools: plain generation.
+  std::vector<toolcall::ToolSpec> tools;
+  toolcall::ToolChoice tool_choice;
+  bool parallel_tool_calls = true;
+  // response_format json_object / json_schema: the GBNF the reply must match ("" for text).
+  std::string response_grammar;
+  bool offers_tools() const {
+    return !tools.empty() && tool_choice.mode != toolcall::ChoiceMode::kNone;
+  }
 };
 
 GenerationParams parse_chat_request(const nlohmann::json& body);

@@ -14,7 +14,6 @@
 // in authenticated chunks, magic "HEARTHEF"): encryption wraps the format instead of changing
 // it, so one parser validates both, and the clear bytes exist only in memory.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -24,6 +23,7 @@
 
 #include "crypto/sealed_file.hpp"
 #include "hearth/error.hpp"
+#include "platform/files.hpp"
 #include "session/model_fingerprint.hpp"
 #include "session/session.hpp"
 
@@ -151,8 +151,8 @@ bool starts_sealed(const std::string& path) {
 // a half-written session. With a key the bytes are sealed on their way to the file.
 void write_atomically(const std::string& path, const std::string& data,
                       const crypto::FileKey* key) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  const std::string tmp = fmt::format("{}.tmp.{}", path, platform::process_id());
+  std::FILE* f = platform::open_file(tmp, "wb");
   if (!f) fail(Status::kIoError, fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
   bool ok = true;
   if (key) {
@@ -168,14 +168,14 @@ void write_atomically(const std::string& path, const std::string& data,
   } else {
     ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
   }
-  ok = ok && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+  ok = ok && platform::flush_to_disk(f);
   const int err = errno;
   if (std::fclose(f) != 0 || !ok) {
     std::remove(tmp.c_str());
     fail(Status::kIoError,
          fmt::format("cannot write {}: {}", tmp, std::strerror(ok ? errno : err)));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (!platform::replace_file(tmp, path)) {  // Windows: rename() cannot replace a file
     const int e = errno;
     std::remove(tmp.c_str());
     fail(Status::kIoError, fmt::format("cannot rename {} to {}: {}", tmp, path, std::strerror(e)));

@@ -9,6 +9,7 @@
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
 #include "hearth/quant.hpp"
+#include "synth/synth_plan.hpp"
 
 namespace hearth {
 namespace {
@@ -30,13 +31,10 @@ class Rng {
   Xoshiro256 generator_;
 };
 
-struct PlannedTensor {
-  std::string name;
-  std::vector<uint64_t> dims;  // ggml order: dims[0] is the row length
-  enum Fill { kRandom, kOnes, kRopeFreqs } fill;
-};
+using synth::PlannedTensor;
 
 std::vector<PlannedTensor> plan(const SynthPreset& p, uint64_t n_vocab) {
+  if (synth::is_encoder(p)) return synth::plan_encoder(p, n_vocab);
   const uint64_t d = p.n_embd, hd = p.head_dim, q = uint64_t(p.n_head) * hd,
                  kv = uint64_t(p.n_head_kv) * hd, ff = p.n_ff;
   std::vector<PlannedTensor> t;
@@ -65,8 +63,18 @@ std::vector<PlannedTensor> plan(const SynthPreset& p, uint64_t n_vocab) {
   }
   t.push_back({"output_norm.weight", {d}, PlannedTensor::kOnes});
   if (!p.tied_embeddings) t.push_back({"output.weight", {d, n_vocab}, PlannedTensor::kRandom});
+  // Qwen3-Reranker: the LM head's "yes" and "no" rows as a two-way classifier.
+  if (p.reranker) t.push_back({"cls.output.weight", {d, 2}, PlannedTensor::kRandom});
   return t;
 }
+
+// Qwen3-Reranker's prompt, as its converter stores it ({query} and {document} filled in).
+const char* const kQwen3RerankPrompt =
+    "<|im_start|>system\nJudge whether the Document meets the requirements based on the Query "
+    "and the Instruct provided. Note that the answer can only be \"yes\" or \"no\"."
+    "<|im_end|>\n<|im_start|>user\n<Instruct>: Given a web search query, retrieve relevant "
+    "passages that answer the query\n<Query>: {query}\n<Document>: {document}<|im_end|>\n"
+    "<|im_start|>assistant\n<think>\n\n</think>\n\n";
 
 // llama.cpp's file-type ids for general.file_type.
 int file_type_id(DType t) {
@@ -94,6 +102,8 @@ int file_type_id(DType t) {
 // when their rows do not fit the type's block size.
 DType tensor_type(const PlannedTensor& t, DType want) {
   if (t.dims.size() == 1) return DType::F32;
+  // llama.cpp adds the token-type row to F32 activations directly: converters keep it F32.
+  if (t.name == "token_types.weight") return DType::F32;
   if (t.dims[0] % dtype_traits(want).block_elems != 0) return DType::Q8_0;
   return want;
 }
@@ -111,6 +121,27 @@ const std::vector<SynthPreset>& synth_presets() {
       {"tiny-llama", "llama", 256, 2, 4, 2, 64, 512, 512, 10000.0f, 1e-5f, false, true},
       {"tiny-qwen2", "qwen2", 256, 2, 4, 2, 64, 512, 512, 1000000.0f, 1e-6f, true, false},
       {"tiny-qwen3", "qwen3", 256, 2, 4, 2, 128, 512, 512, 1000000.0f, 1e-6f, true, false},
+      // Embedders and rerankers (WordPiece vocabulary for bert / nomic-bert, Qwen2 BPE for
+      // qwen3). eps: layer_norm_epsilon for the encoders, RMS eps for qwen3.
+      {"bge-small", "bert", 384, 12, 12, 12, 32, 1536, 512, 10000.0f, 1e-12f, false, false, 2},
+      {"nomic-embed", "nomic-bert", 768, 12, 12, 12, 64, 3072, 2048, 1000.0f, 1e-12f, false, false,
+       1},
+      {"qwen3-embedding-0.6b", "qwen3", 1024, 28, 16, 8, 128, 3072, 32768, 1000000.0f, 1e-6f, true,
+       false, 3, false, true},
+      {"bge-reranker", "bert", 768, 12, 12, 12, 64, 3072, 512, 10000.0f, 1e-5f, false, false, 4,
+       true},
+      {"qwen3-reranker-0.6b", "qwen3", 1024, 28, 16, 8, 128, 3072, 32768, 1000000.0f, 1e-6f, true,
+       false, 4, true},
+      // Tiny embedders for tests.
+      {"tiny-bert", "bert", 128, 2, 4, 4, 32, 256, 128, 10000.0f, 1e-12f, false, false, 1},
+      {"tiny-nomic-bert", "nomic-bert", 128, 2, 4, 4, 32, 256, 256, 1000.0f, 1e-12f, false, false,
+       1},
+      {"tiny-qwen3-embedding", "qwen3", 128, 2, 4, 2, 64, 256, 256, 1000000.0f, 1e-6f, true, false,
+       3, false, true},
+      {"tiny-bert-reranker", "bert", 128, 2, 4, 4, 32, 256, 128, 10000.0f, 1e-12f, false, false, 4,
+       true},
+      {"tiny-qwen3-reranker", "qwen3", 128, 2, 4, 2, 64, 256, 256, 1000000.0f, 1e-6f, true, false,
+       4, true},
   };
   return presets;
 }
@@ -149,10 +180,22 @@ void synth_model(const SynthOptions& o) {
   w.set_u32(a + ".attention.value_length", static_cast<uint32_t>(p.head_dim));
   w.set_u32(a + ".rope.dimension_count", static_cast<uint32_t>(p.head_dim));
   w.set_f32(a + ".rope.freq_base", p.rope_base);
-  w.set_f32(a + ".attention.layer_norm_rms_epsilon", p.rms_eps);
+  if (synth::is_encoder(p)) {
+    w.set_f32(a + ".attention.layer_norm_epsilon", p.rms_eps);
+    w.set_bool(a + ".attention.causal", false);
+  } else {
+    w.set_f32(a + ".attention.layer_norm_rms_epsilon", p.rms_eps);
+  }
+  if (p.pooling_type >= 0) w.set_u32(a + ".pooling_type", static_cast<uint32_t>(p.pooling_type));
   w.set_u32(a + ".vocab_size", static_cast<uint32_t>(n_vocab));
   for (const auto& [key, value] : vocab->metadata())
     if (key.rfind("tokenizer.", 0) == 0) w.set(key, value);
+  if (synth::is_encoder(p)) w.set_u32("tokenizer.ggml.token_type_count", 2);
+  if (p.add_eos) w.set_bool("tokenizer.ggml.add_eos_token", true);
+  if (p.reranker && a == "qwen3") {
+    w.set_string_array(a + ".classifier.output_labels", {"yes", "no"});
+    w.set_string("tokenizer.chat_template.rerank", kQwen3RerankPrompt);
+  }
 
   const auto planned = plan(p, n_vocab);
   uint64_t total = 0, done = 0;
@@ -170,6 +213,9 @@ void synth_model(const SynthOptions& o) {
         switch (t.fill) {
           case PlannedTensor::kOnes:
             row[c] = 1.0f;
+            break;
+          case PlannedTensor::kNearOne:
+            row[c] = 1.0f + rng.normal(0.1f);
             break;
           case PlannedTensor::kRopeFreqs:
             row[c] = c < n_cols / 4 ? 1.0f : 1.0f + c % 8;

@@ -12,6 +12,11 @@ namespace hearth::tmpl {
 struct ChatMessage {
   std::string role;     // "system", "user", "assistant", "tool"
   std::string content;  // UTF-8
+  // Tool calling (docs/tools.md), as Hugging Face passes them to templates:
+  std::string tool_calls_json = {};  // assistant: JSON array of {"type", "function": {"name",
+                                     // "arguments": object}, "id"}; "" = none
+  std::string tool_call_id = {};     // tool: the call this result answers ("" = none)
+  std::string name = {};             // tool: the function's name ("" = none)
 };
 
 struct RenderOptions {
@@ -20,6 +25,9 @@ struct RenderOptions {
   std::string eos_token;
   // Seconds since the Unix epoch that strftime_now() formats (UTC); < 0: the current time.
   int64_t now_unix_seconds = -1;
+  // JSON array of OpenAI tool definitions ({"type": "function", "function": {...}}), the
+  // template's `tools`; "" leaves it undefined.
+  std::string tools_json;
 };
 
 // Renders `source` (Jinja) for `messages`. Throws hearth::Error(Status::kTemplateError, ...) when

@@ -2,6 +2,7 @@
 // Hugging Face's raise_exception and strftime_now.
 #include <ctime>
 
+#include "platform/clock.hpp"
 #include "template/builtins.hpp"
 #include "template/render_error.hpp"
 
@@ -55,7 +56,7 @@ std::string format_time(const std::string& format, int64_t unix_seconds) {
   const std::time_t t =
       unix_seconds >= 0 ? static_cast<std::time_t>(unix_seconds) : std::time(nullptr);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  platform::utc_time(t, tm);
   if (format.empty()) return "";
   std::string buf(format.size() * 8 + 64, '\0');
   const size_t n = std::strftime(&buf[0], buf.size(), format.c_str(), &tm);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "platform/per_thread.hpp"
 #include "template/render_error.hpp"
 
 namespace hearth::tmpl {
@@ -72,9 +73,10 @@ Value::~Value() {
   if (!own_list && !own_dict) return;
   // Children that are containers we alone hold move to a worklist that the outermost
   // destructor drains, so each destructor only ever frees one level.
-  static thread_local std::vector<Value> pending;
+  struct PendingTag {};  // not thread_local std::vector: see platform/per_thread.hpp
+  auto& pending = platform::per_thread<std::vector<Value>, PendingTag>();
   static thread_local bool draining = false;
-  auto take = [](Value& child) {
+  auto take = [&pending](Value& child) {
     if ((child.list_ && child.list_.use_count() == 1) ||
         (child.dict_ && child.dict_.use_count() == 1))
       pending.push_back(std::move(child));

@@ -121,6 +121,8 @@ finally:
         proxy.kill()
     for s in servers:
         s.stop()
+    if failures:  # what HAProxy saw (health-check state changes) explains most failures
+        print("haproxy said:\n" + proxy.stderr.read()[-4000:])
 
 print("FAILED: " + ", ".join(failures) if failures else "all passed")
 sys.exit(1 if failures else 0)

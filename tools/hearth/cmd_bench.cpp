@@ -2,8 +2,9 @@
 // Prompt processing and generation speed, measured the way ../shared/tools/peer-llamacpp does
 // (same pseudo-random prompt ids, same context size, greedy decode), so the two compare directly.
 // --parallel S adds the engine's aggregate generation speed (tg_parallel_tok_s, bench_parallel.cpp).
+#if defined(__x86_64__)
 #include <immintrin.h>
-#include <sys/resource.h>
+#endif
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "hearth/context.hpp"
 #include "hearth/cpu.hpp"
 #include "hearth/model.hpp"
+#include "platform/memory_usage.hpp"
 
 namespace {
 
@@ -37,6 +39,7 @@ std::string join(const std::vector<double>& v) {
 }
 
 // Reads [begin, end) with the widest loads the CPU has (plain code here: tools get no ISA flags).
+#if defined(__x86_64__)
 __attribute__((target("avx2"))) uint64_t read_avx2(const uint64_t* p, size_t n) {
   __m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
   for (size_t i = 0; i + 16 <= n; i += 16) {
@@ -48,6 +51,7 @@ __attribute__((target("avx2"))) uint64_t read_avx2(const uint64_t* p, size_t n) 
   a = _mm256_xor_si256(_mm256_xor_si256(a, b), _mm256_xor_si256(c, d));
   return static_cast<uint64_t>(_mm256_extract_epi64(a, 0) ^ _mm256_extract_epi64(a, 3));
 }
+#endif
 
 uint64_t read_plain(const uint64_t* p, size_t n) {
   uint64_t a = 0, b = 0, c = 0, d = 0;
@@ -73,8 +77,12 @@ double measure_read_bandwidth_gbs(int threads) {
     for (int t = 0; t < threads; ++t)
       workers.emplace_back([&, t] {
         const size_t begin = n * t / threads / 16 * 16, end = n * (t + 1) / threads / 16 * 16;
+#if defined(__x86_64__)
         sums[t] = hearth::cpu_features().avx2 ? read_avx2(buffer.data() + begin, end - begin)
                                               : read_plain(buffer.data() + begin, end - begin);
+#else
+        sums[t] = read_plain(buffer.data() + begin, end - begin);  // NEON: compilers vectorize it
+#endif
       });
     for (auto& w : workers) w.join();
     runs.push_back(n * sizeof(uint64_t) / seconds_since(t0) / 1e9);
@@ -181,9 +189,7 @@ int run_bench(const std::vector<std::string>& args) {
     hearth::cli::ParallelBench pb{parallel, n_gen, threads, batch, reps};
     tgp = hearth::cli::bench_parallel(model, prompt, pb);
   }
-  struct rusage usage_info {};
-  getrusage(RUSAGE_SELF, &usage_info);
-  const double rss_mib = usage_info.ru_maxrss / 1024.0;
+  const double rss_mib = hearth::platform::peak_resident_bytes() / (1024.0 * 1024.0);
   if (json) {
     fmt::print(
         "{{\"engine\":\"hearth\",\"model\":\"{}\",\"threads\":{},\"prompt_tokens\":{},"

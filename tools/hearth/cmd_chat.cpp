@@ -1,11 +1,14 @@
 // hearth chat -m MODEL.gguf [-t N] [-c N] [-n N] [--system S] [--temp T] [--top-k K] [--seed S]
 //             [--template FILE] [--cache-mb N] [--encrypt-key-file F | --passphrase-env VAR]
 //             [--safety off|standard|strict --safety-rules FILE]
+//             [--kb KB [--embed-model E] [--kb-k N]]
 // An interactive conversation: each line of stdin is a user message (works with a pipe), the
 // reply streams to stdout. Commands: /reset, /save FILE, /load FILE, /quit. With a key, /save
 // and /load use encrypted session files (docs/security.md). With a safety level, each message
 // is checked before it is sent and each reply streams through an OutputGuard: held-back text
 // is printed once it cannot start a banned phrase, and a blocked reply stops and is dropped.
+// With --kb, each message is searched in a knowledge base (docs/kb.md); the best passages go
+// into the message and their sources are printed after the reply (kb_chat.hpp).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -20,6 +23,9 @@
 #include "command.hpp"
 #include "crypto/file_key.hpp"
 #include "generate_flags.hpp"
+#if HEARTH_HAS_KB
+#include "kb_chat.hpp"
+#endif
 #include "hearth/error.hpp"
 #include "hearth/model.hpp"
 #include "safety/filter.hpp"
@@ -42,6 +48,11 @@ const char* kUsage =
     "  --passphrase-env VAR  ... or with the passphrase in environment variable VAR\n"
     "  --safety LEVEL     content filter: off, standard, strict (needs --safety-rules)\n"
     "  --safety-rules F   rule file (tests/data/safety/default.rules is an example)\n"
+#if HEARTH_HAS_KB
+    "  --kb KB            answer from a knowledge base (hearth kb): passages + sources\n"
+    "  --embed-model E    its embedding model (default: the one it was built with)\n"
+    "  --kb-k N           passages per message (default 4)\n"
+#endif
     "Each stdin line is a message. Commands: /reset, /save FILE, /load FILE, /quit.\n";
 
 // Runs one command line ("/save x"); returns false for /quit.
@@ -71,6 +82,8 @@ bool run_command(hearth::Session& session, const std::string& system, const std:
 
 int run_chat(const std::vector<std::string>& args) {
   std::string model_path, system, template_path, key_file, passphrase_env, rules_file;
+  std::string kb_path, kb_embed;
+  int kb_k = 4;
   hearth::safety::Level safety = hearth::safety::Level::kOff;
   hearth::SessionParams params;
   hearth::GenerateOptions opt;
@@ -107,6 +120,12 @@ int run_chat(const std::vector<std::string>& args) {
       safety = hearth::safety::parse_level(v);
     else if (a == "--safety-rules")
       rules_file = v;
+    else if (a == "--kb")
+      kb_path = v;
+    else if (a == "--embed-model")
+      kb_embed = v;
+    else if (a == "--kb-k")
+      kb_k = to_int(a, v);
     else if (a == "--cache-mb")
       params.prompt_cache_bytes = static_cast<size_t>(to_int(a, v)) << 20;
     else {
@@ -150,6 +169,14 @@ int run_chat(const std::vector<std::string>& args) {
     filter = std::make_unique<hearth::safety::ContentFilter>(fc);
   }
   if (!template_path.empty()) params.chat_template = read_text_file(template_path);
+#if HEARTH_HAS_KB
+  std::unique_ptr<KbRetriever> retriever;
+  if (!kb_path.empty()) retriever = std::make_unique<KbRetriever>(kb_path, kb_embed, kb_k);
+#else
+  (void)kb_embed;
+  (void)kb_k;
+  if (!kb_path.empty()) hearth::fail(hearth::Status::kUnsupported, "built without --kb support");
+#endif
   hearth::Session session(hearth::Model::load(hearth::GgufFile::open(model_path)), params);
   if (!system.empty()) session.add_message("system", system);
   const bool interactive = isatty(fileno(stdin));
@@ -188,7 +215,11 @@ int run_chat(const std::vector<std::string>& args) {
         }
         guard = std::make_unique<hearth::safety::OutputGuard>(*filter);
       }
+#if HEARTH_HAS_KB
+      session.add_message("user", retriever ? retriever->augment(line) : line);
+#else
       session.add_message("user", line);
+#endif
       const hearth::SessionReply r = session.generate(opt);
       if (guard) {
         if (!guard->blocked()) emit(guard->finish().release);
@@ -205,6 +236,9 @@ int run_chat(const std::vector<std::string>& args) {
         guard.reset();
       }
       std::fputc('\n', stdout);
+#if HEARTH_HAS_KB
+      if (retriever) std::fputs(retriever->sources().c_str(), stdout);
+#endif
       std::fflush(stdout);
       std::fprintf(stderr, "[%d prompt tokens evaluated (%d reused), %zu generated, %.1f tok/s]\n",
                    r.result.n_prompt, r.n_reused, r.result.tokens.size(),

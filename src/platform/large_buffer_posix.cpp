@@ -1,10 +1,9 @@
-#include "platform/large_buffer.hpp"
-
-#include <cstdlib>
-
-#if defined(__linux__)
+// POSIX (Linux, macOS): anonymous mmap, zero-filled by the OS and untouched until used.
 #include <sys/mman.h>
-#endif
+
+#include <cstdint>
+
+#include "platform/large_buffer.hpp"
 
 namespace hearth::platform {
 namespace {
@@ -16,7 +15,6 @@ constexpr size_t kHugePage = size_t{2} << 20;
 std::shared_ptr<uint8_t> allocate_large_buffer(size_t bytes) {
   const size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   if (size == 0) return nullptr;
-#if defined(__linux__)
   // Over-allocate by one huge page and trim, so the buffer starts on a huge-page boundary.
   void* raw =
       mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -32,11 +30,6 @@ std::shared_ptr<uint8_t> allocate_large_buffer(size_t bytes) {
   // fragmented by the page cache (4 KiB pages: 170 ms with 2 threads). Where THP is "always",
   // the kernel still uses huge pages for this aligned region.
   return std::shared_ptr<uint8_t>(p, [size](uint8_t* q) { munmap(q, size); });
-#else
-  auto* p = static_cast<uint8_t*>(std::aligned_alloc(kHugePage, size));
-  if (!p) return nullptr;
-  return std::shared_ptr<uint8_t>(p, [](uint8_t* q) { std::free(q); });
-#endif
 }
 
 }  // namespace hearth::platform

@@ -1,0 +1,157 @@
+// Tool calls and structured output through `hearth serve`, read by the official openai npm
+// client (pinned in package.json): a forced call (tool_choice "required", non-streamed) and a
+// named call (streamed, assembled from tool_calls deltas) must arrive as tool_calls with
+// finish_reason "tool_calls", and their arguments, like a response_format json_schema reply,
+// must validate against the schema with an independent validator (python3-jsonschema, through
+// tests/grammar_validate.py). The model is the synthetic Qwen2 file (random weights, a real
+// 151k-token vocabulary): it never chooses a tool itself, so calls are forced.
+// usage: node openai_tools.mjs HEARTH NODE_MODULES_DIR WORKDIR   (HEARTH_TEST_DATA in the env)
+import { spawn, execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const [hearth, modulesDir, work] = process.argv.slice(2);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const model = path.join(process.env.HEARTH_TEST_DATA || path.join(here, "../../../shared"),
+                        "models/synth/qwen2-d128-q8_0.gguf");
+if (!fs.existsSync(model)) {
+  console.log(`HEARTH_SKIPPED: ${model} not found`);
+  process.exit(process.env.CI === "true" ? 1 : 77);
+}
+const require = createRequire(path.join(path.resolve(modulesDir), "x.js"));
+const { default: OpenAI } = await import(require.resolve("openai"));
+fs.mkdirSync(work, { recursive: true });
+
+const server = spawn(hearth, ["serve", "-m", model, "--alias", "m", "--port", "0", "-t", "2", "-c", "2048"],
+                     { stdio: ["ignore", "inherit", "pipe"] });
+const port = await new Promise((resolve, reject) => {
+  let buf = "";
+  server.stderr.on("data", (d) => {
+    process.stderr.write(d);
+    buf += d;
+    const m = buf.match(/listening on http:\/\/[^:]+:(\d+)/);
+    if (m) resolve(Number(m[1]));
+  });
+  server.on("exit", () => reject(new Error("server exited")));
+});
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; i < 600; i++) {
+  const r = await fetch(`${base}/health`).catch(() => null);
+  if (r && r.status === 200) break;
+  await new Promise((r) => setTimeout(r, 50));
+}
+
+let failures = 0;
+const check = (name, cond, detail) => {
+  console.log(`${cond ? "ok  " : "FAIL"} ${name}${cond ? "" : ": " + JSON.stringify(detail)}`);
+  if (!cond) failures++;
+};
+const weatherParams = {
+  type: "object",
+  properties: { city: { type: "string", enum: ["Oslo", "Paris", "Lima"] },
+                days: { type: "integer", minimum: 1, maximum: 7 } },
+  required: ["city", "days"], additionalProperties: false,
+};
+const addParams = {
+  type: "object", properties: { a: { type: "integer", minimum: -99, maximum: 99 },
+                                b: { type: "integer", minimum: -99, maximum: 99 } },
+  required: ["a", "b"], additionalProperties: false,
+};
+const tools = [
+  { type: "function", function: { name: "get_weather", description: "Forecast", parameters: weatherParams } },
+  { type: "function", function: { name: "add", description: "a + b", parameters: addParams } },
+];
+const schemaOf = { get_weather: weatherParams, add: addParams };
+const toValidate = [];  // {schema, output, what} lines for grammar_validate.py
+const validateLater = (schema, output, what) => {
+  const file = path.join(work, `${what}.schema.json`);
+  fs.writeFileSync(file, JSON.stringify(schema));
+  toValidate.push({ schema: file, output, what });
+};
+const c = new OpenAI({ apiKey: "none", baseURL: `${base}/v1`, maxRetries: 0 });
+const messages = [{ role: "user", content: "What is the weather in Oslo?" }];
+
+try {
+  // Forced: any of the tools, not streamed.
+  const r = await c.chat.completions.create({ model: "m", messages, tools, tool_choice: "required",
+                                             parallel_tool_calls: false, max_tokens: 200, temperature: 0 });
+  const ch = r.choices[0];
+  const calls = ch.message.tool_calls || [];
+  check("required: finish_reason tool_calls", ch.finish_reason === "tool_calls", ch);
+  check("required: one function call", calls.length === 1 && calls[0].type === "function" &&
+        typeof calls[0].id === "string" && calls[0].id.length > 0 && calls[0].function.name in schemaOf, calls);
+  check("required: content null", ch.message.content === null, ch.message);
+  for (const call of calls)
+    validateLater(schemaOf[call.function.name] || {}, call.function.arguments, `required-${call.function.name}`);
+
+  // Named, streamed: the client's chunks carry tool_calls deltas.
+  const stream = await c.chat.completions.create({
+    model: "m", messages, tools, tool_choice: { type: "function", function: { name: "add" } },
+    parallel_tool_calls: false, max_tokens: 300, temperature: 0.7, seed: 11, stream: true });
+  const assembled = {};
+  let finish = null, contentText = "";
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0];
+    if (!choice) continue;
+    if (choice.delta.content) contentText += choice.delta.content;
+    for (const d of choice.delta.tool_calls || []) {
+      const a = (assembled[d.index] ??= { id: "", name: "", arguments: "" });
+      if (d.id) a.id = d.id;
+      if (d.function?.name) a.name += d.function.name;
+      if (d.function?.arguments) a.arguments += d.function.arguments;
+    }
+    if (choice.finish_reason) finish = choice.finish_reason;
+  }
+  const streamed = Object.values(assembled);
+  check("named stream: finish_reason tool_calls", finish === "tool_calls", finish);
+  check("named stream: calls add only", streamed.length >= 1 && streamed.every((x) => x.name === "add" && x.id), streamed);
+  check("named stream: no content", contentText === "", contentText);
+  streamed.forEach((x, i) => validateLater(addParams, x.arguments, `named-stream-${i}`));
+
+  // A tool message in the next turn is accepted and rendered (the reply itself is free text).
+  const next = await c.chat.completions.create({ model: "m", tools, max_tokens: 4, temperature: 0,
+    messages: [...messages, { role: "assistant", content: null, tool_calls: calls },
+               { role: "tool", tool_call_id: calls[0]?.id ?? "x", content: "{\"temp\": 3}" }] });
+  check("tool result turn", typeof next.choices[0].message.content === "string", next.choices[0]);
+
+  // response_format json_schema with strict.
+  const person = { type: "object", properties: { name: { type: "string", maxLength: 12 },
+                   age: { type: "integer", minimum: 0, maximum: 120 } },
+                   required: ["name", "age"], additionalProperties: false };
+  const j = await c.chat.completions.create({ model: "m", messages, max_tokens: 200, temperature: 0,
+    response_format: { type: "json_schema", json_schema: { name: "person", strict: true, schema: person } } });
+  check("json_schema: stop", j.choices[0].finish_reason === "stop", j.choices[0]);
+  validateLater(person, j.choices[0].message.content, "response-format");
+
+  // A schema the converter cannot enforce with strict: a 400 the client raises.
+  const bad = await c.chat.completions.create({ model: "m", messages, max_tokens: 4,
+    response_format: { type: "json_schema", json_schema: { name: "x", strict: true, schema: { not: {} } } } })
+    .then(() => null, (e) => e);
+  check("json_schema strict unsupported: 400", bad instanceof OpenAI.BadRequestError, String(bad));
+  const badChoice = await c.chat.completions.create({ model: "m", messages, tools, max_tokens: 4,
+    tool_choice: { type: "function", function: { name: "nope" } } }).then(() => null, (e) => e);
+  check("unknown named tool: 400", badChoice instanceof OpenAI.BadRequestError, String(badChoice));
+} catch (e) {
+  console.log("FAIL exception", e);
+  failures++;
+} finally {
+  server.kill("SIGTERM");
+}
+
+const lines = path.join(work, "outputs.jsonl");
+fs.writeFileSync(lines, toValidate.map((x) => JSON.stringify(x) + "\n").join(""));
+try {
+  console.log(execFileSync("python3", [path.join(here, "../grammar_validate.py"), lines]).toString().trim());
+} catch (e) {
+  const out = (e.stdout || "").toString();
+  console.log(out);
+  if (e.status === 77) {
+    console.log("HEARTH_SKIPPED: python3-jsonschema missing");
+    process.exit(process.env.CI === "true" ? 1 : 77);
+  }
+  failures++;
+}
+console.log(failures ? `${failures} failure(s)` : "all passed");
+process.exit(failures ? 1 : 0);

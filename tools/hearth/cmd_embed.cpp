@@ -1,0 +1,91 @@
+// hearth embed -m MODEL [--pooling P] [--normalize l2|none] [--truncate] [-t N] TEXT... | -
+// One JSON array per input text per line (with --pooling none: an array of per-token arrays).
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "command.hpp"
+#include "embed/embedder.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: hearth embed -m MODEL.gguf [--pooling none|mean|cls|last] [--normalize l2|none]\n"
+    "                    [--truncate] [-t THREADS] TEXT... | -\n"
+    "Prints the embedding of each TEXT (with `-`: each line of standard input) as one JSON\n"
+    "array per line. Pooling defaults to the model's; vectors are L2-normalised by default.\n"
+    "--pooling none prints every token's vector (an array of arrays). A text longer than the\n"
+    "model's context is an error unless --truncate.\n";
+
+void print_row(const float* v, int n) {
+  std::fputc('[', stdout);
+  for (int i = 0; i < n; ++i) std::printf(i ? ",%.9g" : "%.9g", static_cast<double>(v[i]));
+  std::fputc(']', stdout);
+}
+
+int run_embed(const std::vector<std::string>& args) {
+  using namespace hearth::embed;
+  std::string model;
+  EmbedderOptions opt;
+  std::vector<std::string> texts;
+  bool from_stdin = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const bool has_value = i + 1 < args.size();
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stderr);
+      return 0;
+    } else if ((a == "-m" || a == "--model") && has_value) {
+      model = args[++i];
+    } else if (a == "--pooling" && has_value) {
+      opt.pooling = parse_pooling(args[++i]);
+    } else if (a == "--normalize" && has_value) {
+      const std::string& n = args[++i];
+      if (n != "l2" && n != "none") {
+        std::fprintf(stderr, "hearth embed: --normalize takes l2 or none\n");
+        return 2;
+      }
+      opt.normalize = n == "l2" ? Normalize::kL2 : Normalize::kNone;
+    } else if (a == "--truncate") {
+      opt.truncate = true;
+    } else if ((a == "-t" || a == "--threads") && has_value) {
+      opt.n_threads = std::stoi(args[++i]);
+    } else if (a == "-") {
+      from_stdin = true;
+    } else if (!a.empty() && a[0] == '-' && a.size() > 1) {
+      std::fprintf(stderr, "hearth embed: unknown option '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    } else {
+      texts.push_back(a);
+    }
+  }
+  if (from_stdin)
+    for (std::string line; std::getline(std::cin, line);) texts.push_back(line);
+  if (model.empty() || texts.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  auto e = Embedder::load(model, opt);
+  const int d = e->dim();
+  if (e->pooling() == Pooling::kNone) {
+    for (const auto& rows : e->embed_tokens(texts)) {
+      std::fputc('[', stdout);
+      for (size_t t = 0; t < rows.size() / d; ++t) {
+        if (t) std::fputc(',', stdout);
+        print_row(rows.data() + t * d, d);
+      }
+      std::fputs("]\n", stdout);
+    }
+    return 0;
+  }
+  const std::vector<float> v = e->embed(texts);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    print_row(v.data() + i * d, d);
+    std::fputc('\n', stdout);
+  }
+  return 0;
+}
+
+const hearth::cli::Register reg{"embed", "print text embeddings (JSON arrays)", &run_embed};
+
+}  // namespace
