@@ -9,9 +9,12 @@
 #include "capi_filter.hpp"
 #include "capi_generate_options.hpp"
 #include "capi_internal.hpp"
+#include "capi_tools.hpp"
 #include "engine/chat_prompt.hpp"
 #include "engine/engine.hpp"
 #include "template/utf8.hpp"
+#include "toolcall/tool_chat_prompt.hpp"
+#include "toolcall/tool_request.hpp"
 
 struct hearth_engine {
   std::unique_ptr<hearth::engine::Engine> engine;
@@ -21,6 +24,12 @@ struct hearth_engine {
 struct hearth_request {
   hearth_engine* owner;  // dereferenced only while the request runs (the engine then lives)
   std::shared_ptr<hearth::engine::Request> req;
+  // Tools offered (docs/tools.md): the delivered text, read back into calls once, when asked.
+  std::shared_ptr<hearth::capi::TextTap> tool_tap;
+  hearth::toolcall::ToolFormat tool_format = hearth::toolcall::ToolFormat::kHermes;
+  std::vector<std::string> tool_names;
+  mutable std::mutex tool_mu;
+  mutable std::string tool_calls;  // "" until first read (then fixed: the same ids every time)
 };
 
 using hearth::capi::guarded;
@@ -113,6 +122,10 @@ hearth_status hearth_engine_submit(hearth_engine* engine, const hearth_request_p
                has_messages = p.n_messages > 0;
     if (int(has_tokens) + int(has_text) + int(has_messages) != 1)
       invalid("give the prompt as tokens, as text or as messages (exactly one)");
+    if (p.tools_json && !has_messages) invalid("params->tools_json needs params->messages");
+    const hearth::toolcall::ToolRequest tools = hearth::toolcall::parse_tool_request(
+        p.tools_json ? p.tools_json : "", p.tool_choice ? p.tool_choice : "", p.max_tool_calls);
+    hearth::toolcall::ToolFormat tool_format = hearth::toolcall::ToolFormat::kHermes;
     if (has_messages) {
       require(p.messages, "params->messages");
       std::vector<hearth::tmpl::ChatMessage> messages;
@@ -124,7 +137,14 @@ hearth_status hearth_engine_submit(hearth_engine* engine, const hearth_request_p
       if (p.filter)
         for (const auto& m : messages)
           if (m.role == "user") hearth::capi::screen_input(p.filter, m.content);
-      o.prompt = hearth::engine::chat_prompt_tokens(engine->engine->model(), messages);
+      if (tools.offered()) {
+        hearth::toolcall::ToolChatPrompt tp = hearth::toolcall::tool_chat_prompt(
+            engine->engine->model(), messages, tools.tools, tools.choice);
+        o.prompt = std::move(tp.tokens);
+        tool_format = tp.how.format;
+      } else {
+        o.prompt = hearth::engine::chat_prompt_tokens(engine->engine->model(), messages);
+      }
     } else if (has_tokens) {
       require(p.tokens, "params->tokens");
       o.prompt.assign(p.tokens, p.tokens + p.n_tokens);
@@ -147,6 +167,12 @@ hearth_status hearth_engine_submit(hearth_engine* engine, const hearth_request_p
     if (p.tenant) o.tenant = p.tenant;
     o.deadline_ms = p.deadline_ms;
     o.output_screen = hearth::capi::output_screen(p.filter);
+    std::shared_ptr<hearth::capi::TextTap> tap;
+    if (tools.offered()) {
+      hearth::toolcall::apply_tool_grammar(tools, tool_format, o.sampler);
+      tap = std::make_shared<hearth::capi::TextTap>(std::move(o.output_screen));
+      o.output_screen = tap;
+    }
     if (p.on_piece) {
       const hearth_piece_fn fn = p.on_piece;
       void* const user = p.user_data;
@@ -156,6 +182,9 @@ hearth_status hearth_engine_submit(hearth_engine* engine, const hearth_request_p
     }
     auto r = std::make_unique<hearth_request>();
     r->owner = engine;
+    r->tool_tap = std::move(tap);
+    r->tool_format = tool_format;
+    r->tool_names = tools.names();
     r->req = engine->engine->submit(std::move(o));
     {
       std::lock_guard<std::mutex> lock(g_live_mu);
@@ -231,6 +260,24 @@ hearth_status hearth_request_result(const hearth_request* request, hearth_reques
     }
     write_sized(out, v, "out");
     return HEARTH_OK;
+  });
+}
+
+hearth_status hearth_request_tool_calls(const hearth_request* request, char* buf, size_t capacity,
+                                        size_t* out_len) {
+  return guarded([&] {
+    require(request, "request");
+    require(out_len, "out_len");
+    if (!request->req->done()) invalid("the request has not finished");
+    const hearth_request& r = *request;
+    std::lock_guard<std::mutex> lock(r.tool_mu);
+    if (r.tool_calls.empty()) {
+      r.tool_calls = "[]";
+      if (r.tool_tap)
+        r.tool_calls = hearth::toolcall::openai_tool_calls(
+            hearth::toolcall::parse_tool_reply(r.tool_tap->text(), r.tool_format, r.tool_names));
+    }
+    return hearth::capi::write_text(r.tool_calls, buf, capacity, out_len);
   });
 }
 

@@ -5,9 +5,25 @@
 #include <cstring>
 
 #include "capi_internal.hpp"
+#include "grammar/gbnf.hpp"
+#include "grammar/json_schema.hpp"
 
 namespace hearth::capi {
-namespace {}  // namespace
+namespace {
+
+// grammar or json_schema (at most one) into c.grammar, checked now rather than mid-generation.
+void read_grammar(const hearth_sampler_params& s, SamplerConfig& c) {
+  const bool has_grammar = s.grammar && *s.grammar, has_schema = s.json_schema && *s.json_schema;
+  if (has_grammar && has_schema) invalid("params->sampler: give grammar or json_schema, not both");
+  if (has_grammar) {
+    c.grammar = s.grammar;
+    grammar::parse_gbnf(c.grammar);  // throws kInvalidArgument "grammar:LINE:COL: ..."
+  } else if (has_schema) {
+    c.grammar = grammar::json_schema_to_gbnf(s.json_schema);
+  }
+}
+
+}  // namespace
 
 SamplerConfig to_sampler_config(const hearth_sampler_params* params) {
   const auto s = read_sized(params, sampler_params_defaults(), "params->sampler");
@@ -26,12 +42,23 @@ SamplerConfig to_sampler_config(const hearth_sampler_params* params) {
   c.logit_bias.reserve(s.n_logit_bias);
   for (size_t i = 0; i < s.n_logit_bias; ++i)
     c.logit_bias.push_back({s.logit_bias[i].token, s.logit_bias[i].bias});
+  read_grammar(s, c);
   validate_sampler_config(c, 0);  // the vocabulary check follows in generate()
   return c;
 }
 
-GenerateOptions to_generate_options(const hearth_generate_params* params) {
+toolcall::ToolRequest generate_tool_request(const hearth_generate_params* params) {
   const auto p = read_sized(params, generate_params_defaults(), "params");
+  return toolcall::parse_tool_request(p.tools_json ? p.tools_json : "",
+                                      p.tool_choice ? p.tool_choice : "", p.max_tool_calls);
+}
+
+GenerateOptions to_generate_options(const hearth_generate_params* params, bool allow_tools) {
+  const auto p = read_sized(params, generate_params_defaults(), "params");
+  if (p.tools_json && !allow_tools)
+    invalid(
+        "params->tools_json needs a conversation: use hearth_session_generate or "
+        "hearth_engine_submit with messages");
   GenerateOptions opt;
   if (p.max_tokens < 0) invalid(fmt::format("max_tokens {} is negative", p.max_tokens));
   opt.max_tokens = p.max_tokens;

@@ -8,9 +8,11 @@
 #include "capi_internal.hpp"
 #include "generate/generate.hpp"
 #include "session/session.hpp"
+#include "toolcall/session_tools.hpp"
 
 struct hearth_session {
   std::unique_ptr<hearth::Session> session;
+  std::string tool_calls = "[]";  // of the last reply (hearth_session_tool_calls)
 };
 
 using namespace hearth::capi;
@@ -90,9 +92,25 @@ HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
   return guarded([&] {
     hearth::Session& s = session_of(session);
     if (result) require_out_struct(result, "result");
-    const hearth::SessionReply reply = s.generate(to_generate_options(params));
+    const hearth::toolcall::ToolRequest tools = generate_tool_request(params);
+    session->tool_calls = "[]";
+    const hearth::GenerateOptions options = to_generate_options(params, true);
+    // Without tools this is s.generate(options).
+    const hearth::toolcall::SessionToolReply tr =
+        hearth::toolcall::generate_with_tools(s, tools, options);
+    session->tool_calls = tr.calls_json;
+    const hearth::SessionReply& reply = tr.reply;
     const hearth::GenerateResult& r = reply.result;
     return report_generation(r, result);
+  });
+}
+
+HEARTH_API hearth_status hearth_session_tool_calls(const hearth_session* session, char* buf,
+                                                   size_t capacity, size_t* out_len) {
+  return guarded([&] {
+    require(session, "session");
+    require(out_len, "out_len");
+    return write_text(session->tool_calls, buf, capacity, out_len);
   });
 }
 

@@ -254,6 +254,16 @@ typedef struct hearth_sampler_params {
   uint64_t seed;            /* default 0xFFFFFFFF... = random */
   const hearth_logit_bias* logit_bias; /* tokens in the vocabulary; a token's biases add up */
   size_t n_logit_bias;
+  /* Structured output (docs/tools.md, docs/sampling.md): the reply must match a GBNF grammar
+   * (llama.cpp's syntax, start rule `root`) or the JSON texts valid against a JSON Schema
+   * (converted to GBNF; unsupported keywords are an error naming them, never ignored). At most
+   * one of the two; NULL or "" (default): unconstrained. Tokens the grammar does not allow next
+   * are banned before every other stage, and end-of-generation is allowed exactly when the
+   * grammar can end. An invalid grammar or schema makes the call that takes these params return
+   * HEARTH_ERR_INVALID_ARGUMENT with the parser's message. The strings are read during that
+   * call only (copied). */
+  const char* grammar;
+  const char* json_schema;
 } hearth_sampler_params;
 
 HEARTH_API hearth_status hearth_sampler_params_init(hearth_sampler_params* params, size_t size);
@@ -282,6 +292,21 @@ typedef struct hearth_generate_params {
   size_t n_stop_strings;
   hearth_token_callback on_token; /* optional */
   void* user_data;
+  /* Tool calling, hearth_session_generate only (hearth_generate, which has no conversation,
+   * returns HEARTH_ERR_INVALID_ARGUMENT when tools_json is set). tools_json: OpenAI's `tools`
+   * array ([{"type": "function", "function": {"name", "description", "parameters"}}]); NULL
+   * (default): no tools. tool_choice: NULL or "auto" (default: the model decides; a call it
+   * opens is kept valid by a grammar), "none" (tools left out), "required" (the reply is one or
+   * more calls), a function's name (the reply calls it), or OpenAI's JSON form
+   * ({"type": "function", "function": {"name": ...}}). Sessions describe the tools in the system
+   * message and read calls in the Hermes format (<tool_call>{...}</tool_call>); the calls of the
+   * last reply come back through hearth_session_tool_calls. A tools grammar cannot be combined
+   * with sampler->grammar / json_schema. Both strings are read during the call only. */
+  const char* tools_json;
+  const char* tool_choice;
+  /* 0 (default): a reply may hold up to 8 calls (OpenAI's parallel_tool_calls); 1: at most one
+   * call per reply. Other values: HEARTH_ERR_INVALID_ARGUMENT. */
+  int32_t max_tool_calls;
 } hearth_generate_params;
 
 typedef struct hearth_generation_result {
@@ -360,6 +385,15 @@ HEARTH_API hearth_status hearth_session_add_message(hearth_session* session, con
 HEARTH_API hearth_status hearth_session_generate(hearth_session* session,
                                                  const hearth_generate_params* params,
                                                  hearth_generation_result* result);
+/* The tool calls of the session's last hearth_session_generate, as an OpenAI `tool_calls` JSON
+ * array ([{"id": "call_...", "type": "function", "function": {"name": "f", "arguments": "{...}"}}],
+ * arguments a JSON text in a string, as OpenAI gives them), "[]" when that reply called no tool
+ * or was generated without tools (buffer convention). A reply with calls is kept in the
+ * conversation as an assistant turn holding them; answer each with
+ * hearth_session_add_message(session, "tool", result) before the next generate. Same thread
+ * rules as hearth_session_generate. */
+HEARTH_API hearth_status hearth_session_tool_calls(const hearth_session* session, char* buf,
+                                                   size_t capacity, size_t* out_len);
 /* As hearth_context_cancel, for hearth_session_generate. */
 HEARTH_API hearth_status hearth_session_cancel(hearth_session* session);
 /* Empties the conversation. The KV cache is kept (a next conversation reuses the prefix it
@@ -488,6 +522,18 @@ typedef struct hearth_request_params {
    * a match ends the request with HEARTH_FINISH_CONTENT_FILTER before any of it is delivered.
    * The request keeps its own reference: the filter may be freed while it runs. */
   const struct hearth_filter* filter;
+  /* Tool calling (docs/tools.md), with `messages` only: tools_json and tool_choice as in
+   * hearth_generate_params. The tools reach the model through its chat template (or a system
+   * message when the template takes none), in the format the template shows (Hermes, Llama 3,
+   * Mistral, generic JSON); a grammar keeps calls valid (tool_choice "required" / a name: from
+   * the first token; "auto": once the model opens a call). HEARTH_ERR_INVALID_ARGUMENT at
+   * submit for a malformed tools array, an unknown tool_choice, parameters the schema converter
+   * cannot enforce with a forced choice, or together with sampler->grammar / json_schema. Read
+   * the parsed calls with hearth_request_tool_calls once the request finished. max_tool_calls:
+   * as in hearth_generate_params. */
+  const char* tools_json;
+  const char* tool_choice;
+  int32_t max_tool_calls;
 } hearth_request_params;
 
 typedef struct hearth_request_outcome {
@@ -545,6 +591,12 @@ HEARTH_API hearth_status hearth_request_cancel(hearth_request* request);
 /* The outcome so far (finish_reason HEARTH_FINISH_NONE while it runs) and usage/timings. */
 HEARTH_API hearth_status hearth_request_result(const hearth_request* request,
                                                hearth_request_outcome* out);
+/* The tool calls in a finished request's reply (submitted with tools_json), as the OpenAI JSON
+ * array hearth_session_tool_calls returns; "[]" when the reply called no tool, was cut off
+ * inside a call, or the request had no tools (buffer convention). The text around the calls
+ * is what was streamed. HEARTH_ERR_INVALID_ARGUMENT while the request still runs. Any thread. */
+HEARTH_API hearth_status hearth_request_tool_calls(const hearth_request* request, char* buf,
+                                                   size_t capacity, size_t* out_len);
 /* Cancels the request if it still runs and releases the handle. Accepts NULL. May be called
  * after hearth_engine_free. */
 HEARTH_API void hearth_request_free(hearth_request* request);

@@ -10,6 +10,7 @@ packages=(
   libcpp-httplib-dev libssl-dev   # hearth serve: HTTP (docs/server.md), SHA-256 + RNG for keys
   clang libclang-rt-dev   # libFuzzer target
   nodejs npm              # the llama.cpp peer used by benchmarks and cross-checks
+  g++-aarch64-linux-gnu qemu-user  # ARM64 cross build under emulation (test-arm64.sh adds the :arm64 libraries)
   chromium                # tests/webui: the chat page driven in a real browser (puppeteer-core)
   libsqlite3-dev libxml2-dev poppler-utils   # hearth kb: SQLite/FTS5 store, HTML text, pdftotext
   haproxy                 # tests/server/test_haproxy.py: deploy/haproxy/hearth.cfg with two servers

@@ -56,7 +56,9 @@ objects=$(find "$build/src" -name '*.o' | tr '\n' '|')
 cmake -DOBJECTS="$objects" -DNM=aarch64-linux-gnu-nm -P "$root/tests/isa_symbols.cmake"
 
 # gtest_selection.cmake runs one executable: a wrapper starts hearth_tests under qemu.
-export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu HEARTH_TEST_DATA="$data"
+# OPENBLAS_NUM_THREADS=1: libopenblas (linked, though hearth calls none of it) starts its thread
+# server at load, and under qemu-user that start spins forever; one thread skips it.
+export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu HEARTH_TEST_DATA="$data" OPENBLAS_NUM_THREADS=1
 wrapper="$build/hearth_tests_qemu.sh"
 printf '#!/bin/sh\nexec qemu-aarch64 "%s" "$@"\n' "$build/tests/hearth_tests" >"$wrapper"
 chmod +x "$wrapper"
@@ -69,13 +71,16 @@ select_tests() {  # label, gtest filter (held to gtest_selection.cmake's rules)
 
 fidelity="*ForwardReference*:*ForwardGreedy*:*ForwardMatmul*:Engine.*"
 kernels="CpuDetection.*:KernelTable.*:PackedRows.*:Isas/Kernels.*/neon"
+# The optional attention kernels NEON does not have (block_softmax, attend_rows_f16acc): their
+# tests skip by design, and a skip fails under CI=true.
+optional="-*AttentionBlockSoftmaxMatchesTheRowAlgorithm*:*AttentionRowsMatchThePrimitiveLoop*"
 for model in cortex-a72:neon neoverse-n1:neon-dotprod max:neon-i8mm; do
   export QEMU_CPU=${model%%:*} HEARTH_EXPECT_ISA=${model#*:}
   case $HEARTH_EXPECT_ISA in
     neon-dotprod) kernels+=":Isas/Kernels.*/neon_dotprod" ;;
     neon-i8mm) kernels+=":Isas/Kernels.*/neon_i8mm" ;;
   esac
-  select_tests "kernels vs scalar, cpu detection" "$kernels"
+  select_tests "kernels vs scalar, cpu detection" "$kernels$optional"
   select_tests "fidelity ($HEARTH_EXPECT_ISA kernels)" "$fidelity"
 done
 
@@ -83,7 +88,8 @@ done
 # templates against their references, and the C ABI from C11.
 export QEMU_CPU=max
 unset HEARTH_EXPECT_ISA
-HEARTH_FORCE_ISA=scalar select_tests "fidelity (scalar kernels)" "$fidelity:Isas/Kernels.*/scalar"
+HEARTH_FORCE_ISA=scalar select_tests "fidelity (scalar kernels)" \
+  "$fidelity:Isas/Kernels.*/scalar$optional"
 select_tests "tokenizers and templates" "Tokenizer*:*TokenTables*:*VocabVectors*:*Template*"
 echo "=== arm64 C ABI"
 qemu-aarch64 "$build/tests/hearth_c_api_test" "$data"

@@ -213,3 +213,28 @@ TEST_F(KbStore, SealedTextIsNotStoredInTheClear) {
       hearth::crypto::FileKey::from_key_file((dir_ / "other.key").string()));
   EXPECT_THROW(kb::KnowledgeBase::open((dir_ / "kb.sqlite").string(), o), hearth::Error);
 }
+
+TEST_F(KbStore, RedactMasksPersonalDataInStoredPassages) {
+  const std::string pii =
+      "Contact jane.doe@example.com or +1 (555) 123-4567 about card 4111 1111 1111 1111.";
+  write("a.txt", "The lighthouse keeper lives here.\n\n" + pii + "\n");
+  for (const bool redact : {false, true}) {
+    auto k = open();
+    kb::IndexOptions o;
+    o.redact = redact;
+    ASSERT_EQ(k->add({(dir_ / "docs").string()}, o).files_indexed, 1);
+    std::string stored;
+    kb::SearchOptions so;
+    so.k = 10;
+    so.mode = kb::SearchMode::kVector;
+    for (const auto& h : k->search("lighthouse keeper contact", so)) stored += h.text;
+    ASSERT_FALSE(stored.empty());
+    EXPECT_EQ(stored.find("jane.doe@example.com") == std::string::npos, redact) << stored;
+    EXPECT_EQ(stored.find("4111 1111") == std::string::npos, redact) << stored;
+    EXPECT_EQ(stored.find("[EMAIL]") != std::string::npos, redact) << stored;
+    so.mode = kb::SearchMode::kBm25;  // nor does the keyword index know the address
+    EXPECT_EQ(k->search("jane", so).empty(), redact);
+    k.reset();
+    fs::remove(dir_ / "kb.sqlite");
+  }
+}

@@ -145,7 +145,8 @@ class SamplerParams(ctypes.Structure):
                 ("typical_p", ctypes.c_float), ("repeat_penalty", ctypes.c_float),
                 ("frequency_penalty", ctypes.c_float), ("presence_penalty", ctypes.c_float),
                 ("penalty_last_n", ctypes.c_int32), ("seed", ctypes.c_uint64),
-                ("logit_bias", ctypes.POINTER(LogitBias)), ("n_logit_bias", ctypes.c_size_t)]
+                ("logit_bias", ctypes.POINTER(LogitBias)), ("n_logit_bias", ctypes.c_size_t),
+                ("grammar", ctypes.c_char_p), ("json_schema", ctypes.c_char_p)]
 
 
 class GenerationEvent(ctypes.Structure):
@@ -161,7 +162,8 @@ class GenerateParams(ctypes.Structure):
                 ("sampler", ctypes.POINTER(SamplerParams)),
                 ("stop_strings", ctypes.POINTER(ctypes.c_char_p)),
                 ("n_stop_strings", ctypes.c_size_t), ("on_token", TOKEN_CALLBACK),
-                ("user_data", ctypes.c_void_p)]
+                ("user_data", ctypes.c_void_p), ("tools_json", ctypes.c_char_p),
+                ("tool_choice", ctypes.c_char_p), ("max_tool_calls", ctypes.c_int32)]
 
 
 class GenerationResult(ctypes.Structure):
@@ -212,6 +214,8 @@ _declare("hearth_session_free", None, session_p)
 _declare("hearth_session_add_message", c_status, session_p, ctypes.c_char_p, ctypes.c_char_p)
 _declare("hearth_session_generate", c_status, session_p, ctypes.POINTER(GenerateParams),
          ctypes.POINTER(GenerationResult))
+_declare("hearth_session_tool_calls", c_status, session_p, ctypes.c_char_p, ctypes.c_size_t,
+         ctypes.POINTER(ctypes.c_size_t))
 for _name in ("hearth_session_cancel", "hearth_session_reset"):
     _declare(_name, c_status, session_p)
 for _name in ("hearth_session_save", "hearth_session_load"):
@@ -281,7 +285,9 @@ class RequestParams(ctypes.Structure):
                 ("n_stop_strings", ctypes.c_size_t), ("tenant", ctypes.c_char_p),
                 ("deadline_ms", ctypes.c_double), ("on_piece", PIECE_FN),
                 ("user_data", ctypes.c_void_p), ("messages", ctypes.POINTER(ChatMessage)),
-                ("n_messages", ctypes.c_size_t), ("filter", ctypes.c_void_p)]
+                ("n_messages", ctypes.c_size_t), ("filter", ctypes.c_void_p),
+                ("tools_json", ctypes.c_char_p), ("tool_choice", ctypes.c_char_p),
+                ("max_tool_calls", ctypes.c_int32)]
 
 
 class RequestOutcome(ctypes.Structure):
@@ -311,6 +317,8 @@ _declare("hearth_request_wait", c_status, request_p, ctypes.c_int32, ctypes.POIN
 _declare("hearth_request_cancel", c_status, request_p)
 _declare("hearth_request_result", c_status, request_p, ctypes.POINTER(RequestOutcome))
 _declare("hearth_request_free", None, request_p)
+_declare("hearth_request_tool_calls", c_status, request_p, ctypes.c_char_p, ctypes.c_size_t,
+         ctypes.POINTER(ctypes.c_size_t))
 _declare("hearth_engine_stats", c_status, engine_p, ctypes.POINTER(EngineStatsInfo))
 _declare("hearth_engine_free", None, engine_p)
 
@@ -330,3 +338,27 @@ _declare("hearth_filter_check", c_status, filter_p, ctypes.c_char_p, ctypes.c_si
          ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, ctypes.c_size_t,
          ctypes.POINTER(ctypes.c_size_t))
 _declare("hearth_filter_free", None, filter_p)
+
+
+# ---- tool calling and structured output (capi/capi_tools.cpp, docs/tools.md)
+
+
+def tools_arguments(tools, tool_choice):
+    """tools (a list of OpenAI tool dicts, or a JSON string) and tool_choice ("auto", "none",
+    "required", a function name, or OpenAI's dict) as the bytes hearth_*_params take."""
+    import json
+    if tools is None:
+        return None, None
+    tools_json = tools if isinstance(tools, str) else json.dumps(tools)
+    if isinstance(tool_choice, dict):
+        tool_choice = json.dumps(tool_choice)
+    return tools_json.encode("utf-8"), (tool_choice.encode("utf-8") if tool_choice else None)
+
+
+def grammar_arguments(grammar, json_schema):
+    """grammar (GBNF text) and json_schema (a dict or a JSON string) as C strings."""
+    import json
+    if json_schema is not None and not isinstance(json_schema, str):
+        json_schema = json.dumps(json_schema)
+    return (grammar.encode("utf-8") if grammar else None,
+            json_schema.encode("utf-8") if json_schema else None)

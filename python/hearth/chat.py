@@ -7,6 +7,7 @@
 Each turn evaluates only the tokens the session does not hold yet (see chat.last_result).
 """
 import ctypes
+import json
 import queue
 import threading
 
@@ -22,7 +23,8 @@ _SESSION_KEYS = ("n_ctx", "n_threads", "n_batch", "chat_template", "prompt_cache
 _SAMPLER_DEFAULTS = {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "min_p": 0.0, "typical_p": 1.0,
                      "repeat_penalty": 1.0, "frequency_penalty": 0.0, "presence_penalty": 0.0,
                      "penalty_last_n": 64}
-_GENERATE_KEYS = ("max_tokens", "seed", "stop") + tuple(_SAMPLER_DEFAULTS)
+_GENERATE_KEYS = ("max_tokens", "seed", "stop", "grammar", "json_schema", "tools",
+                  "tool_choice", "parallel_tool_calls") + tuple(_SAMPLER_DEFAULTS)
 
 
 class Chat(OwnedHandle):
@@ -55,6 +57,7 @@ class Chat(OwnedHandle):
         self._defaults = {k: params[k] for k in _GENERATE_KEYS if k in params}
         self._busy = False
         self.last_result = None
+        self.tool_calls = []
         if system is not None:
             self.add_message("system", system)
 
@@ -82,13 +85,28 @@ class Chat(OwnedHandle):
     def send(self, text, **overrides):
         """Adds the user's message now and returns a generator of the reply's text pieces (the
         generation starts at the first iteration). After the loop, last_result holds
-        n_prompt_tokens (evaluated after prefix reuse), n_generated, stop_reason, timings."""
+        n_prompt_tokens (evaluated after prefix reuse), n_generated, stop_reason, timings.
+
+        Structured output and tools (docs/tools.md): grammar= (GBNF) or json_schema= (a dict)
+        constrains the reply; tools= (OpenAI tool dicts) with tool_choice= ("auto", "none",
+        "required", a function name; parallel_tool_calls=False: one call at most) offers
+        tools, and after the loop tool_calls holds the
+        reply's calls (OpenAI-shaped dicts, [] when none). Answer each with
+        add_message("tool", result), then call reply()."""
         unknown = set(overrides) - set(_GENERATE_KEYS)
         if unknown:
             raise TypeError(f"unknown generation parameters: {', '.join(sorted(unknown))}")
         if self._busy:
             raise RuntimeError("a reply is already being generated on this chat")
         self.add_message("user", text)
+        return self._stream({**self._defaults, **overrides})
+
+    def reply(self, **overrides):
+        """Generates the next assistant turn without adding a user message (after tool
+        results); a generator of text pieces, as send()."""
+        unknown = set(overrides) - set(_GENERATE_KEYS)
+        if unknown:
+            raise TypeError(f"unknown generation parameters: {', '.join(sorted(unknown))}")
         return self._stream({**self._defaults, **overrides})
 
     def _stream(self, options):
@@ -127,6 +145,7 @@ class Chat(OwnedHandle):
             stop.set()
             thread.join()
             self._busy = False
+            self.tool_calls = json.loads(_lib.read_text(lib.hearth_session_tool_calls, handle))
             self.last_result = {
                 "n_prompt_tokens": result.n_prompt_tokens,
                 "n_generated": result.n_generated,
@@ -162,6 +181,8 @@ class _GenerateCall:
             setattr(self.sampler, key, options.get(key, default))
         if options.get("seed") is not None:
             self.sampler.seed = options["seed"]
+        self.sampler.grammar, self.sampler.json_schema = _lib.grammar_arguments(
+            options.get("grammar"), options.get("json_schema"))
         self.params = _lib.GenerateParams()
         _lib.init_params(lib.hearth_generate_params_init, self.params)
         self.params.max_tokens = options.get("max_tokens", 256)
@@ -170,6 +191,9 @@ class _GenerateCall:
         self.stop_arr = (ctypes.c_char_p * max(1, len(self.stops)))(*self.stops)
         self.params.stop_strings = self.stop_arr
         self.params.n_stop_strings = len(self.stops)
+        self.params.tools_json, self.params.tool_choice = _lib.tools_arguments(
+            options.get("tools"), options.get("tool_choice"))
+        self.params.max_tool_calls = 0 if options.get("parallel_tool_calls", True) else 1
 
         def on_token(event_p, _user):
             ev = event_p.contents

@@ -55,7 +55,7 @@ class Context(OwnedHandle):
     def generate(self, prompt_ids, max_tokens=256, temperature=0.0, top_k=0, seed=None,
                  stop=(), on_token=None, *, top_p=1.0, min_p=0.0, typical_p=1.0,
                  repeat_penalty=1.0, frequency_penalty=0.0, presence_penalty=0.0,
-                 penalty_last_n=64, logit_bias=None):
+                 penalty_last_n=64, logit_bias=None, grammar=None, json_schema=None):
         """Decodes prompt_ids after what the context holds and generates. Returns a dict with
         'tokens', 'text', 'stop_reason' and timings. on_token(token, text) may return True to
         stop; a last on_token(None, text) may release text held back (a possible stop string)
@@ -65,7 +65,9 @@ class Context(OwnedHandle):
         repeat_penalty / frequency_penalty / presence_penalty over the last penalty_last_n
         tokens of prompt + output (0 off, -1 all), top_k (0 off), typical_p, top_p (1 off),
         min_p (0 off), temperature (0 greedy), seed (None: random). Bad values raise
-        HearthError (INVALID_ARGUMENT) naming the parameter. Defaults: greedy, all stages off."""
+        HearthError (INVALID_ARGUMENT) naming the parameter. Defaults: greedy, all stages off.
+        grammar (GBNF text) or json_schema (a dict or JSON text) constrains the output
+        (docs/tools.md)."""
         sampler = _lib.SamplerParams()
         _lib.init_params(lib.hearth_sampler_params_init, sampler)
         sampler.temperature = temperature
@@ -84,6 +86,7 @@ class Context(OwnedHandle):
             *[_lib.LogitBias(int(t), float(b)) for t, b in biases])
         sampler.logit_bias = bias_arr
         sampler.n_logit_bias = len(biases)
+        sampler.grammar, sampler.json_schema = _lib.grammar_arguments(grammar, json_schema)
         params = _lib.GenerateParams()
         _lib.init_params(lib.hearth_generate_params_init, params)
         params.max_tokens = max_tokens

@@ -11,6 +11,7 @@ pulled (hearth_request_next) without holding the GIL, so requests may be consume
 threads while the engine's own thread runs the model.
 """
 import ctypes
+import json
 import threading
 from collections import namedtuple
 
@@ -23,7 +24,7 @@ NOTHING_RUNNING = 11
 
 RequestResult = namedtuple("RequestResult", [
     "finish_reason", "prompt_tokens", "cached_prompt_tokens", "generated_tokens", "queue_ms",
-    "first_token_ms", "filter_category"])
+    "first_token_ms", "filter_category", "tool_calls"])
 
 _POLL_MS = 100  # how long a pull waits before checking whether the request was closed
 
@@ -78,15 +79,21 @@ class Request:
     def result(self, timeout=None):
         """The finish reason ("stop", "length", "cancelled", "deadline", "error",
         "content_filter") and usage, once the request finished; None as finish_reason when the
-        timeout passed first. filter_category names the rule's category for "content_filter"."""
-        self.wait(timeout)
+        timeout passed first. filter_category names the rule's category for "content_filter".
+        tool_calls: the calls of a request submitted with tools, OpenAI-shaped ([{"id", "type":
+        "function", "function": {"name", "arguments": JSON text}}]); [] when there were none
+        (or the request has not finished)."""
+        finished = self.wait(timeout)
         out = _lib.RequestOutcome()
         out.struct_size = ctypes.sizeof(out)
         check(self._call(lib.hearth_request_result, ctypes.byref(out)))
+        calls = json.loads(self._call(
+            lambda h: _lib.read_text(lib.hearth_request_tool_calls, h))) if finished else []
         return RequestResult(FINISH_REASONS.get(out.finish_reason, "error"), out.prompt_tokens,
                              out.cached_prompt_tokens, out.generated_tokens, out.queue_ms,
                              out.first_token_ms,
-                             out.filter_category.decode("utf-8") if out.filter_category else None)
+                             out.filter_category.decode("utf-8") if out.filter_category else None,
+                             calls)
 
     def cancel(self):
         """Stops the request and frees its KV blocks; False when it had already finished."""
@@ -131,11 +138,16 @@ class Engine(OwnedHandle):
 
     def submit(self, prompt=None, *, tokens=None, messages=None, max_tokens=256,
                temperature=0.0, top_k=0, top_p=1.0, min_p=0.0, seed=None, stop=(), tenant=None,
-               deadline_ms=0.0, filter=None):
+               deadline_ms=0.0, filter=None, grammar=None, json_schema=None, tools=None,
+               tool_choice=None, parallel_tool_calls=True):
         """Queues a request given as text (tokenized with BOS), token ids, or chat messages
         ([(role, content)] or [{"role":..., "content":...}], rendered with the model's
         template). `filter` (a hearth.ContentFilter) checks user messages at submit (HearthError
-        with status_name "CONTENT_FILTERED") and screens the reply. Returns a Request."""
+        with status_name "CONTENT_FILTERED") and screens the reply. `grammar` (GBNF) or
+        `json_schema` (a dict or JSON text) constrains the reply. `tools` (OpenAI tool dicts;
+        with messages only) and `tool_choice` ("auto", "none", "required", a function name;
+        parallel_tool_calls=False: at most one call):
+        the parsed calls are in result().tool_calls (docs/tools.md). Returns a Request."""
         rp = _lib.init_params(lib.hearth_request_params_init, _lib.RequestParams())
         keep = []  # buffers that must live until the submit returns
         if prompt is not None:
@@ -160,6 +172,10 @@ class Engine(OwnedHandle):
         sp.typical_p, sp.repeat_penalty = 1.0, 1.0
         if seed is not None:
             sp.seed = seed
+        sp.grammar, sp.json_schema = _lib.grammar_arguments(grammar, json_schema)
+        rp.tools_json, rp.tool_choice = _lib.tools_arguments(tools, tool_choice)
+        rp.max_tool_calls = 0 if parallel_tool_calls else 1
+        keep.append((sp.grammar, sp.json_schema, rp.tools_json, rp.tool_choice))
         rp.sampler = ctypes.pointer(sp)
         if isinstance(stop, str):
             stop = [stop]

@@ -2,7 +2,6 @@
 // features come from detect_cpu_features() of this architecture (cpu_x86.cpp, cpu_arm.cpp).
 #include "hearth/cpu.hpp"
 
-
 #include <fmt/format.h>
 #include <cstdio>
 #include <cstdlib>

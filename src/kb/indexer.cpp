@@ -13,6 +13,7 @@
 #include "kb/extract.hpp"
 #include "kb/file_walk.hpp"
 #include "kb/knowledge_base.hpp"
+#include "safety/redact.hpp"
 
 namespace hearth::kb {
 
@@ -128,6 +129,7 @@ KnowledgeBase::FileOutcome KnowledgeBase::index_file(const std::string& path,
     c.n_tokens = s.n_tokens;
     (text.paged ? c.page : c.line) = text.locate(s.byte_start);
     c.text = text.text.substr(s.byte_start, s.byte_end - s.byte_start);
+    if (options.redact) c.text = safety::redact(c.text);
     chunks.push_back(std::move(c));
   }
   // Embeddings are computed before the transaction starts: the write lock is held only for

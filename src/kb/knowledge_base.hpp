@@ -67,6 +67,10 @@ struct IndexReport {
 struct IndexOptions {
   int64_t max_file_bytes = int64_t{64} << 20;  // larger files are refused (a clear issue)
   int embed_batch = 32;                        // texts per embed() call
+  // Mask e-mail addresses, phone and card numbers (safety::redact) in the passages before they
+  // are embedded and stored: neither the text, the keyword index nor a search shows them.
+  // Byte offsets and page/line numbers still refer to the source file.
+  bool redact = false;
   // Called after each file: its path and "indexed", "unchanged", "failed" or "removed".
   std::function<void(const std::string& path, const std::string& what)> on_file;
 };

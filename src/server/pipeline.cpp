@@ -7,6 +7,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "safety/redact.hpp"
 #include "server/api_error.hpp"
 #include "server/request_params.hpp"
 
@@ -177,8 +178,9 @@ void Pipeline::finish(const CallPtr& call) {
   a["client_disconnected"] = call->disconnected;
   a["rate_limited"] = call->rate_limited;
   if (state_.config.audit_content) {
-    a["prompt"] = call->content_in;
-    a["reply"] = call->content_out;
+    const bool mask = state_.config.audit_redact;
+    a["prompt"] = mask ? safety::redact(call->content_in) : call->content_in;
+    a["reply"] = mask ? safety::redact(call->content_out) : call->content_out;
   }
   state_.audit->append(std::move(a));
 }

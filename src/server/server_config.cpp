@@ -84,6 +84,10 @@ bool apply_flag(ServerConfig& c, const std::string& flag, const std::string& val
     c.audit_content = true;
     return true;
   }
+  if (n == "audit_redact") {
+    c.audit_redact = true;
+    return true;
+  }
   if (n == "no_webui") {
     c.webui = false;
     return true;
@@ -99,6 +103,9 @@ void apply_json(ServerConfig& c, const nlohmann::json& j) {
     if (n == "audit_content") {
       if (!v.is_boolean()) throw std::invalid_argument("config: audit_content must be a boolean");
       c.audit_content = v.get<bool>();
+    } else if (n == "audit_redact") {
+      if (!v.is_boolean()) throw std::invalid_argument("config: audit_redact must be a boolean");
+      c.audit_redact = v.get<bool>();
     } else if (n == "webui") {
       if (!v.is_boolean()) throw std::invalid_argument("config: webui must be a boolean");
       c.webui = v.get<bool>();
@@ -130,6 +137,7 @@ const char* config_help() {
          "  --keys FILE           API keys (hearth keys add ...); re-read on SIGHUP\n"
          "  --audit-log FILE      JSON-lines audit log with a hash chain; reopened on SIGHUP\n"
          "  --audit-content       also log prompt and reply text\n"
+         "  --audit-redact        ... with e-mail addresses, phone and card numbers masked\n"
          "  --trusted-proxy ADDR  believe X-Forwarded-For from ADDR (repeatable)\n"
          "  --max-body-bytes N    request body limit (default 8 MiB; larger: 413)\n"
          "  --read-timeout S, --write-timeout S   socket timeouts (default 30)\n"

@@ -23,6 +23,7 @@ struct ServerConfig {
   std::string keys;      // key file; "" = no authentication (loopback only)
   std::string audit_log;
   bool audit_content = false;                // prompt and reply text in the audit log
+  bool audit_redact = false;                 // ... with e-mails, phone and card numbers masked
   std::vector<std::string> trusted_proxies;  // addresses whose X-Forwarded-For is believed
   size_t max_body_bytes = 8u << 20;
   int read_timeout_s = 30;                // slow-header / slow-body clients

@@ -137,5 +137,22 @@ guard_lines = [json.loads(l) for l in open(audit2)]
 check("guard verdict in the audit log", any(l.get("content_filter") == "guard_unparseable"
                                              for l in guard_lines), guard_lines)
 
+# --audit-content --audit-redact: the logged text has personal data masked.
+audit3 = os.path.join(work, "audit-redact.jsonl")
+if os.path.exists(audit3):
+    os.remove(audit3)
+s = Server(hearth, model, "--alias", "m", "--audit-log", audit3, "--audit-content", "--audit-redact")
+try:
+    pii = "Mail me at jane.doe@example.com or call +1 (555) 123-4567, card 4111 1111 1111 1111."
+    st, _, b = s.json("POST", "/v1/chat/completions",
+                      dict(CHAT, messages=[{"role": "user", "content": pii}], max_tokens=4))
+    check("redacted request served", st == 200, b)
+finally:
+    s.stop()
+log = open(audit3).read()
+check("audit redacts e-mail, phone and card", "jane.doe@example.com" not in log and
+      "555" not in log and "4111" not in log and "[EMAIL]" in log and "[CARD]" in log and
+      "[PHONE]" in log, log[-600:])
+
 print("FAILED: " + ", ".join(failures) if failures else "all passed")
 sys.exit(1 if failures else 0)

@@ -1,7 +1,7 @@
 // hearth chat -m MODEL.gguf [-t N] [-c N] [-n N] [--system S] [--temp T] [--top-k K] [--seed S]
 //             [--template FILE] [--cache-mb N] [--encrypt-key-file F | --passphrase-env VAR]
 //             [--safety off|standard|strict --safety-rules FILE]
-//             [--kb KB [--embed-model E] [--kb-k N]]
+//             [--kb KB [--embed-model E] [--kb-k N]] [--tools F.json [--tool-choice C]]
 // An interactive conversation: each line of stdin is a user message (works with a pipe), the
 // reply streams to stdout. Commands: /reset, /save FILE, /load FILE, /quit. With a key, /save
 // and /load use encrypted session files (docs/security.md). With a safety level, each message
@@ -9,6 +9,8 @@
 // is printed once it cannot start a banned phrase, and a blocked reply stops and is dropped.
 // With --kb, each message is searched in a knowledge base (docs/kb.md); the best passages go
 // into the message and their sources are printed after the reply (kb_chat.hpp).
+// With --tools, replies may call tools: the calls are printed as one JSON line and the results
+// are read from the next stdin lines (the protocol is in tool_chat.hpp and docs/tools.md).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 #include "safety/filter.hpp"
 #include "session/session.hpp"
 #include "text_file.hpp"
+#include "tool_chat.hpp"
 
 namespace {
 
@@ -53,6 +56,9 @@ const char* kUsage =
     "  --embed-model E    its embedding model (default: the one it was built with)\n"
     "  --kb-k N           passages per message (default 4)\n"
 #endif
+    "  --tools F.json     offer these tools (OpenAI's tools array); calls print as a line\n"
+    "                     {\"tool_calls\": [...]}, then one stdin line per call is its result\n"
+    "  --tool-choice C    auto (default), none, required, or a function's name\n"
     "Each stdin line is a message. Commands: /reset, /save FILE, /load FILE, /quit.\n";
 
 // Runs one command line ("/save x"); returns false for /quit.
@@ -83,6 +89,7 @@ bool run_command(hearth::Session& session, const std::string& system, const std:
 int run_chat(const std::vector<std::string>& args) {
   std::string model_path, system, template_path, key_file, passphrase_env, rules_file;
   std::string kb_path, kb_embed;
+  std::string tools_path, tool_choice;
   int kb_k = 4;
   hearth::safety::Level safety = hearth::safety::Level::kOff;
   hearth::SessionParams params;
@@ -126,6 +133,10 @@ int run_chat(const std::vector<std::string>& args) {
       kb_embed = v;
     else if (a == "--kb-k")
       kb_k = to_int(a, v);
+    else if (a == "--tools")
+      tools_path = v;
+    else if (a == "--tool-choice")
+      tool_choice = v;
     else if (a == "--cache-mb")
       params.prompt_cache_bytes = static_cast<size_t>(to_int(a, v)) << 20;
     else {
@@ -177,6 +188,8 @@ int run_chat(const std::vector<std::string>& args) {
   (void)kb_k;
   if (!kb_path.empty()) hearth::fail(hearth::Status::kUnsupported, "built without --kb support");
 #endif
+  std::unique_ptr<ToolChat> tools;
+  if (!tools_path.empty()) tools = std::make_unique<ToolChat>(tools_path, tool_choice);
   hearth::Session session(hearth::Model::load(hearth::GgufFile::open(model_path)), params);
   if (!system.empty()) session.add_message("system", system);
   const bool interactive = isatty(fileno(stdin));
@@ -220,7 +233,8 @@ int run_chat(const std::vector<std::string>& args) {
 #else
       session.add_message("user", line);
 #endif
-      const hearth::SessionReply r = session.generate(opt);
+      const hearth::SessionReply r =
+          tools ? tools->turn(session, opt, std::cin, interactive) : session.generate(opt);
       if (guard) {
         if (!guard->blocked()) emit(guard->finish().release);
         if (guard->blocked()) {

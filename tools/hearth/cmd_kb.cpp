@@ -40,6 +40,8 @@ const char* kUsage =
     "  --chunk-tokens N    passage size of a new knowledge base (default 256)\n"
     "  --overlap N         tokens shared by consecutive passages (default 1/8 of the size)\n"
     "  --max-file-mb N     refuse larger files (default 64)\n"
+    "  --redact            add/sync: mask e-mail addresses, phone and card numbers in the\n"
+    "                      stored passages (give it on every add/sync of that knowledge base)\n"
     "  --encrypt-key-file F  seal the stored passages with this key (hearth keygen); an\n"
     "                      encrypted knowledge base searches by vector only\n"
     "  --rerank-model R    search: rerank the fused candidates with a reranking GGUF\n"
@@ -51,7 +53,7 @@ struct Args {
   std::string sub, db, model, key_file, mode = "hybrid", rerank_model;
   std::vector<std::string> rest;
   int threads = 0, k = 5, chunk_tokens = 0, overlap = -1, max_file_mb = 64;
-  bool json = false, quiet = false;
+  bool json = false, quiet = false, redact = false;
 };
 
 int usage_error(const std::string& msg) {
@@ -101,6 +103,7 @@ int report(const hearth::kb::IndexReport& r, bool quiet) {
 hearth::kb::IndexOptions index_options(const Args& a) {
   hearth::kb::IndexOptions o;
   o.max_file_bytes = static_cast<int64_t>(a.max_file_mb) << 20;
+  o.redact = a.redact;
   if (!a.quiet)
     o.on_file = [](const std::string& path, const std::string& what) {
       if (what != "failed") std::fprintf(stderr, "  %-9s %s\n", what.c_str(), path.c_str());
@@ -213,6 +216,8 @@ int run_kb(const std::vector<std::string>& args) {
       a.overlap = hearth::cli::to_int(f, value());
     } else if (f == "--max-file-mb") {
       a.max_file_mb = hearth::cli::to_int(f, value());
+    } else if (f == "--redact") {
+      a.redact = true;
     } else if (f == "--encrypt-key-file") {
       a.key_file = value();
     } else if (f == "--rerank-model") {

@@ -75,10 +75,9 @@ void accumulate_rows2(const float* p, int n_rows, const float* vb, const int* n_
 
 using AccumulateFn = void (*)(const float*, int, const float*, const int*, const float*, float*,
                               int);
-constexpr AccumulateFn kAccumulate[8] = {accumulate_rows2<1>, accumulate_rows2<2>,
-                                         accumulate_rows2<3>, accumulate_rows2<4>,
-                                         accumulate_rows2<5>, accumulate_rows2<6>,
-                                         accumulate_rows2<7>, accumulate_rows2<8>};
+constexpr AccumulateFn kAccumulate[8] = {
+    accumulate_rows2<1>, accumulate_rows2<2>, accumulate_rows2<3>, accumulate_rows2<4>,
+    accumulate_rows2<5>, accumulate_rows2<6>, accumulate_rows2<7>, accumulate_rows2<8>};
 
 }  // namespace
 

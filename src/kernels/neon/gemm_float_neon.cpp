@@ -146,14 +146,15 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
       const int rows = static_cast<int>(r1 - r < kTileRows ? r1 - r : kTileRows);
       const int quarters = (rows + kQuarterRows - 1) / kQuarterRows;
       for (int q = 0; q < quarters; ++q) {
-        const int n = rows - kQuarterRows * q < kQuarterRows ? rows - kQuarterRows * q : kQuarterRows;
+        const int n =
+            rows - kQuarterRows * q < kQuarterRows ? rows - kQuarterRows * q : kQuarterRows;
         pack_quarter<kKind>(w + (r + kQuarterRows * q) * w_stride, w_stride, n, n_in,
                             packed + q * quarter_floats);
       }
       for (int t = t0; t < t1; t += kTileTokens) {
         const int nt = t1 - t < kTileTokens ? t1 - t : kTileTokens;
-        tile(quarters, nt)(packed, quarter_floats, act + t * stride, stride, n_in,
-                           y + t * ldy + r, ldy, rows);
+        tile(quarters, nt)(packed, quarter_floats, act + t * stride, stride, n_in, y + t * ldy + r,
+                           ldy, rows);
       }
     }
   }

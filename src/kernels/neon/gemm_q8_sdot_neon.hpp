@@ -34,8 +34,8 @@ struct SdotBlock {
         constexpr int j = decltype(jc)::value;
         int8x16_t lo[Q], hi[Q];
         for (int q = 0; q < Q; ++q) {
-          const uint8x16_t v = vld1q_u8(reinterpret_cast<const uint8_t*>(
-              quarter_at(w, group_bytes, q, j)));
+          const uint8x16_t v =
+              vld1q_u8(reinterpret_cast<const uint8_t*>(quarter_at(w, group_bytes, q, j)));
           lo[q] = vreinterpretq_s8_u8(vandq_u8(v, low4));
           hi[q] = vreinterpretq_s8_u8(vshrq_n_u8(v, 4));
         }

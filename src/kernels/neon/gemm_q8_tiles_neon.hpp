@@ -138,7 +138,8 @@ void micro(const uint8_t* w, size_t group_bytes, size_t scales_at, int64_t nb, c
     }
   }
   for (int q = 0; q < Q; ++q)
-    for (int t = 0; t < T; ++t) store_rows(y + t * ldy + kQuarterRows * q, acc[q][t], valid - 4 * q);
+    for (int t = 0; t < T; ++t)
+      store_rows(y + t * ldy + kQuarterRows * q, acc[q][t], valid - 4 * q);
 }
 
 // micro<Ops, kKind, Q, T> by tile shape, Q <= kQ, T <= kT.
