@@ -68,12 +68,14 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--prompt-tokens", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--stalls", default="3,0", help="max_decode_stall values to compare")
     a = ap.parse_args()
     model = hearth.Model(a.model)
     print(hearth.system_info())
-    results = {3.0: [], 0.0: []}
+    stalls = [float(x) for x in a.stalls.split(",")]
+    results = {s: [] for s in stalls}
     for _ in range(a.rounds):
-        for stall in (3.0, 0.0):
+        for stall in stalls:
             results[stall].append(measure(model, stall, a.threads, a.prompt_tokens))
     for stall, rs in results.items():
         ratio = statistics.median(r["during_worst"] / r["base_median"] for r in rs)

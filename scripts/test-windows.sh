@@ -108,11 +108,14 @@ export HEARTH_TEST_DATA="Z:$data"
 # same count-checking runner (tests/gtest_selection.cmake: exit code, selection, skips).
 (cd "$build" && ctest --output-on-failure -j "$jobs" --timeout 900 \
   -R '^(fidelity_isa_(scalar|avx2|avxvnni)|c_api|c_api_full)$')
-suites="VocabVectors*:Tokenizer*:TokenTables*:Template*:*TemplateConformance*:Isas/Kernels.*"
-suites+=":KernelTable.*:PackedRows.*:Capi*:FilterCapi.*:HearthHpp.*:Gguf.*:Cpu.*:Session*"
-suites+=":Platform*"
+suites="*VocabVectors.*:Tokenizer.*:TokenTables.*:Template*:*TemplateConformance.*:KernelTable.*"
+suites+=":PackedRows.*:Capi*:FilterCapi.*:HearthHpp.*:Gguf.*:Cpu.*:Session*:PromptCache.*"
+suites+=":Platform*:ForwardCApi.*:ForwardContext.*:ForwardGenerate.*:ForwardLoad.*:ForwardRope.*"
 cmake -DEXE="$build/tests/hearth_tests_emulated.sh" -DFILTER="$suites" \
   -P "$root/tests/gtest_selection.cmake"
+# Every x86 kernel set against scalar. Some cases skip by design for a set without that kernel
+# (as they do on Linux, where ctest shows them as skipped), so here only failures count.
+"$build/tests/hearth_tests_emulated.sh" --gtest_filter='Isas/Kernels.*:-*/neon*' --gtest_brief=1
 
 # The C example against the installed package (find_package(Hearth) -> hearth.dll + import
 # library), run with the DLL found through PATH as an application would.

@@ -89,11 +89,12 @@ TEST_F(PlatformFiles, ReplaceFileOverwritesTheTarget) {
 TEST_F(PlatformFiles, ModelLoadsFromUtf8Path) {
   const std::string src = hearth::test::data_path("models/real/stories260K.gguf");
   HEARTH_REQUIRE_DATA(src);
-  fs::copy_file(fs::u8path(src), dir_ / fs::u8path("m\xC3\xB6"
-                                                   "del.gguf"));
   const std::string path = utf8(
       "m\xC3\xB6"
-      "del.gguf");
+      "del.gguf");  // "mödel.gguf"
+  fs::copy_file(fs::u8path(src), fs::u8path(path));
+  // The shared data is read-only, and so is the copy: Windows would then refuse to delete it.
+  fs::permissions(fs::u8path(path), fs::perms::owner_write, fs::perm_options::add);
 
   const auto original = hearth::GgufFile::open(src);
   const auto copy = hearth::GgufFile::open(path);

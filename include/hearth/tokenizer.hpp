@@ -76,7 +76,8 @@ class Tokenizer {
   int32_t bos_ = -1, eos_ = -1, unk_ = -1, sep_ = -1;
   bool add_bos_ = false, add_eos_ = false, add_space_prefix_ = true;
   std::vector<int32_t> eog_;
-  std::vector<int32_t> special_;  // control + user-defined tokens, longest text first
+  std::vector<int32_t> special_;        // control + user-defined tokens, longest text first
+  std::vector<uint8_t> special_strip_;  // lstrip/rstrip bits per special_ entry
 };
 
 // Turns a stream of token ids into text that never ends inside a UTF-8 sequence.

@@ -8,7 +8,9 @@ namespace {
 
 constexpr double kWeight = 0.2;  // of the newest measurement in the running averages
 
-double average(double old, double x) { return old == 0 ? x : old + kWeight * (x - old); }
+double average(double old, double x) {
+  return old == 0 ? x : old + kWeight * (x - old);
+}
 
 }  // namespace
 

@@ -171,9 +171,14 @@ int run_server(const ServerConfig& config) {
       });
 
   Pipeline pipeline(st);
-  add_info_routes(pipeline, http, st);
-  add_generate_routes(pipeline, http, st);
-  if (config.webui) webui::add_webui_routes(pipeline, http, st);
+  if (config.embedding_only) {
+    add_embedding_only_routes(pipeline, http, st);
+  } else {
+    add_info_routes(pipeline, http, st);
+    add_generate_routes(pipeline, http, st);
+    if (config.webui) webui::add_webui_routes(pipeline, http, st);
+  }
+  add_embed_routes(pipeline, http, st);
 
   int port = config.port;
   if (port == 0) {
@@ -194,7 +199,11 @@ int run_server(const ServerConfig& config) {
   std::string load_error;
   std::thread loader([&st, &load_error] {
     try {
-      load_model(st);
+      load_embedder(st);  // --embed-model / --embedding; first, so that ready covers both
+      if (st.config.embedding_only)
+        st.ready = true;
+      else
+        load_model(st);
     } catch (const std::exception& e) {
       load_error = e.what();
       std::fprintf(stderr, "hearth serve: cannot load the model: %s\n", e.what());

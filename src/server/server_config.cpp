@@ -62,6 +62,10 @@ bool set(ServerConfig& c, const std::string& n, const std::string& v) {
     c.safety_rules = v;
   else if (n == "guard_model")
     c.guard_model = v;
+  else if (n == "embed_model")
+    c.embed_model = v;
+  else if (n == "pooling")
+    c.pooling = v;
   else
     return false;
   return true;
@@ -92,6 +96,10 @@ bool apply_flag(ServerConfig& c, const std::string& flag, const std::string& val
     c.webui = false;
     return true;
   }
+  if (n == "embedding" || n == "embeddings" || n == "reranking") {  // llama-server's flags
+    c.embedding_only = true;
+    return true;
+  }
   *used_value = true;
   return set(c, n, value);
 }
@@ -109,6 +117,9 @@ void apply_json(ServerConfig& c, const nlohmann::json& j) {
     } else if (n == "webui") {
       if (!v.is_boolean()) throw std::invalid_argument("config: webui must be a boolean");
       c.webui = v.get<bool>();
+    } else if (n == "embedding" || n == "embeddings" || n == "reranking") {
+      if (!v.is_boolean()) throw std::invalid_argument("config: " + k + " must be a boolean");
+      c.embedding_only = v.get<bool>();
     } else if (n == "trusted_proxies" || n == "trusted_proxy") {
       for (const auto& x : v.is_array() ? v : nlohmann::json::array({v}))
         c.trusted_proxies.push_back(x.get<std::string>());
@@ -148,6 +159,10 @@ const char* config_help() {
          "  --guard-model G.gguf  also judge each chat request with a guard model (Llama Guard\n"
          "                        answer format; fails closed on unreadable answers)\n"
          "  --no-webui            no chat page at / (docs/webui.md)\n"
+         "  --embed-model E.gguf  also serve E on /v1/embeddings and /v1/rerank (docs/server.md)\n"
+         "  --embedding, --reranking   -m is an embedding or reranking model: only\n"
+         "                        /v1/embeddings and /v1/rerank (llama-server's flags)\n"
+         "  --pooling P           the embedding model's pooling: mean, cls, last, rank\n"
          "  --config F.json       the same settings as a JSON object (flags after it win)\n";
 }
 

@@ -35,6 +35,9 @@ struct ServerConfig {
   std::string safety_level = "off";       // content filter: off / standard / strict
   std::string safety_rules;               // its rule file (docs/security.md)
   std::string guard_model;                // a guard classifier model (Llama Guard format)
+  std::string embed_model;                // --embed-model: served by /v1/embeddings and /v1/rerank
+  bool embedding_only = false;  // --embedding / --reranking: -m is that model; nothing generates
+  std::string pooling;          // --pooling for the embedding model ("": the file's)
 };
 
 // Applies one flag (without the leading dashes' form check); returns false for unknown flags,

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "embed/embedder.hpp"
 #include "engine/engine.hpp"
 #include "hearth/model.hpp"
 #include "safety/filter.hpp"
@@ -31,6 +32,10 @@ struct ServerState {
   std::shared_ptr<const Model> guard_weights;
   std::unique_ptr<engine::Engine> guard_engine;
   std::unique_ptr<safety::GuardModel> guard;
+  // --embed-model / --embedding (handlers_embed.cpp); null until loaded.
+  std::shared_ptr<const embed::Embedder> embedder;  // read only once embed_ready is true
+  std::string embed_model_id;
+  std::atomic<bool> embed_ready{false};
   RateLimiter limiter;
   Metrics metrics;
   std::atomic<bool> ready{false};     // model and engine loaded

@@ -22,7 +22,11 @@ class BpeTokenizer : public Tokenizer {
       : pre_(file.get_string("tokenizer.ggml.pre").value_or("default")) {
     kind_ = Kind::kBpe;
     load_common(file);
-    add_bos_ = file.get_bool("tokenizer.ggml.add_bos_token").value_or(false);
+    // Without the key, llama.cpp adds BOS for the Llama 3 family only.
+    const std::string pre = file.get_string("tokenizer.ggml.pre").value_or("default");
+    const bool llama3 =
+        pre == "llama3" || pre == "llama-v3" || pre == "llama-bpe" || pre == "falcon3";
+    add_bos_ = file.get_bool("tokenizer.ggml.add_bos_token").value_or(llama3);
     add_eos_ = file.get_bool("tokenizer.ggml.add_eos_token").value_or(false);
     ranks_ = load_merge_ranks(file, *tokens_);
     for (int b = 0; b < 256; ++b)

@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "hearth/error.hpp"
 #include "hearth/gguf.hpp"
 #include "tokenizer/families.hpp"
+#include "tokenizer/special_tokens.hpp"
 #include "tokenizer/string_table.hpp"
 #include "tokenizer/unicode.hpp"
 
@@ -56,29 +58,12 @@ void Tokenizer::load_common(const GgufFile& file) {
   unk_ = id("tokenizer.ggml.unknown_token_id", -1);
   sep_ = id("tokenizer.ggml.seperator_token_id", -1);
 
-  // End-of-generation: eos, eot, eom, plus control tokens whose text marks the end of a turn.
-  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
-                          "tokenizer.ggml.eom_token_id"})
-    if (int32_t t = id(key, -1); t >= 0) eog_.push_back(t);
-  static const char* kEndTexts[] = {
-      "<|eot_id|>",     "<|im_end|>", "<|end|>", "<end_of_turn>",
-      "<|endoftext|>",  "<|eom_id|>", "<EOT>",   "<|END_OF_TURN_TOKEN|>",
-      "<|end_of_text|>"};
-  for (const char* text : kEndTexts) {
-    const int32_t t = find(text);
-    if (t >= 0 && (types_[t] == TokenType::kControl || types_[t] == TokenType::kUserDefined))
-      eog_.push_back(t);
-  }
-  std::sort(eog_.begin(), eog_.end());
-  eog_.erase(std::unique(eog_.begin(), eog_.end()), eog_.end());
-
-  for (size_t i = 0; i < n; ++i)
-    if ((types_[i] == TokenType::kControl || types_[i] == TokenType::kUserDefined ||
-         types_[i] == TokenType::kUnknown) &&
-        !text_of(static_cast<int32_t>(i)).empty())
-      special_.push_back(static_cast<int32_t>(i));
-  std::stable_sort(special_.begin(), special_.end(),
-                   [&](int32_t a, int32_t b) { return text_of(a).size() > text_of(b).size(); });
+  // End-of-generation ids, tokens recognised as control by their text, the special tokens
+  // split out of text and their strip attributes (special_tokens.hpp).
+  tok::SpecialTokens special = tok::classify_special_tokens(file, *tokens_, types_);
+  eog_ = std::move(special.eog);
+  special_ = std::move(special.ids);
+  special_strip_ = std::move(special.strip);
 }
 
 int32_t Tokenizer::find(std::string_view text) const {
@@ -121,10 +106,15 @@ std::vector<int32_t> Tokenizer::encode(std::string_view raw, bool add_special,
   // control tokens only when parse_special.
   std::vector<Fragment> fragments;
   if (!text.empty()) fragments.push_back({false, -1, text});
-  for (int32_t special : special_) {
+  for (size_t k = 0; k < special_.size(); ++k) {
+    const int32_t special = special_[k];
     const bool user_defined = types_[special] == TokenType::kUserDefined;
     if (!parse_special && !user_defined) continue;
     const std::string_view needle = text_of(special);
+    // lstrip / rstrip: the token takes the ASCII white space before / after it along.
+    const bool lstrip = special_strip_[k] & tok::kStripLeft;
+    const bool rstrip = special_strip_[k] & tok::kStripRight;
+    auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
     std::vector<Fragment> next;
     for (const auto& f : fragments) {
       if (f.is_token) {
@@ -135,9 +125,12 @@ std::vector<int32_t> Tokenizer::encode(std::string_view raw, bool add_special,
       while (true) {
         const size_t at = f.text.find(needle, start);
         if (at == std::string_view::npos) break;
-        if (at > start) next.push_back({false, -1, f.text.substr(start, at - start)});
+        size_t left_end = at;
+        while (lstrip && left_end > start && space(f.text[left_end - 1])) --left_end;
+        if (left_end > start) next.push_back({false, -1, f.text.substr(start, left_end - start)});
         next.push_back({true, special, {}});
         start = at + needle.size();
+        while (rstrip && start < f.text.size() && space(f.text[start])) ++start;
       }
       if (start < f.text.size()) next.push_back({false, -1, f.text.substr(start)});
     }
