@@ -206,6 +206,43 @@ try:
 finally:
     s.stop()
 
+# --config F.json names the same settings as the flags; an unknown key is refused.
+cfg = os.path.join(work, "serve.json")
+with open(cfg, "w") as f:
+    json.dump({"alias": "from-config", "max-body-bytes": 2000}, f)
+s = Server(hearth, model, "--config", cfg)
+try:
+    st, _, b = s.json("GET", "/v1/models")
+    check("--config: alias applied", st == 200 and b["data"][0]["id"] == "from-config", b)
+    st, _, b = s.json("POST", "/v1/completions", raw=json.dumps(
+        {"model": "from-config", "prompt": "x" * 5000, "max_tokens": 1}))
+    check("--config: max_body_bytes applied -> 413", st == 413, (st, b))
+finally:
+    s.stop()
+with open(cfg, "w") as f:
+    json.dump({"no_such_setting": 1}, f)
+r = subprocess.run([hearth, "serve", "-m", model, "--config", cfg], capture_output=True, text=True,
+                   timeout=60)
+check("--config: unknown key -> exit 2 naming it", r.returncode == 2 and "no_such_setting" in r.stderr,
+      r.stderr)
+
+# X-Forwarded-For is believed only from --trusted-proxy addresses (the audit's client field).
+for trusted in (True, False):
+    log_path = os.path.join(work, f"audit-xff-{trusted}.jsonl")
+    if os.path.exists(log_path):
+        os.remove(log_path)
+    extra = ["--trusted-proxy", "127.0.0.1"] if trusted else []
+    s = Server(hearth, model, "--alias", "m", "--audit-log", log_path, *extra)
+    try:
+        s.json("GET", "/v1/models", headers={"X-Forwarded-For": "203.0.113.7"})
+    finally:
+        s.stop()
+    # (the readiness polls of /health carry no header: only the /v1/models call counts)
+    clients = [json.loads(l)["client"] for l in open(log_path) if json.loads(l)["path"] == "/v1/models"]
+    want = "203.0.113.7" if trusted else "127.0.0.1"
+    check(f"audit client with{'' if trusted else 'out'} --trusted-proxy is {want}",
+          clients and all(c == want for c in clients), clients)
+
 # --default-rpm applies to keys added without --rpm (and not to keys with their own).
 check("keys list shows the default rpm", "reader\treader\trpm=default" in listing and
       "limited\tuser\trpm=2" in listing, listing)
