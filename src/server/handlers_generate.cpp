@@ -308,10 +308,7 @@ void answer_blocked(const GenerationParams& p, const std::string& id, const std:
   const int64_t created = static_cast<int64_t>(std::time(nullptr));
   const char* object = p.chat ? (p.stream ? "chat.completion.chunk" : "chat.completion")
                               : "text_completion";
-  const json usage = {{"prompt_tokens", 0},
-                      {"completion_tokens", 0},
-                      {"total_tokens", 0},
-                      {"prompt_tokens_details", {{"cached_tokens", 0}}}};
+  const json usage = usage_json(engine::Usage{});  // nothing ran
   json choices = json::array();
   for (int i = 0; i < p.n; ++i) {
     json c = {{"index", i}, {"finish_reason", "content_filter"}, {"logprobs", nullptr}};
