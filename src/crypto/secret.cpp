@@ -1,6 +1,5 @@
+// Also compiled in builds without OpenSSL (the MinGW cross build): nothing here needs it.
 #include "crypto/secret.hpp"
-
-#include <openssl/crypto.h>
 
 #include <cstring>
 
@@ -27,7 +26,10 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
 }
 
 void SecretBytes::wipe() noexcept {
-  if (p_ && n_ > 0) OPENSSL_cleanse(p_.get(), n_);
+  // Through a volatile pointer, so the stores cannot be dropped as dead before the free (what
+  // OPENSSL_cleanse guarantees, without needing OpenSSL).
+  volatile uint8_t* p = p_.get();
+  for (size_t i = 0; p && i < n_; ++i) p[i] = 0;
   p_.reset();
   n_ = 0;
 }

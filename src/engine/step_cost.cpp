@@ -19,7 +19,11 @@ void StepCost::record(int n_decode, int n_prefill, double seconds) {
   if (n_prefill == 0) {
     decode_s_ = average(decode_s_, seconds);
   } else if (decode_s_ > 0) {
-    token_s_ = average(token_s_, std::max(0.0, seconds - decode_s_) / n_prefill);
+    // A prompt token's cost rises as the prompt goes on (each chunk attends to everything before
+    // it), and the streams feel the slowest step, not the average one: a dearer step than
+    // expected is believed at once, a cheaper one only by the running average.
+    const double x = std::max(0.0, seconds - decode_s_) / n_prefill;
+    token_s_ = std::max(x, average(token_s_, x));
   }
 }
 

@@ -5,8 +5,10 @@
 // chunk is sized to take at most ~3x a decode-only step, and long prompts are admitted in more,
 // smaller chunks while others stream.
 //
-// Model: t(step) = t_decode + n_prefill * c_token, both exponentially averaged from measured
-// steps (decode-only steps give t_decode, mixed steps give c_token). Used under the engine lock.
+// Model: t(step) = t_decode + n_prefill * c_token, from measured steps: decode-only steps give
+// t_decode (exponential average), mixed steps give c_token (exponential average that follows a
+// rise at once: the cost grows along a long prompt, and one overlong step is what a stream
+// feels). Used under the engine lock.
 #pragma once
 
 #include <climits>

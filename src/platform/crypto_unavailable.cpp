@@ -1,5 +1,6 @@
 // Encryption at rest in a build without OpenSSL (HEARTH_HAS_OPENSSL off: the MinGW cross build,
-// for which Debian packages no OpenSSL). Compiled instead of src/crypto/*.cpp: every call that
+// for which Debian packages no OpenSSL). Compiled instead of src/crypto/file_key.cpp and
+// sealed_file.cpp (secret.cpp needs no OpenSSL and is compiled in both): every call that
 // would need a key or a cipher fails with kUnsupported and says why, so hearth_key_* and the
 // sealed session calls report HEARTH_ERR_UNSUPPORTED rather than being missing from the ABI.
 // is_sealed still works, so loading a sealed file gives that clear error, not "bad magic".
@@ -18,30 +19,6 @@ namespace {
 }
 
 }  // namespace
-
-SecretBytes::SecretBytes(size_t n) : p_(new uint8_t[n]()), n_(n) {}
-SecretBytes::SecretBytes(const void* bytes, size_t n) : p_(new uint8_t[n]), n_(n) {
-  if (n > 0) std::memcpy(p_.get(), bytes, n);
-}
-SecretBytes::SecretBytes(SecretBytes&& other) noexcept : p_(std::move(other.p_)), n_(other.n_) {
-  other.n_ = 0;
-}
-SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
-  if (this != &other) {
-    wipe();
-    p_ = std::move(other.p_);
-    n_ = other.n_;
-    other.n_ = 0;
-  }
-  return *this;
-}
-void SecretBytes::wipe() noexcept {
-  // Through a volatile pointer: the stores cannot be dropped as dead (OPENSSL_cleanse's job).
-  volatile uint8_t* p = p_.get();
-  for (size_t i = 0; p && i < n_; ++i) p[i] = 0;
-  p_.reset();
-  n_ = 0;
-}
 
 void validate_scrypt_params(const ScryptParams&) {
   unavailable();
