@@ -12,12 +12,10 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
+from peer_common import run, unavailable
 
-SKIP = 77
-IN_CI = os.environ.get("CI") == "true"
 MIN_COSINE = 0.9999
 TEXTS = [
     "Hello world, this is a test.",
@@ -47,19 +45,6 @@ QWEN3_RERANK = (
     "<|im_start|>assistant\n<think>\n\n</think>\n\n")
 
 
-def unavailable(what):
-    if IN_CI:
-        print(f"FAIL: {what}, and CI=true: the cross-check must run in CI")
-        return 1
-    print(f"skipped: {what}")
-    return SKIP
-
-
-def run(cmd):
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return proc.stdout
 
 
 def peer_scores(shared, model, text):

@@ -14,33 +14,17 @@ import argparse
 import json
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 
 import hearth
+from peer_common import run, unavailable  # noqa: E402
 
 PROMPT = "Once upon a time"
 GEN_TOKENS = 32
 MIN_TOKENS = 16  # the shared models continue the prompt for all GEN_TOKENS; far fewer is a bug
-SKIP = 77
-IN_CI = os.environ.get("CI") == "true"
 
 
-def unavailable(what):
-    """Missing data or peer: a failure in CI, a skip elsewhere."""
-    if IN_CI:
-        print(f"FAIL: {what}, and CI=true: the cross-check must run in CI")
-        return 1
-    print(f"skipped: {what}")
-    return SKIP
-
-
-def run(cmd):
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return proc.stdout
 
 
 def peer(shared, model, logits_out=None):

@@ -17,12 +17,10 @@ import hashlib
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
+from peer_common import run, unavailable
 
-SKIP = 77
-IN_CI = os.environ.get("CI") == "true"
 PEER_TYPES = {"f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k_m", "q5_k_m", "q6_k"}
 # llama_ftype numbers (for tests/peer/llama_quantize.cpp).
 FTYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q8_0": 7, "q5_0": 8, "q5_1": 9, "q2_k": 10,
@@ -34,19 +32,6 @@ SOURCES = {"stories260K": "models/real/stories260K.gguf",
            "llama-d256-f16": "models/synth/llama-d256-f16.gguf"}
 
 
-def unavailable(what):
-    if IN_CI:
-        print(f"FAIL: {what}, and CI=true: the quantizer check must run in CI")
-        return 1
-    print(f"skipped: {what}")
-    return SKIP
-
-
-def run(cmd, env=None):
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return proc.stdout
 
 
 def sha256(path):
@@ -122,7 +107,7 @@ def main():
         os.path.join(shared, "models", "real", "TinyStories-656K-Q8_0.gguf")]
     missing = [p for p in needed if not os.path.exists(p)]
     if missing:
-        return unavailable(f"missing test data {missing[0]}")
+        return unavailable(f"missing test data {missing[0]}", "the quantizer check")
     for name, rel in SOURCES.items():
         shutil.copy(os.path.join(shared, rel), os.path.join(work, f"src-{name}.gguf"))
 
@@ -151,7 +136,7 @@ def main():
         print(str(e)[-1500:])
         if failures:
             return 1
-        return unavailable("the llama.cpp peer could not be installed")
+        return unavailable("the llama.cpp peer could not be installed", "the quantizer check")
     vocab = os.path.join(shared, "models", "real", "stories260K.gguf")  # 512 tokens: fast
     live = {}
     for preset in ("tiny-llama", "tiny-qwen2"):

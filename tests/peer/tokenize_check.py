@@ -14,12 +14,10 @@ missing outside CI (ctest reports a skip).
 import argparse
 import json
 import os
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from peer_common import run, unavailable
 
-SKIP = 77
-IN_CI = os.environ.get("CI") == "true"
 
 # (class, text[, CORE]). Texts are passed as command-line arguments, so none holds a NUL. The
 # vocabularies llama.cpp takes a second or more to load run the CORE texts only.
@@ -133,19 +131,6 @@ def record(shared, path, cases):
     return 0
 
 
-def unavailable(what):
-    if IN_CI:
-        print(f"FAIL: {what}, and CI=true: the cross-check must run in CI")
-        return 1
-    print(f"skipped: {what}")
-    return SKIP
-
-
-def run(cmd):
-    proc = subprocess.run(cmd, capture_output=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stderr.decode()[-2000:]}")
-    return proc.stdout.decode()
 
 
 def peer_ids(shared, vocab, text, parse_special):
