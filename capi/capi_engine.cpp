@@ -13,6 +13,7 @@
 #include "engine/chat_prompt.hpp"
 #include "engine/engine.hpp"
 #include "template/utf8.hpp"
+#include "toolcall/chat_messages.hpp"
 #include "toolcall/tool_chat_prompt.hpp"
 #include "toolcall/tool_request.hpp"
 
@@ -26,7 +27,8 @@ struct hearth_request {
   std::shared_ptr<hearth::engine::Request> req;
   // Tools offered (docs/tools.md): the delivered text, read back into calls once, when asked.
   std::shared_ptr<hearth::capi::TextTap> tool_tap;
-  hearth::toolcall::ToolFormat tool_format = hearth::toolcall::ToolFormat::kHermes;
+  // The format of the model's template (tool_chat_prompt detects it as the server does).
+  hearth::toolcall::ToolFormat tool_format{};
   std::vector<std::string> tool_names;
   mutable std::mutex tool_mu;
   mutable std::string tool_calls;  // "" until first read (then fixed: the same ids every time)
@@ -119,25 +121,32 @@ hearth_status hearth_engine_submit(hearth_engine* engine, const hearth_request_p
     const hearth_request_params p = read_sized(params, request_defaults(), "params");
     hearth::engine::RequestOptions o;
     const bool has_tokens = p.n_tokens > 0, has_text = p.prompt != nullptr,
-               has_messages = p.n_messages > 0;
-    if (int(has_tokens) + int(has_text) + int(has_messages) != 1)
-      invalid("give the prompt as tokens, as text or as messages (exactly one)");
-    if (p.tools_json && !has_messages) invalid("params->tools_json needs params->messages");
+               has_json = p.messages_json != nullptr, has_messages = p.n_messages > 0 || has_json;
+    if (int(has_tokens) + int(has_text) + int(p.n_messages > 0) + int(has_json) != 1)
+      invalid("give the prompt as tokens, as text, as messages or as messages_json (exactly one)");
+    if (p.tools_json && !has_messages)
+      invalid("params->tools_json needs params->messages or params->messages_json");
     const hearth::toolcall::ToolRequest tools = hearth::toolcall::parse_tool_request(
         p.tools_json ? p.tools_json : "", p.tool_choice ? p.tool_choice : "", p.max_tool_calls);
-    hearth::toolcall::ToolFormat tool_format = hearth::toolcall::ToolFormat::kHermes;
+    hearth::toolcall::ToolFormat tool_format{};  // set with the prompt when tools are offered
     if (has_messages) {
-      require(p.messages, "params->messages");
       std::vector<hearth::tmpl::ChatMessage> messages;
-      for (size_t i = 0; i < p.n_messages; ++i) {
-        const hearth_chat_message& m = p.messages[i];
-        if (!m.role || !m.content) invalid(fmt::format("params->messages[{}] has a NULL field", i));
-        messages.push_back({m.role, m.content});
+      if (has_json) {  // OpenAI's shape: earlier tool calls and results included
+        messages = hearth::toolcall::parse_chat_messages(p.messages_json);
+      } else {
+        require(p.messages, "params->messages");
+        for (size_t i = 0; i < p.n_messages; ++i) {
+          const hearth_chat_message& m = p.messages[i];
+          if (!m.role || !m.content)
+            invalid(fmt::format("params->messages[{}] has a NULL field", i));
+          messages.push_back({m.role, m.content});
+        }
       }
       if (p.filter)
         for (const auto& m : messages)
           if (m.role == "user") hearth::capi::screen_input(p.filter, m.content);
-      if (tools.offered()) {
+      // Tools, or earlier calls and results (messages_json), render as the server renders them.
+      if (tools.offered() || has_json) {
         hearth::toolcall::ToolChatPrompt tp = hearth::toolcall::tool_chat_prompt(
             engine->engine->model(), messages, tools.tools, tools.choice);
         o.prompt = std::move(tp.tokens);
@@ -275,7 +284,8 @@ hearth_status hearth_request_tool_calls(const hearth_request* request, char* buf
       r.tool_calls = "[]";
       if (r.tool_tap)
         r.tool_calls = hearth::toolcall::openai_tool_calls(
-            hearth::toolcall::parse_tool_reply(r.tool_tap->text(), r.tool_format, r.tool_names));
+            hearth::toolcall::parse_tool_reply(r.tool_tap->text(), r.tool_format, r.tool_names),
+            r.tool_format);
     }
     return hearth::capi::write_text(r.tool_calls, buf, capacity, out_len);
   });

@@ -10,6 +10,7 @@
 
 #if HEARTH_HAS_KB
 #include "crypto/file_key.hpp"
+#include "kb/grounded_prompt.hpp"
 #include "kb/knowledge_base.hpp"
 #endif
 
@@ -215,6 +216,16 @@ void hearth_kb_results_free(hearth_kb_results* results) {
   delete results;
 }
 
+hearth_status hearth_kb_results_prompt(const hearth_kb_results* results, const char* question,
+                                       char* buf, size_t capacity, size_t* out_len) {
+  return guarded([&] {
+    require(results, "results");
+    require(question, "question");
+    return hearth::capi::write_text(hearth::kb::grounded_message(question, results->hits), buf,
+                                    capacity, out_len);
+  });
+}
+
 }  // extern "C"
 
 #else  // !HEARTH_HAS_KB
@@ -254,6 +265,10 @@ hearth_status hearth_kb_results_get(const hearth_kb_results*, size_t, hearth_kb_
   return unsupported();
 }
 void hearth_kb_results_free(hearth_kb_results*) {}
+hearth_status hearth_kb_results_prompt(const hearth_kb_results*, const char*, char*, size_t,
+                                       size_t*) {
+  return unsupported();
+}
 }  // extern "C"
 
 #endif

@@ -298,9 +298,12 @@ typedef struct hearth_generate_params {
    * (default): no tools. tool_choice: NULL or "auto" (default: the model decides; a call it
    * opens is kept valid by a grammar), "none" (tools left out), "required" (the reply is one or
    * more calls), a function's name (the reply calls it), or OpenAI's JSON form
-   * ({"type": "function", "function": {"name": ...}}). Sessions describe the tools in the system
-   * message and read calls in the Hermes format (<tool_call>{...}</tool_call>); the calls of the
-   * last reply come back through hearth_session_tool_calls. A tools grammar cannot be combined
+   * ({"type": "function", "function": {"name": ...}}). The session's chat template receives the
+   * tools (its `tools` variable; the Hermes tool prompt in the system message when it takes
+   * none) and calls are read in the format it shows (Hermes/Qwen, Llama 3.x, Mistral, generic
+   * JSON), as the server does; the calls of the last reply come back through
+   * hearth_session_tool_calls and are rendered by the template on the next turn, with the
+   * "tool" results added after them. A tools grammar cannot be combined
    * with sampler->grammar / json_schema. Both strings are read during the call only. */
   const char* tools_json;
   const char* tool_choice;
@@ -534,6 +537,13 @@ typedef struct hearth_request_params {
   const char* tools_json;
   const char* tool_choice;
   int32_t max_tool_calls;
+  /* ... or the conversation as OpenAI's `messages` JSON array (UTF-8): what `messages` cannot
+   * carry, an assistant turn's "tool_calls" (arguments as JSON text, as hearth_request_tool_calls
+   * returns them) and a "tool" result's "tool_call_id", so that earlier calls and their results
+   * go back through the model's template on the next turn (docs/tools.md). One of tokens,
+   * prompt, messages and messages_json; a malformed array is HEARTH_ERR_INVALID_ARGUMENT naming
+   * the entry. Tools may be given with it as with `messages`. */
+  const char* messages_json;
 } hearth_request_params;
 
 typedef struct hearth_request_outcome {
@@ -796,6 +806,15 @@ HEARTH_API hearth_status hearth_kb_results_count(const hearth_kb_results* result
 HEARTH_API hearth_status hearth_kb_results_get(const hearth_kb_results* results, size_t i,
                                                hearth_kb_hit* out);
 HEARTH_API void hearth_kb_results_free(hearth_kb_results* results); /* accepts NULL */
+/* Answers with sources (docs/kb.md): the user message that grounds `question` in `results` (from
+ * hearth_kb_search on that question): the hits as numbered sources "[n] path:line" (or "path
+ * (page p)") with their text, an instruction to cite them as [n], then the question; the
+ * question unchanged when there are no hits. Source n is hit n - 1 of `results`, so a reply's
+ * [n] maps back to hearth_kb_results_get(results, n - 1). The same message `hearth chat --kb`
+ * and `hearth serve --kb` send. Buffer convention; `results` is only read (any thread). */
+HEARTH_API hearth_status hearth_kb_results_prompt(const hearth_kb_results* results,
+                                                  const char* question, char* buf,
+                                                  size_t capacity, size_t* out_len);
 
 #ifdef __cplusplus
 } /* extern "C" */

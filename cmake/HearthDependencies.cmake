@@ -42,10 +42,6 @@ endif()
 find_package(SQLite3 REQUIRED)
 find_package(LibXml2 REQUIRED)
 list(APPEND HEARTH_LIBRARY_DEPS SQLite::SQLite3 LibXml2::LibXml2)
-# OpenBLAS (Debian's openblas-pthread, through pkg-config): the knowledge base's optional
-# sgemv scan (src/kb/vector_index.cpp, ScanMethod::kBlas; docs/architecture.md).
-pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
-list(APPEND HEARTH_LIBRARY_DEPS PkgConfig::OPENBLAS)
 set(HEARTH_HAS_KB ON)
 if(HEARTH_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -8,7 +8,7 @@
 #     through its pkg-config file (the toolchain points pkg-config at that folder only);
 #   - OpenSSL is optional: without it encrypted session files (src/crypto/) report
 #     kUnsupported (src/platform/crypto_unavailable.cpp) and `hearth serve` is not built;
-#   - OpenBLAS and oneDNN are optional: no source file uses them;
+#   - oneDNN is optional (F32/BF16 batched matmul, opt-in); OpenBLAS is not used at all;
 #   - GoogleTest is compiled from Debian's sources in /usr/src/googletest (libgtest-dev).
 # A native Windows toolchain (MSVC with vcpkg, MSYS2) finds its own packages first.
 set(HEARTH_HOST_INCLUDE_DIR /usr/include CACHE PATH
@@ -65,10 +65,6 @@ if(OpenSSL_FOUND)
 else()
   set(HEARTH_HAS_OPENSSL OFF)
   message(STATUS "OpenSSL not found: encrypted session files report 'unsupported' in this build")
-endif()
-pkg_check_modules(OPENBLAS QUIET IMPORTED_TARGET openblas)
-if(OPENBLAS_FOUND)
-  list(APPEND HEARTH_LIBRARY_DEPS PkgConfig::OPENBLAS)
 endif()
 
 if(HEARTH_BUILD_TESTS)

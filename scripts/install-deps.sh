@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ccache python3 python3-jinja2 python3-jsonschema   # jinja2: template conformance; jsonschema: grammar tests
-  libeigen3-dev libopenblas-dev libdnnl-dev libfmt-dev libpcre2-dev nlohmann-json3-dev
+  libeigen3-dev libdnnl-dev libfmt-dev libpcre2-dev nlohmann-json3-dev
   libssl-dev              # OpenSSL 3 libcrypto: encrypted session files
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev libssl-dev   # hearth serve: HTTP (docs/server.md), SHA-256 + RNG for keys

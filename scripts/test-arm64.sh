@@ -23,7 +23,7 @@ jobs=$(nproc)
 start=$(date +%s)
 
 # The cross compiler, qemu and the dependencies' arm64 packages (Debian multiarch).
-arm64_packages=(libfmt-dev:arm64 libpcre2-dev:arm64 libssl-dev:arm64 libopenblas-dev:arm64
+arm64_packages=(libfmt-dev:arm64 libpcre2-dev:arm64 libssl-dev:arm64
                 libdnnl2:arm64 libsqlite3-dev:arm64 libxml2-dev:arm64 libgtest-dev:arm64
                 libgmock-dev:arm64)
 missing=()
@@ -56,9 +56,7 @@ objects=$(find "$build/src" -name '*.o' | tr '\n' '|')
 cmake -DOBJECTS="$objects" -DNM=aarch64-linux-gnu-nm -P "$root/tests/isa_symbols.cmake"
 
 # gtest_selection.cmake runs one executable: a wrapper starts hearth_tests under qemu.
-# OPENBLAS_NUM_THREADS=1: libopenblas (linked, though hearth calls none of it) starts its thread
-# server at load, and under qemu-user that start spins forever; one thread skips it.
-export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu HEARTH_TEST_DATA="$data" OPENBLAS_NUM_THREADS=1
+export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu HEARTH_TEST_DATA="$data"
 wrapper="$build/hearth_tests_qemu.sh"
 printf '#!/bin/sh\nexec qemu-aarch64 "%s" "$@"\n' "$build/tests/hearth_tests" >"$wrapper"
 chmod +x "$wrapper"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "kb/extract.hpp"
 #include "kb/fts.hpp"
 #include "kb/fusion.hpp"
+#include "kb/q8_prefilter.hpp"
 #include "kb/text_embedder.hpp"
 #include "kb/vector_index.hpp"
 
@@ -152,7 +154,7 @@ TEST(KbVectorIndex, TopKEqualsFullSortForEveryScan) {
     ref.push_back({-s, 1000 + r * 3});
   }
   std::sort(ref.begin(), ref.end());
-  for (auto method : {kb::ScanMethod::kLoop, kb::ScanMethod::kBlas}) {
+  for (auto method : {kb::ScanMethod::kQ8, kb::ScanMethod::kLoop}) {
     const auto top = idx.search(q.data(), 25, method);
     ASSERT_EQ(top.size(), 25u);
     for (size_t i = 0; i < top.size(); ++i) {
@@ -161,6 +163,90 @@ TEST(KbVectorIndex, TopKEqualsFullSortForEveryScan) {
     }
   }
   EXPECT_EQ(idx.search(q.data(), 5000, kb::ScanMethod::kLoop).size(), 2000u);
+  EXPECT_EQ(idx.search(q.data(), 5000, kb::ScanMethod::kQ8).size(), 2000u);
+}
+
+// The Q8_0 prefilter (q8_prefilter.hpp) must change nothing: the same ids in the same order and
+// the same float bits as the float32 loop over every row, for unit vectors (as stored), vectors of
+// mixed scales, duplicated rows (exact ties, broken by id) and near-ties far below the Q8_0
+// step, on whichever kernels this CPU runs (HEARTH_FORCE_ISA selects others).
+TEST(KbVectorIndex, Q8PrefilterReturnsExactlyTheFloatTopK) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> n(0, 1);
+  for (int dim : {384, 37, 1024}) {
+    const int rows = 3000;
+    kb::VectorIndex idx(dim);
+    std::vector<float> v(static_cast<size_t>(dim));
+    std::vector<std::vector<float>> kept;
+    for (int r = 0; r < rows; ++r) {
+      if (r % 10 == 9) {
+        v = kept[static_cast<size_t>(r / 2)];  // an exact duplicate under another id
+      } else if (r % 10 == 8) {
+        v = kept[static_cast<size_t>(r - 1)];  // a near-tie: one value nudged by 1 ulp-ish
+        v[static_cast<size_t>(r % dim)] *= 1.0000001f;
+      } else {
+        double norm = 0;
+        for (auto& x : v) {
+          x = n(rng);
+          norm += double(x) * x;
+        }
+        const float scale = r % 3 == 0 ? 1.0f : static_cast<float>(1 / std::sqrt(norm));
+        for (auto& x : v) x *= scale;
+      }
+      kept.push_back(v);
+      idx.add(r, v.data());
+    }
+    for (int t = 0; t < 20; ++t) {
+      std::vector<float> q = t % 2 ? kept[static_cast<size_t>(t * 97)] : v;  // stored rows too
+      if (t % 2 == 0)
+        for (auto& x : q) x = n(rng);
+      for (size_t k : {1u, 10u, 40u, 2999u}) {
+        const auto a = idx.search(q.data(), k, kb::ScanMethod::kQ8);
+        const auto b = idx.search(q.data(), k, kb::ScanMethod::kLoop);
+        ASSERT_EQ(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+          ASSERT_EQ(a[i].id, b[i].id) << "dim " << dim << " query " << t << " k " << k << " #" << i;
+          ASSERT_EQ(a[i].score, b[i].score) << "dim " << dim << " query " << t << " #" << i;
+        }
+      }
+    }
+  }
+}
+
+// The bound the prefilter relies on, checked row by row: |float32 score - Q8_0 score| <= bound.
+TEST(KbVectorIndex, Q8BoundHoldsForEveryRow) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> n(0, 1);
+  std::uniform_real_distribution<float> u(-1, 1);
+  const int dim = 384, rows = 4000;
+  kb::VectorIndex idx(dim);
+  std::vector<float> v(dim);
+  for (int r = 0; r < rows; ++r) {
+    for (int i = 0; i < dim; ++i)  // gaussian, uniform, and sparse rows with tiny values
+      v[static_cast<size_t>(i)] = r % 3 == 0   ? n(rng)
+                                  : r % 3 == 1 ? u(rng)
+                                               : (i % 7 ? 0 : 1e-6f * n(rng));
+    idx.add(r, v.data());
+  }
+  std::vector<float> exact(rows), q(dim);
+  std::vector<float> approx;
+  std::vector<double> bound;
+  double worst = 0;
+  for (int t = 0; t < 10; ++t) {
+    for (auto& x : q) x = t % 2 ? n(rng) : u(rng) * (t == 4 ? 1e-7f : 1.0f);
+    idx.scores(q.data(), exact.data());
+    idx.prefilter().scores_and_bounds(q.data(), nullptr, &approx, &bound);
+    ASSERT_EQ(approx.size(), static_cast<size_t>(rows));
+    for (int r = 0; r < rows; ++r) {
+      const double gap =
+          std::fabs(double(exact[static_cast<size_t>(r)]) - approx[static_cast<size_t>(r)]);
+      ASSERT_LE(gap, bound[static_cast<size_t>(r)]) << "row " << r << " query " << t;
+      if (bound[static_cast<size_t>(r)] > 0)
+        worst = std::max(worst, gap / bound[static_cast<size_t>(r)]);
+    }
+  }
+  // Not vacuous: the quantized scores are off by a visible share of the bound.
+  EXPECT_GT(worst, 0.05);
 }
 
 TEST(KbFts, QueryQuotesEveryWord) {

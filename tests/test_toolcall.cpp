@@ -276,21 +276,174 @@ TEST(ToolGrammar, ForcesValidCallsPerFormat) {
   }
 }
 
-TEST(ToolStream, HoldsBackCallsAndTriggerPrefixes) {
+// What a client accumulates from a stream, as OpenAI's clients do: content concatenated, each
+// call's id and name from its first delta and its arguments concatenated.
+struct Accumulated {
+  std::string content;
+  std::vector<ToolCall> calls;
+  std::vector<std::string> order;  // "open k" / "args k": the order the pieces came in
+  void add(const ToolDelta& d) {
+    content += d.content;
+    for (const auto& c : d.calls) {
+      if (c.opens) {
+        ASSERT_EQ(c.index, calls.size()) << "calls open in order, once";
+        calls.push_back({c.id, c.name, ""});
+        order.push_back("open " + std::to_string(c.index));
+      } else {
+        ASSERT_LT(c.index, calls.size()) << "arguments before the call opened";
+        calls[c.index].arguments += c.arguments;
+        order.push_back("args " + std::to_string(c.index));
+      }
+    }
+  }
+};
+
+// Streams `reply` in pieces of `step` bytes; returns what a client has at the end.
+Accumulated stream_in_pieces(const std::string& reply, ToolFormat f, size_t step,
+                             const std::vector<std::string>& names, bool eager = false,
+                             std::string* content_before_end = nullptr) {
+  ToolStream s(f, eager, names);
+  Accumulated a;
+  for (size_t i = 0; i < reply.size(); i += step) a.add(s.push(reply.substr(i, step)));
+  if (content_before_end) *content_before_end = a.content;
+  a.add(s.finish());
+  return a;
+}
+
+// Replies in every format: streamed in any piece size, the accumulated calls equal what
+// parse_tool_reply reads from the whole reply (the non-streamed answer), and no text of a call
+// ever arrives as content.
+TEST(ToolStream, AccumulatesToTheParsedReplyInEveryFormat) {
+  const std::vector<std::string> names = {"get_weather", "add"};
+  struct Case {
+    ToolFormat f;
+    std::string reply;
+  };
+  const std::vector<Case> cases = {
+      {ToolFormat::kHermes,
+       "Let me check.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": "
+       "\"Oslo\", \"days\": 3}}\n</tool_call>\n<tool_call>\n{\"name\": \"add\", "
+       "\"arguments\": {\"a\": 1, \"b\": [2, {\"c\": \"x } ]\"}]}}\n</tool_call>"},
+      {ToolFormat::kHermes,
+       "<tool_call>\n{\"arguments\": {\"a\": 1}, \"name\": \"add\"}\n</tool_call>"},
+      {ToolFormat::kHermes,
+       "<tool_call>\n{\"name\": \"add\", \"arguments\": \"{\\\"a\\\": 5}\"}\n</tool_call>"},
+      {ToolFormat::kHermes, "{\"name\": \"add\", \"arguments\": {\"a\": \"\u00e9 \\u00e9\"}}"},
+      {ToolFormat::kLlama3, "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Oslo\"}}"},
+      {ToolFormat::kLlama3,
+       "<|python_tag|>{\"name\": \"add\", \"parameters\": {\"a\": 1}}; {\"name\": \"add\", "
+       "\"parameters\": {\"a\": 2}}"},
+      {ToolFormat::kLlama3, "<|python_tag|>get_weather.call(city=\"Oslo\", days=2)"},
+      {ToolFormat::kLlama3, "[get_weather(city=\"Oslo\"), add(a=1, b=2)]"},
+      {ToolFormat::kMistral,
+       "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}, \"id\": "
+       "\"abcDEF123\"}, {\"name\": \"add\", \"arguments\": {\"a\": 1}, \"id\": \"xyzXYZ789\"}]"},
+      {ToolFormat::kMistralArgs,
+       "[TOOL_CALLS]get_weather[CALL_ID]abcDEF123[ARGS]{\"city\": \"Oslo\"}[TOOL_CALLS]add[ARGS]{"
+       "\"a\": 1}"},
+      {ToolFormat::kGeneric,
+       "```json\n{\"tool_calls\": [{\"function\": {\"name\": \"add\", "
+       "\"arguments\": \"{\\\"a\\\": 1}\"}}]}\n```"},
+      {ToolFormat::kGeneric, "[{\"name\": \"add\", \"arguments\": {\"a\": 1}}, {\"name\": \"x\"}]"},
+      // Plain replies: all content, as written.
+      {ToolFormat::kHermes, "a < b <tool but no call, {\"name\": 1}\n"},
+      {ToolFormat::kLlama3, "Sure: {\"name\": \"add\", \"parameters\": {}} is how."},
+      {ToolFormat::kHermes, "  {\"answer\": 42}"},
+  };
+  for (const Case& c : cases) {
+    const ParsedReply want = parse_tool_reply(c.reply, c.f, names);
+    ASSERT_TRUE(want.error.empty()) << c.reply << ": " << want.error;
+    for (size_t step : {size_t(1), size_t(2), size_t(5), size_t(17), c.reply.size()}) {
+      std::string early;
+      const Accumulated got = stream_in_pieces(c.reply, c.f, step, names, false, &early);
+      SCOPED_TRACE(c.reply + " in pieces of " + std::to_string(step));
+      ASSERT_EQ(got.calls.size(), want.calls.size());
+      for (size_t k = 0; k < want.calls.size(); ++k) {
+        EXPECT_EQ(got.calls[k].name, want.calls[k].name);
+        EXPECT_EQ(got.calls[k].arguments, want.calls[k].arguments);
+        EXPECT_EQ(got.calls[k].id, want.calls[k].id);
+        EXPECT_NO_THROW(json::parse(got.calls[k].arguments));
+      }
+      if (want.calls.empty()) {
+        EXPECT_EQ(got.content, c.reply);
+      } else {
+        EXPECT_EQ(got.content, want.content);
+        // Content sent before the end is never part of a call.
+        EXPECT_EQ(want.content.compare(0, early.size(), early), 0) << early;
+      }
+    }
+  }
+}
+
+// The stream is incremental: a call's name goes out before its arguments are complete, and the
+// arguments in several pieces as they are written.
+TEST(ToolStream, NameFirstThenArgumentsAsTheyAreWritten) {
+  const std::string reply =
+      "<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 12345, \"b\": 67890}}\n"
+      "</tool_call>\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": "
+      "\"Oslo\"}}\n</tool_call>";
+  ToolStream s(ToolFormat::kHermes, false, {"add", "get_weather"});
+  Accumulated a;
+  const size_t name_end = reply.find("\"add\"") + 5;
+  for (size_t i = 0; i < name_end; ++i) a.add(s.push(reply.substr(i, 1)));
+  ASSERT_EQ(a.calls.size(), 1u) << "the name is complete: the call opens";
+  EXPECT_EQ(a.calls[0].name, "add");
+  EXPECT_EQ(a.calls[0].arguments, "");
+  const size_t mid = reply.find("678");
+  for (size_t i = name_end; i < mid; ++i) a.add(s.push(reply.substr(i, 1)));
+  EXPECT_EQ(a.calls[0].arguments, "{\"a\":12345,\"b\":") << "arguments so far, minified";
+  EXPECT_TRUE(a.content.empty());
+  for (size_t i = mid; i < reply.size(); ++i) a.add(s.push(reply.substr(i, 1)));
+  ASSERT_EQ(a.calls.size(), 2u) << "the second call opened before the end";
+  a.add(s.finish());
+  EXPECT_EQ(a.calls[1].arguments, "{\"city\":\"Oslo\"}");
+  size_t arg_pieces = 0;
+  for (const auto& o : a.order) arg_pieces += o == "args 0";
+  EXPECT_GT(arg_pieces, 5u);
+  EXPECT_TRUE(s.called());
+
+  // Mistral's JSON list waits for each call's id, then sends it whole.
+  ToolStream m(ToolFormat::kMistral, false, {"add"});
+  const std::string ml =
+      "[TOOL_CALLS][{\"name\": \"add\", \"arguments\": {\"a\": 1}, \"id\": "
+      "\"abcDEF123\"}, {\"name\": \"add\", \"arguments\": {\"a\": 2}";
+  Accumulated b;
+  for (char ch : ml) b.add(m.push(std::string(1, ch)));
+  ASSERT_EQ(b.calls.size(), 1u);
+  EXPECT_EQ(b.calls[0].id, "abcDEF123");
+  EXPECT_EQ(b.calls[0].arguments, "{\"a\":1}");
+}
+
+TEST(ToolStream, HoldsBackOpeningPrefixesAndWhitespace) {
   ToolStream s(ToolFormat::kHermes, false, {"add"});
-  std::string shown = s.push("Let me ");
-  shown += s.push("add. <tool");  // "<tool" may open a call: held
-  EXPECT_EQ(shown, "Let me add. ");
-  shown += s.push("_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1}}\n</tool_call>");
-  EXPECT_EQ(shown, "Let me add. ");
-  const ParsedReply r = s.finish();
-  ASSERT_EQ(r.calls.size(), 1u);
-  EXPECT_EQ(r.calls[0].name, "add");
+  Accumulated a;
+  a.add(s.push("Let me "));
+  a.add(s.push("add. <tool"));  // "<tool" may open a call: held, and the space before it
+  EXPECT_EQ(a.content, "Let me add.");
+  a.add(s.push("_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1}}\n</tool_call>"));
+  EXPECT_EQ(a.content, "Let me add.");
+  a.add(s.finish());
+  ASSERT_EQ(a.calls.size(), 1u);
+  EXPECT_EQ(a.calls[0].name, "add");
+  EXPECT_EQ(s.parsed().calls.size(), 1u);
 
   ToolStream plain(ToolFormat::kHermes, false, {"add"});
-  shown = plain.push("a < b <");
-  EXPECT_EQ(shown, "a < b ");
-  EXPECT_EQ(plain.finish().content, "<");
+  Accumulated p;
+  p.add(plain.push("a < b <"));
+  EXPECT_EQ(p.content, "a < b");
+  p.add(plain.finish());
+  EXPECT_EQ(p.content, "a < b <");
+  EXPECT_FALSE(plain.called());
+
+  // A bare JSON reply naming no offered tool is content, sent at the end.
+  ToolStream bare(ToolFormat::kHermes, false, {"add"});
+  Accumulated j;
+  j.add(bare.push("{\"name\": \"Bob\""));
+  EXPECT_TRUE(j.content.empty() && j.calls.empty());
+  j.add(bare.push(", \"arguments\": {}}"));
+  j.add(bare.finish());
+  EXPECT_EQ(j.content, "{\"name\": \"Bob\", \"arguments\": {}}");
+  EXPECT_TRUE(j.calls.empty());
 }
 
 TEST(ToolPrompt, HermesSystemPromptForTemplatesWithoutTools) {

@@ -287,7 +287,7 @@ class RequestParams(ctypes.Structure):
                 ("user_data", ctypes.c_void_p), ("messages", ctypes.POINTER(ChatMessage)),
                 ("n_messages", ctypes.c_size_t), ("filter", ctypes.c_void_p),
                 ("tools_json", ctypes.c_char_p), ("tool_choice", ctypes.c_char_p),
-                ("max_tool_calls", ctypes.c_int32)]
+                ("max_tool_calls", ctypes.c_int32), ("messages_json", ctypes.c_char_p)]
 
 
 class RequestOutcome(ctypes.Structure):

@@ -147,7 +147,10 @@ class Engine(OwnedHandle):
         `json_schema` (a dict or JSON text) constrains the reply. `tools` (OpenAI tool dicts;
         with messages only) and `tool_choice` ("auto", "none", "required", a function name;
         parallel_tool_calls=False: at most one call):
-        the parsed calls are in result().tool_calls (docs/tools.md). Returns a Request."""
+        the parsed calls are in result().tool_calls (docs/tools.md). For the next turn, pass
+        the assistant's turn as {"role": "assistant", "content": None, "tool_calls": calls}
+        and each result as {"role": "tool", "tool_call_id": id, "content": text}: the model's
+        template renders them. Returns a Request."""
         rp = _lib.init_params(lib.hearth_request_params_init, _lib.RequestParams())
         keep = []  # buffers that must live until the submit returns
         if prompt is not None:
@@ -158,7 +161,15 @@ class Engine(OwnedHandle):
             arr = (_lib.token_t * len(tokens))(*tokens)
             rp.tokens, rp.n_tokens = arr, len(tokens)
             keep.append(arr)
-        if messages is not None:
+        if messages is not None and any(
+                isinstance(m, dict) and ("tool_calls" in m or "tool_call_id" in m
+                                         or m.get("content") is None) for m in messages):
+            # Earlier tool calls and results (docs/tools.md): OpenAI's messages as JSON, so
+            # that the model's template renders them.
+            data = json.dumps(list(messages), ensure_ascii=False).encode("utf-8")
+            rp.messages_json = data
+            keep.append(data)
+        elif messages is not None:
             pairs = [(m["role"], m["content"]) if isinstance(m, dict) else tuple(m)
                      for m in messages]
             arr = (_lib.ChatMessage * len(pairs))()

@@ -11,7 +11,7 @@ used by one thread at a time; several processes may share one file.
 """
 import ctypes
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from . import _lib
 from ._lib import OwnedHandle, check, lib
@@ -63,6 +63,8 @@ _d("hearth_kb_search", _lib.c_status, kb_p, ctypes.c_char_p, ctypes.POINTER(_Sea
 _d("hearth_kb_results_count", _lib.c_status, results_p, ctypes.POINTER(ctypes.c_size_t))
 _d("hearth_kb_results_get", _lib.c_status, results_p, ctypes.c_size_t, ctypes.POINTER(_Hit))
 _d("hearth_kb_results_free", None, results_p)
+_d("hearth_kb_results_prompt", _lib.c_status, results_p, ctypes.c_char_p, ctypes.c_char_p,
+   ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t))
 
 
 @dataclass
@@ -138,6 +140,21 @@ class KnowledgeBase(OwnedHandle):
         return removed.value
 
     def search(self, query, k=5, mode="hybrid") -> List[SearchHit]:
+        return self._search(query, k, mode, False)[0]
+
+    def ground(self, question, k=4, mode="hybrid") -> Tuple[str, List[SearchHit]]:
+        """Answers with sources: (message, sources). `message` is what to send a chat model
+        instead of `question` (the passages numbered [1].., an instruction to cite them, the
+        question: hearth_kb_results_prompt); sources[n - 1] is the passage a reply's [n] cites.
+
+            message, sources = kb.ground("how do I rotate keys?")
+            reply = chat.send(message)
+            for n, s in enumerate(sources, 1): print(f"[{n}] {s.path}:{s.line or s.page}")
+        """
+        hits, message = self._search(question, k, mode, True)
+        return message, hits
+
+    def _search(self, query, k, mode, prompt):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {sorted(MODES)}, not {mode!r}")
         p = _lib.init_params(lib.hearth_kb_search_params_init, _SearchParams())
@@ -155,6 +172,8 @@ class KnowledgeBase(OwnedHandle):
                 check(lib.hearth_kb_results_get(res, i, ctypes.byref(h)))
                 hits.append(SearchHit(h.path.decode("utf-8"), h.text.decode("utf-8"), h.chunk,
                                       h.page or None, h.line or None, h.score))
-            return hits
+            message = (_lib.read_text(lib.hearth_kb_results_prompt, res, query.encode("utf-8"))
+                       if prompt else None)
+            return hits, message
         finally:
             lib.hearth_kb_results_free(res)

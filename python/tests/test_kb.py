@@ -76,6 +76,31 @@ class KnowledgeBaseTest(unittest.TestCase):
             self.assertEqual(kb.remove(self.dir), 10)
             self.assertEqual(kb.search("cedar", mode="hybrid"), [])
 
+    def test_ground_answers_with_sources(self):
+        # hearth_kb_results_prompt: the documented message, rebuilt here from the hits, and the
+        # hits are the search's; the keyword passage is cited with its line in the file.
+        with hearth.KnowledgeBase(self.db, "hash:32", create=True, chunk_tokens=16) as kb:
+            kb.add(self.dir)
+            question = "when does the narwhal sing?"
+            message, sources = kb.ground(question, k=3)
+            self.assertEqual(sources, kb.search(question, k=3))
+            self.assertEqual(len(sources), 3)
+            where = [f"{s.path}:{s.line}" if s.line else f"{s.path} (page {s.page})" for s in sources]
+            expected = ("Answer the question using the numbered sources below where they are "
+                        "relevant, and cite them by number, like [1].\n\n" +
+                        "".join(f"[{n}] {w}\n{s.text}\n\n"
+                                for n, (w, s) in enumerate(zip(where, sources), 1)) +
+                        "Question: " + question)
+            self.assertEqual(message, expected)
+            special = [s for s in sources if s.path.endswith("special.md")]
+            self.assertTrue(special, where)
+            with open(os.path.join(self.dir, "special.md")) as f:
+                lines = f.read().split("\n")
+            self.assertEqual(lines[special[0].line - 1], "the narwhal sings at dawn")
+            # Nothing found: the question unchanged.
+            message, sources = kb.ground("zzzz qqqq", k=3, mode="bm25")
+            self.assertEqual((message, sources), ("zzzz qqqq", []))
+
     def test_errors(self):
         with self.assertRaises(hearth.HearthError) as e:
             hearth.KnowledgeBase(os.path.join(self.tmp.name, "missing.kb"), "hash:8")

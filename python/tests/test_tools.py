@@ -110,6 +110,55 @@ class ToolsTest(unittest.TestCase):
         self.assertEqual(chat.tool_calls, [])
         self.assertNotIn("<tool_call>", text)
 
+    def test_chat_uses_its_templates_tool_format(self):
+        # Llama 3.1's template: the call is written and read in its JSON form, and the
+        # result goes back through the template (ipython turn).
+        path = os.path.join(DATA, "testdata", "templates", "meta-llama-Llama-3.1-8B-Instruct.jinja")
+        if not os.path.exists(path):
+            if IN_CI:
+                raise AssertionError(f"test data missing in CI: {path}")
+            self.skipTest(f"test data not found: {path}")
+        with open(path, encoding="utf-8") as f:
+            template = f.read()
+        chat = hearth.Chat(self.model, n_ctx=2048, max_tokens=120, tools=TOOLS,
+                           parallel_tool_calls=False, chat_template=template)
+        text = "".join(chat.send("What time is it in Lima?", tool_choice="get_time"))
+        # The streamed text is the raw reply: the call in Llama 3.1's JSON form.
+        self.assertRegex(text, r'^(<\|python_tag\|>)?\{"name": "get_time", "parameters": ')
+        self.check_calls(chat.tool_calls, ["get_time"])
+        chat.add_message("tool", "{\"time\": \"10:00\"}")
+        "".join(chat.reply(max_tokens=2))
+
+    def test_engine_next_turn_with_tool_calls(self):
+        with hearth.Engine(self.model, n_ctx=1024, n_threads=2) as engine:
+            first = engine.submit(messages=[{"role": "user", "content": "Add 2 and 3"}],
+                                  tools=TOOLS, tool_choice="add", max_tokens=120,
+                                  parallel_tool_calls=False)
+            first.text()
+            first_result = first.result()
+            calls = first_result.tool_calls
+            first.close()
+            self.check_calls(calls, ["add"])
+            messages = [{"role": "user", "content": "Add 2 and 3"},
+                        {"role": "assistant", "content": None, "tool_calls": calls},
+                        {"role": "tool", "tool_call_id": calls[0]["id"], "content": "5"}]
+            without = [messages[0], {"role": "assistant", "content": ""}, messages[2]]
+            sizes = []
+            for conv in (messages, without):
+                req = engine.submit(messages=conv, tools=TOOLS, max_tokens=2)
+                req.text()
+                sizes.append(req.result().prompt_tokens)
+                req.close()
+            # The call is rendered in the prompt (the same turn without it is shorter), and
+            # the result too (longer than the first prompt).
+            self.assertGreater(sizes[0], sizes[1] + 10)
+            self.assertGreater(sizes[1], first_result.prompt_tokens)
+            with self.assertRaises(hearth.HearthError) as e:
+                engine.submit(messages=[{"role": "assistant", "content": None,
+                                         "tool_calls": [{"function": {"name": "add",
+                                                                      "arguments": "[1]"}}]}])
+            self.assertIn("messages[0]", str(e.exception))
+
     def test_bad_input_raises(self):
         with hearth.Engine(self.model, n_ctx=256, n_threads=1) as engine:
             with self.assertRaises(hearth.HearthError) as e:

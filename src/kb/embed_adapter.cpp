@@ -11,7 +11,7 @@ namespace {
 
 class ModelEmbedder : public TextEmbedder {
  public:
-  explicit ModelEmbedder(std::unique_ptr<embed::Embedder> e) : e_(std::move(e)) {}
+  explicit ModelEmbedder(std::shared_ptr<const embed::Embedder> e) : e_(std::move(e)) {}
   int dim() const override { return e_->dim(); }
   std::string model_id() const override { return e_->model_id(); }
   std::vector<float> embed(const std::vector<std::string>& texts) const override {
@@ -28,7 +28,7 @@ class ModelEmbedder : public TextEmbedder {
   }
 
  private:
-  std::unique_ptr<embed::Embedder> e_;
+  std::shared_ptr<const embed::Embedder> e_;  // shared with its other users (the server)
 };
 
 std::unique_ptr<TextEmbedder> open_model(const std::string& spec, int n_threads) {
@@ -52,6 +52,11 @@ std::unique_ptr<TextEmbedder> open_embedder(const std::string& spec, int n_threa
     hearth::fail(Status::kInvalidArgument,
                  spec + " is a reranking model; the knowledge base needs an embedding model");
   return e;
+}
+
+std::unique_ptr<TextEmbedder> wrap_embedder(std::shared_ptr<const embed::Embedder> model) {
+  if (!model) hearth::fail(Status::kInvalidArgument, "no embedding model");
+  return std::make_unique<ModelEmbedder>(std::move(model));
 }
 
 std::unique_ptr<TextEmbedder> open_reranker(const std::string& spec, int n_threads) {

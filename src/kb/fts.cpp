@@ -1,5 +1,9 @@
 #include "kb/fts.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
 #include <set>
 
 namespace hearth::kb {
@@ -71,7 +75,85 @@ int64_t Bm25Searcher::doc_frequency(const Db& db, const std::string& term) {
   return df;
 }
 
+namespace {
+
+constexpr double kK1 = 1.2;                // FTS5's bm25() constant
+constexpr size_t kMaxRareMatches = 20000;  // beyond this the rare-first plan saves little
+
+// FTS5's IDF (fts5_aux.c): log((N - df + 0.5) / (df + 0.5)), at least 1e-6.
+double fts5_idf(int64_t n, int64_t df) {
+  const double idf =
+      std::log((static_cast<double>(n - df) + 0.5) / (static_cast<double>(df) + 0.5));
+  return idf <= 0.0 ? 1e-6 : idf;
+}
+
+struct RowScore {
+  int64_t rowid;
+  double score;  // -bm25()
+};
+
+// Every match of `match` with its score, unsorted; false when there are more than max_rows.
+bool all_matches(const Db& db, const std::string& match, size_t max_rows,
+                 std::vector<RowScore>* out) {
+  Stmt st(db, "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?1");
+  st.bind_text(1, match);
+  while (st.step()) {
+    if (out->size() >= max_rows) return false;
+    out->push_back({st.int64(0), -st.real(1)});
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<ScoredId> Bm25Searcher::rare_first(const Db& db, const std::vector<std::string>& terms,
+                                               size_t limit) {
+  std::vector<std::string> rare, common;
+  double common_max = 0;  // the most the common terms can add to a passage's score
+  for (const std::string& t : terms) {
+    const int64_t df = doc_frequency(db, t);
+    if (df * 20 <= n_rows_) {
+      if (df > 0) rare.push_back(t);
+    } else {
+      common.push_back(t);
+      common_max += fts5_idf(n_rows_, df) * (kK1 + 1);
+    }
+  }
+  if (rare.empty() || common.empty()) return {};
+  // FTS5 counts its own rows; a margin for any difference (it only decides whether to prune).
+  common_max = common_max * 1.1 + 1e-9;
+  std::vector<RowScore> with_rare;
+  if (!all_matches(db, or_query(rare), kMaxRareMatches, &with_rare) || with_rare.size() < limit)
+    return {};
+  std::vector<double> s;
+  s.reserve(with_rare.size());
+  for (const RowScore& r : with_rare) s.push_back(r.score);
+  std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(limit - 1), s.end(),
+                   std::greater<double>());
+  // `limit` passages score at least s[limit - 1] with their rare terms alone; a passage
+  // without one scores at most common_max.
+  if (!(s[limit - 1] > common_max)) return {};
+  std::vector<RowScore> with_both;
+  all_matches(db, "(" + or_query(common) + ") AND (" + or_query(rare) + ")", SIZE_MAX, &with_both);
+  std::unordered_map<int64_t, double> full;
+  full.reserve(with_both.size());
+  for (const RowScore& r : with_both) full.emplace(r.rowid, r.score);
+  for (RowScore& r : with_rare)
+    if (auto it = full.find(r.rowid); it != full.end()) r.score = it->second;
+  // The plain query's order: ORDER BY bm25(), rowid.
+  const auto better = [](const RowScore& a, const RowScore& b) {
+    return a.score > b.score || (a.score == b.score && a.rowid < b.rowid);
+  };
+  std::partial_sort(with_rare.begin(), with_rare.begin() + static_cast<std::ptrdiff_t>(limit),
+                    with_rare.end(), better);
+  std::vector<ScoredId> out;
+  for (size_t i = 0; i < limit; ++i)
+    out.push_back({with_rare[i].rowid, static_cast<float>(with_rare[i].score)});
+  return out;
+}
+
 std::vector<ScoredId> Bm25Searcher::search(const Db& db, const std::string& text, size_t limit) {
+  last_plan_ = Plan::kAllTerms;
   const std::vector<std::string> terms = fts_terms(text);
   if (terms.empty() || limit == 0) return {};
   if (terms.size() > 1) {
@@ -85,9 +167,21 @@ std::vector<ScoredId> Bm25Searcher::search(const Db& db, const std::string& text
     std::vector<std::string> kept;
     for (const std::string& t : terms)
       if (2 * doc_frequency(db, t) <= n_rows_) kept.push_back(t);
+    // Both shortcuts leave out the terms in more than half of the passages; rare-first always
+    // returns `limit` passages when it applies.
+    if (kept.size() > 1) {
+      auto hits = rare_first(db, kept, limit);
+      if (!hits.empty()) {
+        last_plan_ = Plan::kRareFirst;
+        return hits;
+      }
+    }
     if (!kept.empty() && kept.size() < terms.size()) {
       auto hits = bm25_search(db, or_query(kept), limit);
-      if (hits.size() >= limit) return hits;
+      if (hits.size() >= limit) {
+        last_plan_ = Plan::kWithoutCommon;
+        return hits;
+      }
     }
   }
   return bm25_search(db, or_query(terms), limit);

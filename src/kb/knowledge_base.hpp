@@ -24,6 +24,10 @@
 #include "kb/text_embedder.hpp"
 #include "kb/vector_index.hpp"
 
+namespace hearth {
+class ThreadPool;
+}
+
 namespace hearth::kb {
 
 struct KbOptions {
@@ -85,7 +89,9 @@ struct SearchOptions {
   size_t candidates = 0;  // per list before fusion; 0: max(4k, 40)
   // Reranks the fused candidates (a reranking model, can_rerank()); null: no reranking.
   const TextEmbedder* reranker = nullptr;
-  ScanMethod scan = ScanMethod::kLoop;  // docs/kb.md: BLAS did not beat it here
+  ScanMethod scan = ScanMethod::kQ8;  // exact in every case; docs/kb.md has the timings
+  // Threads of the vector scan (the knowledge base keeps a pool of this size); 1: the caller's.
+  int threads = 1;
 };
 
 struct SearchHit {
@@ -127,7 +133,8 @@ class KnowledgeBase {
   // Search with a given query vector (benchmarks: random vectors without an embedder).
   std::vector<SearchHit> search_vector(const std::string& query_text, const float* query_vec,
                                        const SearchOptions& options);
-  // Loads the vectors now (else on the first search); returns how many.
+  // Loads the vectors (and makes their Q8_0 copy) now, else on the first search; returns how
+  // many. They stay in memory until documents change.
   size_t load_vectors();
 
   std::vector<DocumentRecord> documents() const;
@@ -152,6 +159,7 @@ class KnowledgeBase {
   std::unique_ptr<DocumentStore> store_;
   std::shared_ptr<const TextEmbedder> embedder_;
   std::unique_ptr<VectorIndex> index_;  // null until loaded; dropped when documents change
+  std::unique_ptr<ThreadPool> pool_;    // the vector scan's threads (SearchOptions::threads > 1)
   Bm25Searcher bm25_;
   KbOptions options_;
   std::string embed_source_;

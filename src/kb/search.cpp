@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "core/thread_pool.hpp"
 #include "hearth/error.hpp"
 #include "kb/fts.hpp"
 #include "kb/fusion.hpp"
@@ -16,6 +17,7 @@ size_t KnowledgeBase::load_vectors() {
     const int dim = std::atoi(get_meta(*db_, "dim", "0").c_str());
     auto idx = std::make_unique<VectorIndex>(dim);
     if (dim > 0) idx->load(*db_);
+    idx->prefilter();  // built now, not in the first query's time
     index_ = std::move(idx);
   }
   return index_->size();
@@ -46,9 +48,11 @@ std::vector<SearchHit> KnowledgeBase::search_vector(const std::string& query_tex
   if (options.mode != SearchMode::kBm25) {
     if (!query_vec) hearth::fail(Status::kInvalidArgument, "no query vector");
     load_vectors();
+    if (options.threads > 1 && (!pool_ || pool_->size() != options.threads))
+      pool_ = std::make_unique<ThreadPool>(options.threads);
     by_vec = index_->search(
         query_vec, options.mode == SearchMode::kVector && !options.reranker ? options.k : n_cand,
-        options.scan);
+        options.scan, options.threads > 1 ? pool_.get() : nullptr);
   }
   if (options.mode != SearchMode::kVector && !encrypted_)
     by_bm25 =

@@ -9,6 +9,10 @@
 #include <string_view>
 #include <vector>
 
+namespace hearth::embed {
+class Embedder;
+}
+
 namespace hearth::kb {
 
 class TextEmbedder {
@@ -39,6 +43,9 @@ std::unique_ptr<TextEmbedder> make_hash_embedder(int dim);
 // "hash:DIM" or the path of a GGUF embedding model (hearth::embed::Embedder). n_threads 0:
 // one per core. Throws hearth::Error naming the problem.
 std::unique_ptr<TextEmbedder> open_embedder(const std::string& spec, int n_threads = 0);
+// An already loaded model (embed::Embedder is thread-safe, so one copy can serve the knowledge
+// base and other callers, e.g. the server's /v1/embeddings).
+std::unique_ptr<TextEmbedder> wrap_embedder(std::shared_ptr<const embed::Embedder> model);
 // A reranking model (can_rerank()), e.g. a BERT cross-encoder GGUF.
 std::unique_ptr<TextEmbedder> open_reranker(const std::string& spec, int n_threads = 0);
 

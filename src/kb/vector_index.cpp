@@ -1,16 +1,35 @@
 #include "kb/vector_index.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 #include <queue>
 
 #include "hearth/error.hpp"
+#include "kb/q8_prefilter.hpp"
 
 namespace hearth::kb {
+namespace {
+
+// The float32 score of one row: eight independent sums so the compiler can vectorize (SSE2 at
+// the baseline ISA) without reassociating one long dependency chain. kLoop and the rescoring of
+// kQ8's candidates both use it, so the two scans give the same bits.
+float dot_row(const float* row, const float* q, size_t d) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 8 <= d; j += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += row[j + l] * q[j + l];
+  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; j < d; ++j) s += row[j] * q[j];
+  return s;
+}
+
+}  // namespace
+
+VectorIndex::VectorIndex(int dim) : dim_(dim) {}
+VectorIndex::~VectorIndex() = default;
 
 void VectorIndex::load(const Db& db) {
+  prefilter_.reset();
   ids_.clear();
   data_.clear();
   Stmt count(db, "SELECT count(*) FROM chunk_vectors");
@@ -37,38 +56,42 @@ void VectorIndex::load(const Db& db) {
 }
 
 void VectorIndex::add(int64_t id, const float* vec) {
+  prefilter_.reset();
   ids_.push_back(id);
   data_.insert(data_.end(), vec, vec + dim_);
 }
 
-void VectorIndex::scores(const float* q, float* out, ScanMethod method) const {
+void VectorIndex::scores(const float* q, float* out) const {
   const size_t n = ids_.size();
-  if (n == 0) return;
-  if (method == ScanMethod::kBlas) {
-    // One matrix-vector product: OpenBLAS picks the CPU's widest kernels at run time and
-    // splits the rows over its threads.
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(n), dim_, 1.0f, data_.data(),
-                dim_, q, 1, 0.0f, out, 1);
-    return;
-  }
-  // The plain loop: eight independent sums per row so the compiler can vectorize (SSE2 at
-  // the baseline ISA) without reassociating one long dependency chain.
   const size_t d = static_cast<size_t>(dim_);
-  for (size_t r = 0; r < n; ++r) {
-    const float* row = data_.data() + r * d;
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    size_t j = 0;
-    for (; j + 8 <= d; j += 8)
-      for (int l = 0; l < 8; ++l) acc[l] += row[j + l] * q[j + l];
-    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (; j < d; ++j) s += row[j] * q[j];
-    out[r] = s;
-  }
+  for (size_t r = 0; r < n; ++r) out[r] = dot_row(data_.data() + r * d, q, d);
 }
 
-std::vector<ScoredId> VectorIndex::search(const float* q, size_t k, ScanMethod method) const {
+const Q8Prefilter& VectorIndex::prefilter() const {
+  std::lock_guard<std::mutex> lock(prefilter_mutex_);
+  if (!prefilter_) prefilter_ = std::make_unique<Q8Prefilter>(data_.data(), ids_.size(), dim_);
+  return *prefilter_;
+}
+
+std::vector<ScoredId> VectorIndex::search(const float* q, size_t k, ScanMethod method,
+                                          ThreadPool* pool) const {
+  if (method == ScanMethod::kQ8 && k > 0 && k < ids_.size()) {
+    thread_local std::vector<uint32_t> rows;
+    if (prefilter().candidates(q, k, pool, &rows)) {
+      // The candidates' float32 scores, exactly as kLoop computes them; top_k then breaks ties
+      // by id as it does over all rows.
+      const size_t d = static_cast<size_t>(dim_);
+      std::vector<float> s(rows.size());
+      std::vector<int64_t> ids(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) {
+        s[i] = dot_row(data_.data() + rows[i] * d, q, d);
+        ids[i] = ids_[rows[i]];
+      }
+      return top_k(s.data(), ids.data(), rows.size(), k);
+    }
+  }
   std::vector<float> s(ids_.size());
-  scores(q, s.data(), method);
+  scores(q, s.data());
   return top_k(s.data(), ids_.data(), ids_.size(), k);
 }
 

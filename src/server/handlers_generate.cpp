@@ -15,6 +15,7 @@
 #include "server/api_error.hpp"
 #include "server/generation.hpp"
 #include "server/handlers.hpp"
+#include "server/kb_retrieval.hpp"
 #include "server/prompt.hpp"
 #include "toolcall/tool_grammar.hpp"
 #include "toolcall/tool_prompt.hpp"
@@ -54,6 +55,7 @@ struct Stream {
   std::vector<std::string> tool_names;
   std::vector<toolcall::ToolStream> tool_streams;
   std::vector<bool> called;
+  nlohmann::json sources;  // --kb: the passages the turn was grounded in (kb_retrieval.hpp)
 };
 
 // A call id: 9 letters and digits (Mistral's templates require exactly that on the next turn),
@@ -136,25 +138,62 @@ std::string sse(const json& j) {
   return "data: " + dump_json(j) + "\n\n";
 }
 
+// One SSE chunk for choice `i` carrying `delta` (the role on the choice's first).
+std::string delta_chunk(Stream& s, int i, json delta, json logprobs = nullptr) {
+  if (!s.role_sent[i]) delta["role"] = "assistant";
+  s.role_sent[i] = true;
+  json c = chunk(s);
+  c["choices"] = json::array(
+      {{{"index", i}, {"delta", delta}, {"logprobs", logprobs}, {"finish_reason", nullptr}}});
+  if (s.params.include_usage) c["usage"] = nullptr;
+  return sse(c);
+}
+
+// A choice's tool-call progress as OpenAI streams it: the call's first chunk has its index,
+// id, type and name (arguments ""), the following ones pieces of the arguments.
+std::string tool_delta_chunks(Stream& s, int i, const toolcall::ToolDelta& d) {
+  std::string out;
+  if (!d.content.empty()) out += delta_chunk(s, i, {{"content", d.content}});
+  for (const toolcall::ToolCallDelta& c : d.calls) {
+    json call = {{"index", static_cast<int>(c.index)}};
+    if (c.opens) {
+      call["id"] = c.id.empty() ? call_id(s, i, c.index) : c.id;
+      call["type"] = "function";
+      call["function"] = {{"name", c.name}, {"arguments", ""}};
+    } else {
+      call["function"] = {{"arguments", c.arguments}};
+    }
+    out += delta_chunk(s, i, {{"content", nullptr}, {"tool_calls", json::array({call})}});
+  }
+  return out;
+}
+
 // The SSE events for a batch of pieces.
 std::string stream_pieces(Stream& s, const std::vector<Piece>& pieces, const engine::Engine& eng) {
   std::string out;
   for (const Piece& p : pieces) {
-    json c = chunk(s);
-    json choice = {{"index", p.choice}, {"finish_reason", nullptr}};
     json lp = nullptr;
     if (p.has_logprob) {
       lp = empty_logprobs(s.params.chat);
       add_logprob(s, p, eng, lp);
     }
+    if (s.params.chat && s.tools_on) {
+      // Content until a call opens; a call's name and arguments as they are written.
+      const toolcall::ToolDelta d = s.tool_streams[p.choice].push(p.text);
+      if (p.has_logprob && d.content.empty())
+        out += delta_chunk(s, p.choice, {{"content", ""}}, lp);
+      else if (!d.content.empty())
+        out += delta_chunk(s, p.choice, {{"content", d.content}}, lp);
+      toolcall::ToolDelta calls = d;
+      calls.content.clear();
+      out += tool_delta_chunks(s, p.choice, calls);
+      continue;
+    }
+    json c = chunk(s);
+    json choice = {{"index", p.choice}, {"finish_reason", nullptr}};
     choice["logprobs"] = lp;
     if (s.params.chat) {
-      std::string text = p.text;
-      if (s.tools_on) {
-        text = s.tool_streams[p.choice].push(p.text);
-        if (text.empty() && !p.has_logprob) continue;  // held: it may be a tool call
-      }
-      json delta = {{"content", text}};
+      json delta = {{"content", p.text}};
       if (!s.role_sent[p.choice]) delta["role"] = "assistant";
       s.role_sent[p.choice] = true;
       choice["delta"] = delta;
@@ -168,24 +207,10 @@ std::string stream_pieces(Stream& s, const std::vector<Piece>& pieces, const eng
   return out;
 }
 
-// The held text of a choice when tools are offered: content, then the calls in one delta.
+// The rest of a choice when tools are offered: what the parse of the whole reply adds.
 std::string stream_tool_end(Stream& s, int i) {
-  toolcall::ParsedReply r = s.tool_streams[i].finish();
-  std::string out;
-  auto send = [&](json delta) {
-    if (!s.role_sent[i]) delta["role"] = "assistant";
-    s.role_sent[i] = true;
-    json c = chunk(s);
-    c["choices"] = json::array(
-        {{{"index", i}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", nullptr}}});
-    if (s.params.include_usage) c["usage"] = nullptr;
-    out += sse(c);
-  };
-  if (!r.content.empty()) send({{"content", r.content}});
-  if (!r.calls.empty()) {
-    send({{"content", nullptr}, {"tool_calls", tool_calls_json(s, i, r.calls, true)}});
-    s.called[i] = true;
-  }
+  const std::string out = tool_delta_chunks(s, i, s.tool_streams[i].finish());
+  s.called[i] = s.tool_streams[i].called();
   return out;
 }
 
@@ -210,6 +235,7 @@ std::string stream_end(Stream& s) {
     }
     c["choices"] = json::array({choice});
     if (s.params.include_usage) c["usage"] = nullptr;
+    if (!s.sources.is_null()) c["sources"] = s.sources;
     out += sse(c);
   }
   if (s.params.include_usage) {
@@ -247,6 +273,7 @@ std::string full_response(Stream& s) {
       {"id", s.id},           {"object", s.params.chat ? "chat.completion" : "text_completion"},
       {"created", s.created}, {"model", s.model},
       {"choices", choices},   {"usage", usage_json(s.gen->usage())}};
+  if (!s.sources.is_null()) r["sources"] = s.sources;
   return dump_json(r);
 }
 
@@ -306,8 +333,8 @@ std::string screen_input(const ServerState& st, const GenerationParams& p, bool 
 void answer_blocked(const GenerationParams& p, const std::string& id, const std::string& model,
                     httplib::Response& res) {
   const int64_t created = static_cast<int64_t>(std::time(nullptr));
-  const char* object = p.chat ? (p.stream ? "chat.completion.chunk" : "chat.completion")
-                              : "text_completion";
+  const char* object =
+      p.chat ? (p.stream ? "chat.completion.chunk" : "chat.completion") : "text_completion";
   const json usage = usage_json(engine::Usage{});  // nothing ran
   json choices = json::array();
   for (int i = 0; i < p.n; ++i) {
@@ -320,8 +347,8 @@ void answer_blocked(const GenerationParams& p, const std::string& id, const std:
       c["text"] = "";
     choices.push_back(c);
   }
-  json r = {{"id", id}, {"object", object}, {"created", created}, {"model", model},
-            {"choices", choices}};
+  json r = {
+      {"id", id}, {"object", object}, {"created", created}, {"model", model}, {"choices", choices}};
   if (!p.stream) {
     r["usage"] = usage;
     res.set_content(dump_json(r), "application/json");
@@ -330,8 +357,8 @@ void answer_blocked(const GenerationParams& p, const std::string& id, const std:
   if (p.include_usage) r["usage"] = nullptr;
   std::string body = sse(r);
   if (p.include_usage) {
-    json u = {{"id", id}, {"object", object}, {"created", created}, {"model", model},
-              {"choices", json::array()}, {"usage", usage}};
+    json u = {{"id", id},       {"object", object},         {"created", created},
+              {"model", model}, {"choices", json::array()}, {"usage", usage}};
     body += sse(u);
   }
   res.set_content(body + "data: [DONE]\n\n", "text/event-stream");
@@ -349,6 +376,7 @@ void generate(ServerState& st, Pipeline& pl, const CallPtr& call, httplib::Respo
     answer_blocked(p, (chat ? "chatcmpl-" : "cmpl-") + call->id.substr(4), st.model_id, res);
     return;
   }
+  json sources = chat ? kb_ground_chat(st, p.messages) : json();  // --kb
   const Model& model = *st.model;
   std::vector<int32_t> prompt;
   toolcall::TemplateTools how;
@@ -389,6 +417,7 @@ void generate(ServerState& st, Pipeline& pl, const CallPtr& call, httplib::Respo
   s->gen = std::make_unique<Generation>(*st.engine, std::move(prompt), p, tenant,
                                         st.config.stream_buffer_bytes, st.filter);
   s->params = std::move(p);
+  s->sources = std::move(sources);
   s->id = (chat ? "chatcmpl-" : "cmpl-") + call->id.substr(4);
   s->model = st.model_id;
   s->created = static_cast<int64_t>(std::time(nullptr));

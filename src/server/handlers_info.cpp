@@ -53,7 +53,18 @@ void add_info_routes(Pipeline& pl, httplib::Server& http, ServerState& st) {
                             {"object", "model"},
                             {"created", st.created_unix},
                             {"owned_by", "hearth"}};
-                  res.set_content(dump_json({{"object", "list"}, {"data", json::array({m})}}),
+                  json data = json::array({m});
+                  // --embed-model: listed too, so a client can find the id to send to
+                  // /v1/embeddings or /v1/rerank ("type" is hearth's: OpenAI has no such field).
+                  if (st.embed_ready && st.embedder) {
+                    const bool rerank = st.embedder->pooling() == embed::Pooling::kRank;
+                    data.push_back({{"id", st.embed_model_id},
+                                    {"object", "model"},
+                                    {"created", st.created_unix},
+                                    {"owned_by", "hearth"},
+                                    {"type", rerank ? "reranking" : "embedding"}});
+                  }
+                  res.set_content(dump_json({{"object", "list"}, {"data", std::move(data)}}),
                                   "application/json");
                 }});
   pl.add(http, {"POST", "/tokenize", true, Role::kReader, true, false,

@@ -13,6 +13,7 @@
 #include "hearth/gguf.hpp"
 #include "server/api_error.hpp"
 #include "server/handlers.hpp"
+#include "server/kb_retrieval.hpp"
 #include "server/listen_backlog.hpp"
 #include "server/pipeline.hpp"
 #include "server/webui/webui.hpp"
@@ -200,6 +201,7 @@ int run_server(const ServerConfig& config) {
   std::thread loader([&st, &load_error] {
     try {
       load_embedder(st);  // --embed-model / --embedding; first, so that ready covers both
+      load_kb(st);        // --kb (kb_retrieval.hpp), which may embed with that model
       if (st.config.embedding_only)
         st.ready = true;
       else
@@ -241,6 +243,10 @@ int run_server(const ServerConfig& config) {
   }
   // Stopping the listener ends streams (their providers see shutdown) and joins the workers;
   // the engine is destroyed after them, cancelling anything left.
+  // A load that fails within milliseconds (a missing --kb) can get here before the listener
+  // thread runs: stop() on a server not yet listening does nothing and join() would wait forever.
+  for (int i = 0; i < 500 && !http.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   http.stop();
   server_thread.join();
   st.engine.reset();

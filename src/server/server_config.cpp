@@ -66,7 +66,12 @@ bool set(ServerConfig& c, const std::string& n, const std::string& v) {
     c.embed_model = v;
   else if (n == "pooling")
     c.pooling = v;
-  else
+  else if (n == "kb")
+    c.kb = v;
+  else if (n == "kb_k") {
+    c.kb_k = to_int(n, v);
+    if (c.kb_k < 1 || c.kb_k > 64) throw std::invalid_argument("kb_k: must be 1 to 64");
+  } else
     return false;
   return true;
 }
@@ -163,6 +168,9 @@ const char* config_help() {
          "  --embedding, --reranking   -m is an embedding or reranking model: only\n"
          "                        /v1/embeddings and /v1/rerank (llama-server's flags)\n"
          "  --pooling P           the embedding model's pooling: mean, cls, last, rank\n"
+         "  --kb KB               answer chat turns from this knowledge base (hearth kb add),\n"
+         "                        with \"sources\" in each response (docs/server.md)\n"
+         "  --kb-k N              passages per chat turn (default 4)\n"
          "  --config F.json       the same settings as a JSON object (flags after it win)\n";
 }
 

@@ -38,6 +38,8 @@ struct ServerConfig {
   std::string embed_model;                // --embed-model: served by /v1/embeddings and /v1/rerank
   bool embedding_only = false;  // --embedding / --reranking: -m is that model; nothing generates
   std::string pooling;          // --pooling for the embedding model ("": the file's)
+  std::string kb;               // --kb: ground chat turns in this knowledge base (kb_retrieval.hpp)
+  int kb_k = 4;                 // --kb-k: passages per turn
 };
 
 // Applies one flag (without the leading dashes' form check); returns false for unknown flags,

@@ -19,6 +19,8 @@
 
 namespace hearth::server {
 
+class KbRetrieval;  // kb_retrieval.hpp
+
 struct ServerState {
   ServerConfig config;
   std::string model_id;
@@ -36,6 +38,7 @@ struct ServerState {
   std::shared_ptr<const embed::Embedder> embedder;  // read only once embed_ready is true
   std::string embed_model_id;
   std::atomic<bool> embed_ready{false};
+  std::shared_ptr<KbRetrieval> kb;  // --kb (kb_retrieval.hpp); null without, set before ready
   RateLimiter limiter;
   Metrics metrics;
   std::atomic<bool> ready{false};     // model and engine loaded

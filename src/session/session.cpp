@@ -51,6 +51,11 @@ void Session::add_message(const std::string& role, const std::string& content) {
   messages_.push_back({role, content});
 }
 
+void Session::add_message(const tmpl::ChatMessage& message) {
+  validate_chat_message(message.role, message.content);
+  messages_.push_back(message);
+}
+
 void Session::set_messages(const std::vector<tmpl::ChatMessage>& messages) {
   for (const auto& m : messages) validate_chat_message(m.role, m.content);
   stash_in_prompt_cache();
@@ -73,6 +78,7 @@ std::string Session::render_prompt() const {
   opt.add_generation_prompt = true;
   opt.bos_token = token_text_or_empty(tokenizer_, tokenizer_.bos());
   opt.eos_token = token_text_or_empty(tokenizer_, tokenizer_.eos());
+  opt.tools_json = tools_json_;
   return tmpl::render_chat_template(template_, messages_, opt);
 }
 

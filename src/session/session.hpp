@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "generate/generate.hpp"
@@ -48,6 +49,9 @@ class Session {
 
   // Roles: system, user, assistant, tool (kInvalidArgument otherwise); content must be UTF-8.
   void add_message(const std::string& role, const std::string& content);
+  // The same with tool-call fields (an assistant turn's tool_calls_json, a result's
+  // tool_call_id), validated alike.
+  void add_message(const tmpl::ChatMessage& message);
   // Replaces the conversation (validated like add_message; unchanged when one is invalid).
   void set_messages(const std::vector<tmpl::ChatMessage>& messages);
   // Removes the last message (kInvalidArgument when there is none).
@@ -56,6 +60,11 @@ class Session {
   // it shares with this one, and the prompt cache (if any) keeps this one's state.
   void reset();
   const std::vector<tmpl::ChatMessage>& messages() const { return messages_; }
+  // The Jinja template the conversation is rendered with ("": the ChatML fallback).
+  const std::string& chat_template() const { return template_; }
+  // Tool calling (toolcall/session_tools.hpp): the template's `tools` variable in the renders
+  // that follow (OpenAI's tools array as JSON; "" leaves it undefined, the default).
+  void set_tools_json(std::string tools_json) { tools_json_ = std::move(tools_json); }
 
   // Generates the assistant's reply to the conversation and appends it (unless cancelled:
   // a cancelled reply is NOT appended — the conversation stays as it was — but its evaluated
@@ -100,6 +109,7 @@ class Session {
   const Tokenizer& tokenizer_;
   Context ctx_;
   std::string template_;  // empty: ChatML fallback
+  std::string tools_json_;
   std::vector<tmpl::ChatMessage> messages_;
   std::vector<int32_t> cached_;
   PromptCache cache_;

@@ -17,7 +17,8 @@ ToolChatPrompt tool_chat_prompt(const Model& model, const std::vector<tmpl::Chat
   const tmpl::ModelChatDefaults d = tmpl::model_chat_defaults(model.file(), tok);
   ToolChatPrompt out;
   out.how = detect_tool_format(d.chat_template);
-  const ToolConversation conv = prepare_tool_prompt(messages, tools, choice, out.how);
+  const ToolConversation conv =
+      prepare_tool_prompt(link_tool_results(messages), tools, choice, out.how);
   tmpl::RenderOptions opt;
   opt.add_generation_prompt = true;
   opt.bos_token = d.bos_text;

@@ -58,45 +58,61 @@ json json_at(std::string_view s, size_t pos, size_t* end, const char* what) {
   }
 }
 
-// The arguments as a compact JSON object: an object as is, a string that holds a JSON object
-// (OpenAI's own representation), or nothing ("{}").
-std::string arguments_text(const json* a) {
+// The arguments as a compact JSON object, the model's own text without the whitespace between
+// tokens (json_scan.hpp: streaming emits the same text as it arrives): an object as is, a string
+// that holds a JSON object (OpenAI's own representation), or nothing ("{}"). `raw` is the
+// value's text.
+std::string arguments_text(const json* a, std::string_view raw) {
   if (!a || a->is_null()) return "{}";
-  if (a->is_object()) return a->dump();
+  if (a->is_object()) return minify_json(raw);
   if (a->is_string()) {
+    const std::string text = a->get<std::string>();
     json inner;
     try {
-      inner = json::parse(a->get<std::string>());
+      inner = json::parse(text);
     } catch (const json::exception&) {
       throw Unreadable("the arguments string is not JSON");
     }
-    if (inner.is_object()) return inner.dump();
+    if (inner.is_object()) return minify_json(text);
   }
   throw Unreadable("the arguments are not a JSON object");
 }
 
 // {"name", "arguments"|"parameters", "id"?} or OpenAI's {"function": {"name", "arguments"}}.
-ToolCall call_from_object(const json& o) {
+// `raw`: the object's text.
+ToolCall call_from_object(const json& o, std::string_view raw) {
   if (!o.is_object()) throw Unreadable("a tool call must be a JSON object");
-  const json& f = o.contains("function") && o["function"].is_object() ? o["function"] : o;
+  const bool nested = o.contains("function") && o["function"].is_object();
+  const json& f = nested ? o["function"] : o;
+  const std::string_view raw_f =
+      nested ? json_member(raw, Span{0, raw.size()}, "function").of(raw) : raw;
   if (!f.contains("name") || !f["name"].is_string() || f["name"].get<std::string>().empty())
     throw Unreadable("a tool call needs a \"name\" string");
   ToolCall c;
   c.name = f["name"].get<std::string>();
-  const json* args = f.contains("arguments")    ? &f["arguments"]
-                     : f.contains("parameters") ? &f["parameters"]
-                                                : nullptr;
-  c.arguments = arguments_text(args);
+  const char* key = f.contains("arguments")    ? "arguments"
+                    : f.contains("parameters") ? "parameters"
+                                               : nullptr;
+  if (key) {
+    const Span at = json_member(raw_f, Span{0, raw_f.size()}, key);
+    if (!at.found()) throw Unreadable("the arguments could not be located");
+    c.arguments = arguments_text(&f[key], at.of(raw_f));
+  } else {
+    c.arguments = arguments_text(nullptr, {});
+  }
   if (o.contains("id") && o["id"].is_string()) c.id = o["id"].get<std::string>();
   return c;
 }
 
-void add_calls(const json& j, std::vector<ToolCall>& out) {
+// `raw`: the text of `j`.
+void add_calls(const json& j, std::string_view raw, std::vector<ToolCall>& out) {
   if (j.is_array()) {
     if (j.empty()) throw Unreadable("an empty list of tool calls");
-    for (const auto& x : j) out.push_back(call_from_object(x));
+    const std::vector<Span> items = json_elements(raw, Span{0, raw.size()});
+    if (items.size() != j.size()) throw Unreadable("the list of calls could not be split");
+    for (size_t k = 0; k < j.size(); ++k) out.push_back(call_from_object(j[k], items[k].of(raw)));
   } else {
-    out.push_back(call_from_object(j));
+    out.push_back(call_from_object(j, raw));
   }
 }
 
@@ -114,8 +130,9 @@ ParsedReply parse_hermes(std::string_view s) {
     }
     content += s.substr(i, at - i);
     size_t end = 0;
-    const json j = json_at(s, skip_space(s, at + kOpen.size()), &end, "<tool_call>");
-    add_calls(j, r.calls);
+    const size_t from = skip_space(s, at + kOpen.size());
+    const json j = json_at(s, from, &end, "<tool_call>");
+    add_calls(j, s.substr(from, end - from), r.calls);
     end = skip_space(s, end);
     if (starts_with(s, end, kClose))
       i = end + kClose.size();
@@ -133,7 +150,8 @@ void json_sequence(std::string_view s, std::vector<ToolCall>& out) {
   size_t i = skip_space(s, 0);
   while (i < s.size()) {
     size_t end = 0;
-    add_calls(json_at(s, i, &end, "<|python_tag|>"), out);
+    const json j = json_at(s, i, &end, "<|python_tag|>");
+    add_calls(j, s.substr(i, end - i), out);
     i = skip_space(s, end);
     if (i < s.size() && s[i] == ';') i = skip_space(s, i + 1);
   }
@@ -195,7 +213,8 @@ ParsedReply parse_mistral(std::string_view s) {
   size_t i = skip_space(s, at + kTag.size());
   if (i < s.size() && s[i] == '[') {
     size_t end = 0;
-    add_calls(json_at(s, i, &end, "[TOOL_CALLS]"), r.calls);
+    const json j = json_at(s, i, &end, "[TOOL_CALLS]");
+    add_calls(j, s.substr(i, end - i), r.calls);
     if (skip_space(s, end) != s.size() && !starts_with(s, skip_space(s, end), "</s>"))
       throw Unreadable("[TOOL_CALLS]: text after the list of calls");
     return r;
@@ -215,8 +234,9 @@ ParsedReply parse_mistral(std::string_view s) {
     }
     if (!starts_with(s, j, kArgs)) throw Unreadable("[TOOL_CALLS]: expected [ARGS]");
     size_t end = 0;
-    const json args = json_at(s, skip_space(s, j + kArgs.size()), &end, "[ARGS]");
-    c.arguments = arguments_text(&args);
+    const size_t from = skip_space(s, j + kArgs.size());
+    const json args = json_at(s, from, &end, "[ARGS]");
+    c.arguments = arguments_text(&args, s.substr(from, end - from));
     r.calls.push_back(std::move(c));
     i = skip_space(s, end);
     if (starts_with(s, i, kTag)) {
@@ -257,7 +277,10 @@ ParsedReply parse_generic(std::string_view s, const std::vector<std::string>* kn
   if (!looks_like_call) return r;  // JSON, but not a call: the content is the JSON
   std::vector<ToolCall> calls;
   try {
-    add_calls(j.is_object() && j.contains("tool_calls") ? j["tool_calls"] : j, calls);
+    const bool wrapped = j.is_object() && j.contains("tool_calls");
+    const std::string_view raw =
+        wrapped ? json_member(t, Span{0, t.size()}, "tool_calls").of(t) : std::string_view(t);
+    add_calls(wrapped ? j["tool_calls"] : j, raw, calls);
   } catch (const Unreadable&) {
     if (known) return r;  // a JSON answer that merely resembles a call
     throw;

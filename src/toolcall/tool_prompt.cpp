@@ -73,6 +73,31 @@ ToolConversation prepare_tool_prompt(const std::vector<tmpl::ChatMessage>& messa
   return out;
 }
 
+std::vector<tmpl::ChatMessage> link_tool_results(std::vector<tmpl::ChatMessage> messages) {
+  json calls = json::array();
+  size_t next = 0;
+  for (tmpl::ChatMessage& m : messages) {
+    if (m.role == "assistant") {
+      calls = m.tool_calls_json.empty() ? json::array() : json::parse(m.tool_calls_json);
+      next = 0;
+    } else if (m.role == "tool") {
+      if (next < calls.size()) {
+        const json& c = calls[next];
+        if (m.tool_call_id.empty() && c.contains("id") && c["id"].is_string())
+          m.tool_call_id = c["id"].get<std::string>();
+        if (m.name.empty() && c.contains("function") && c["function"].contains("name") &&
+            c["function"]["name"].is_string())
+          m.name = c["function"]["name"].get<std::string>();
+      }
+      ++next;
+    } else {
+      calls = json::array();
+      next = 0;
+    }
+  }
+  return messages;
+}
+
 std::string template_tool_calls(std::string_view openai_tool_calls_json) {
   json in;
   try {

@@ -27,6 +27,12 @@ ToolConversation prepare_tool_prompt(const std::vector<tmpl::ChatMessage>& messa
                                      const std::vector<ToolSpec>& tools, const ToolChoice& choice,
                                      const TemplateTools& how);
 
+// Tool results added without the id of the call they answer (hearth_session_add_message(s,
+// "tool", text), `hearth chat --tools`) get it, and the function's name, from the assistant turn
+// before them: the k-th result after a turn with calls answers its k-th call. Templates such as
+// Mistral's refuse a result without its call's id. Results that carry an id are left as they are.
+std::vector<tmpl::ChatMessage> link_tool_results(std::vector<tmpl::ChatMessage> messages);
+
 // OpenAI's assistant `tool_calls` (arguments as JSON strings) as templates expect them
 // (arguments as objects, "type": "function"). Throws Error(kInvalidArgument) naming what is
 // wrong.

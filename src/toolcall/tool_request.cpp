@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <random>
 
 #include "hearth/error.hpp"
@@ -20,14 +21,29 @@ std::string choice_as_json(std::string_view c) {
   return json{{"type", "function"}, {"function", {{"name", std::string(c)}}}}.dump();
 }
 
-// OpenAI's call ids: "call_" and 9 letters (as the server writes them).
-std::string call_id() {
+bool mistral(ToolFormat f) {
+  return f == ToolFormat::kMistral || f == ToolFormat::kMistralArgs;
+}
+
+// OpenAI's call ids: "call_" and 9 letters (as the server writes them); Mistral's templates
+// refuse any id but 9 letters and digits, so those get the 9 letters alone.
+std::string call_id(ToolFormat f) {
   static thread_local std::mt19937 rng{std::random_device{}()};
   static const char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
   std::uniform_int_distribution<int> pick(0, 51);
-  std::string id = "call_";
+  std::string id = mistral(f) ? "" : "call_";
   for (int i = 0; i < 9; ++i) id += kLetters[pick(rng)];
   return id;
+}
+
+// The model's own id, when the template will take it back.
+bool usable_id(const std::string& id, ToolFormat f) {
+  if (id.empty()) return false;
+  if (!mistral(f)) return true;
+  if (id.size() != 9) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+  return true;
 }
 
 }  // namespace
@@ -75,11 +91,11 @@ void apply_tool_grammar(const ToolRequest& tools, ToolFormat format, SamplerConf
   sampler.grammar_triggers = g.triggers;
 }
 
-std::string openai_tool_calls(const ParsedReply& reply) {
+std::string openai_tool_calls(const ParsedReply& reply, ToolFormat format) {
   json a = json::array();
   if (!reply.error.empty()) return a.dump();
   for (const auto& c : reply.calls)
-    a.push_back({{"id", c.id.empty() ? call_id() : c.id},
+    a.push_back({{"id", usable_id(c.id, format) ? c.id : call_id(format)},
                  {"type", "function"},
                  {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
   return a.dump();

@@ -41,8 +41,9 @@ ToolRequest parse_tool_request(std::string_view tools_json, std::string_view too
 void apply_tool_grammar(const ToolRequest& tools, ToolFormat format, SamplerConfig& sampler);
 
 // The calls of `reply` as an OpenAI tool_calls array ([{"id", "type": "function", "function":
-// {"name", "arguments": JSON text}}]; ids: the model's, else "call_" and 9 random letters);
+// {"name", "arguments": JSON text}}]; ids: the model's, else "call_" and 9 random letters, or
+// the 9 letters alone for the Mistral formats, whose templates require exactly that);
 // "[]" when there are none or the reply could not be read.
-std::string openai_tool_calls(const ParsedReply& reply);
+std::string openai_tool_calls(const ParsedReply& reply, ToolFormat format = ToolFormat::kHermes);
 
 }  // namespace hearth::toolcall

@@ -1,50 +1,112 @@
 #include "toolcall/tool_stream.hpp"
 
-#include <algorithm>
-
-#include "toolcall/tool_grammar.hpp"
+#include "toolcall/tool_scan.hpp"
 
 namespace hearth::toolcall {
+namespace {
 
-ToolStream::ToolStream(ToolFormat format, bool eager, std::vector<std::string> known_names)
-    : format_(format),
-      triggers_(format_triggers(format)),
-      known_(std::move(known_names)),
-      in_call_(eager) {}
-
-std::string ToolStream::push(const std::string& piece) {
-  held_ += piece;
-  if (in_call_) return {};
-  size_t at = std::string::npos;
-  for (const auto& t : triggers_) at = std::min(at, held_.find(t));
-  if (at != std::string::npos) {
-    in_call_ = true;
-    std::string out = held_.substr(0, at);
-    held_.erase(0, at);
-    return out;
-  }
-  // Keep the longest suffix that is a proper prefix of a trigger.
-  size_t keep = 0;
-  for (const auto& t : triggers_)
-    for (size_t n = std::min(t.size() - 1, held_.size()); n > keep; --n)
-      if (held_.compare(held_.size() - n, n, t, 0, n) == 0) {
-        keep = n;
-        break;
-      }
-  std::string out = held_.substr(0, held_.size() - keep);
-  held_.erase(0, held_.size() - keep);
-  return out;
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-ParsedReply ToolStream::finish() {
-  ParsedReply r;
-  if (in_call_) r = parse_tool_reply(held_, format_, known_);
-  if (r.calls.empty()) {
-    r.content = held_;  // untrimmed: it continues the content already sent
-    r.calls.clear();
+bool extends(const std::string& longer, const std::string& prefix) {
+  return longer.size() > prefix.size() && longer.compare(0, prefix.size(), prefix) == 0;
+}
+
+// Without a UTF-8 sequence cut off at the end (the rest of it comes with the next piece).
+std::string whole_utf8(std::string s) {
+  size_t start = s.size();
+  for (int back = 0; back < 4 && start > 0; ++back) {
+    const unsigned char c = static_cast<unsigned char>(s[start - 1]);
+    if ((c & 0xC0) != 0x80) {  // a lead byte (or ASCII): is its sequence complete?
+      const size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+      if (s.size() - (start - 1) < need) s.resize(start - 1);
+      return s;
+    }
+    --start;
   }
-  held_.clear();
-  return r;
+  return s;
+}
+
+}  // namespace
+
+ToolStream::ToolStream(ToolFormat format, bool eager, std::vector<std::string> known_names)
+    : format_(format), eager_(eager), known_(std::move(known_names)) {}
+
+ToolDelta ToolStream::push(const std::string& piece) {
+  text_ += piece;
+  ToolDelta d;
+  const PartialReply p = scan_partial_reply(text_, format_, known_);
+  if (!eager_) {
+    // Whitespace at the end may separate the content from a call: it waits for more content.
+    std::string c = p.content;
+    while (!c.empty() && is_space(c.back())) c.pop_back();
+    c = whole_utf8(std::move(c));
+    if (extends(c, content_)) {
+      d.content = c.substr(content_.size());
+      content_ = std::move(c);
+    }
+  }
+  for (size_t k = 0; k < p.calls.size() && k <= sent_.size(); ++k) {
+    const PartialCall& c = p.calls[k];
+    if (c.hold && !c.complete) break;
+    if (k == sent_.size()) {
+      if (!c.named) break;
+      sent_.push_back({c.name, ""});
+      ToolCallDelta open;
+      open.index = k;
+      open.opens = true;
+      open.id = c.id;
+      open.name = c.name;
+      d.calls.push_back(std::move(open));
+    }
+    Sent& s = sent_[k];
+    if (s.name != c.name) break;  // cannot happen for a prefix; the final parse decides
+    const std::string args = c.complete ? c.arguments : whole_utf8(c.arguments);
+    if (extends(args, s.arguments)) {
+      ToolCallDelta more;
+      more.index = k;
+      more.arguments = args.substr(s.arguments.size());
+      d.calls.push_back(std::move(more));
+      s.arguments = args;
+    }
+    if (!c.complete) break;
+  }
+  return d;
+}
+
+ToolDelta ToolStream::finish() {
+  parsed_ = parse_tool_reply(text_, format_, known_);
+  ToolDelta d;
+  if (parsed_.calls.empty()) {
+    // A plain reply is its text as written (what a non-streamed reply's content is).
+    if (sent_.empty() && text_.compare(0, content_.size(), content_) == 0)
+      d.content = text_.substr(content_.size());
+    content_ = text_;
+    return d;
+  }
+  if (extends(parsed_.content, content_)) d.content = parsed_.content.substr(content_.size());
+  for (size_t k = 0; k < parsed_.calls.size(); ++k) {
+    const ToolCall& c = parsed_.calls[k];
+    if (k >= sent_.size()) {
+      sent_.push_back({c.name, ""});
+      ToolCallDelta open;
+      open.index = k;
+      open.opens = true;
+      open.id = c.id;
+      open.name = c.name;
+      d.calls.push_back(std::move(open));
+    }
+    Sent& s = sent_[k];
+    if (s.name == c.name && extends(c.arguments, s.arguments)) {
+      ToolCallDelta more;
+      more.index = k;
+      more.arguments = c.arguments.substr(s.arguments.size());
+      d.calls.push_back(std::move(more));
+      s.arguments = c.arguments;
+    }
+  }
+  return d;
 }
 
 }  // namespace hearth::toolcall

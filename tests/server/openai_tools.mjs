@@ -3,7 +3,9 @@
 // named call (streamed, assembled from tool_calls deltas) must arrive as tool_calls with
 // finish_reason "tool_calls", and their arguments, like a response_format json_schema reply,
 // must validate against the schema with an independent validator (python3-jsonschema, through
-// tests/grammar_validate.py). The model is the synthetic Qwen2 file (random weights, a real
+// tests/grammar_validate.py). Streamed calls (OpenAI's chunk shapes, accumulated by the client's
+// stream helper) must equal the non-streamed reply's, also with Llama 3.1's and Mistral Nemo's
+// templates on copies of the model. The model is the synthetic Qwen2 file (random weights, a real
 // 151k-token vocabulary): it never chooses a tool itself, so calls are forced.
 // usage: node openai_tools.mjs HEARTH NODE_MODULES_DIR WORKDIR   (HEARTH_TEST_DATA in the env)
 import { spawn, execFileSync } from "node:child_process";
@@ -24,24 +26,29 @@ const require = createRequire(path.join(path.resolve(modulesDir), "x.js"));
 const { default: OpenAI } = await import(require.resolve("openai"));
 fs.mkdirSync(work, { recursive: true });
 
-const server = spawn(hearth, ["serve", "-m", model, "--alias", "m", "--port", "0", "-t", "2", "-c", "2048"],
-                     { stdio: ["ignore", "inherit", "pipe"] });
-const port = await new Promise((resolve, reject) => {
-  let buf = "";
-  server.stderr.on("data", (d) => {
-    process.stderr.write(d);
-    buf += d;
-    const m = buf.match(/listening on http:\/\/[^:]+:(\d+)/);
-    if (m) resolve(Number(m[1]));
+// Starts `hearth serve` on a model; resolves to {server, base} once /health answers.
+async function startServer(modelPath) {
+  const server = spawn(hearth, ["serve", "-m", modelPath, "--alias", "m", "--port", "0", "-t", "2", "-c", "2048"],
+                       { stdio: ["ignore", "inherit", "pipe"] });
+  const port = await new Promise((resolve, reject) => {
+    let buf = "";
+    server.stderr.on("data", (d) => {
+      process.stderr.write(d);
+      buf += d;
+      const m = buf.match(/listening on http:\/\/[^:]+:(\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    server.on("exit", () => reject(new Error("server exited")));
   });
-  server.on("exit", () => reject(new Error("server exited")));
-});
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 600; i++) {
-  const r = await fetch(`${base}/health`).catch(() => null);
-  if (r && r.status === 200) break;
-  await new Promise((r) => setTimeout(r, 50));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    const r = await fetch(`${base}/health`).catch(() => null);
+    if (r && r.status === 200) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { server, base };
 }
+const { server, base } = await startServer(model);
 
 let failures = 0;
 const check = (name, cond, detail) => {
@@ -110,6 +117,51 @@ try {
   check("named stream: no content", contentText === "", contentText);
   streamed.forEach((x, i) => validateLater(addParams, x.arguments, `named-stream-${i}`));
 
+  // Streamed as OpenAI streams calls, accumulated by the client's own stream helper
+  // (ChatCompletionStream.finalChatCompletion): the same calls as the non-streamed reply to the
+  // same greedy request. Several prompts, so that some reply holds more than one call.
+  let sawParallel = false;
+  const prompts = ["What is the weather in Oslo?", "Add 2 and 3, then the weather in Lima."];
+  for (const [pi, prompt] of prompts.entries()) {
+    const req = { model: "m", messages: [{ role: "user", content: prompt }], tools,
+                  tool_choice: "required", max_tokens: 400, temperature: 0 };
+    const whole = await c.chat.completions.create(req);
+    const want = whole.choices[0].message.tool_calls || [];
+    const raw = [];
+    const st = c.chat.completions.stream({ ...req, stream: true });
+    st.on("chunk", (ch) => raw.push(ch));
+    const fin = await st.finalChatCompletion();
+    const got = fin.choices[0].message.tool_calls || [];
+    const tag = `stream ${pi}`;
+    check(`${tag}: finish_reason tool_calls`, fin.choices[0].finish_reason === "tool_calls" &&
+          whole.choices[0].finish_reason === "tool_calls", [fin.choices[0].finish_reason, whole.choices[0].finish_reason]);
+    check(`${tag}: accumulated calls equal the non-streamed ones`, got.length === want.length && want.length >= 1 &&
+          got.every((g, k) => g.type === "function" && g.function.name === want[k].function.name &&
+                              g.function.arguments === want[k].function.arguments && /^call_[A-Za-z0-9]{9}$/.test(g.id)),
+          { got, want });
+    check(`${tag}: no content`, !fin.choices[0].message.content, fin.choices[0].message.content);
+    // OpenAI's chunk shapes: per call, a first delta with index, id, type, name and arguments "",
+    // then deltas with argument pieces only; indexes in order; the name before the arguments end.
+    const deltas = raw.flatMap((ch) => (ch.choices[0]?.delta?.tool_calls || []));
+    const firsts = deltas.filter((d) => d.id);
+    const shapeOk = firsts.length === want.length &&
+      firsts.every((d, k) => d.index === k && d.type === "function" && d.function.name === want[k].function.name &&
+                             d.function.arguments === "") &&
+      deltas.filter((d) => !d.id).every((d) => d.function && d.function.name === undefined &&
+                                               typeof d.function.arguments === "string" && d.type === undefined);
+    check(`${tag}: OpenAI's delta shapes`, shapeOk, deltas.slice(0, 6));
+    const argPieces = deltas.filter((d) => !d.id && d.index === 0).length;
+    check(`${tag}: arguments arrive in pieces`, argPieces >= 3, argPieces);
+    if (want.length >= 2) {
+      sawParallel = true;
+      const firstOf1 = deltas.findIndex((d) => d.id && d.index === 1);
+      const lastOf0 = deltas.map((d) => d.index).lastIndexOf(0);
+      check(`${tag}: calls stream one after another`, firstOf1 > lastOf0, deltas.map((d) => d.index));
+    }
+    got.forEach((g, k) => validateLater(schemaOf[g.function.name] || {}, g.function.arguments, `stream-${pi}-${k}`));
+  }
+  check("stream: some reply held several calls", sawParallel, prompts);
+
   // A tool message in the next turn is accepted and rendered (the reply itself is free text).
   const next = await c.chat.completions.create({ model: "m", tools, max_tokens: 4, temperature: 0,
     messages: [...messages, { role: "assistant", content: null, tool_calls: calls },
@@ -138,6 +190,52 @@ try {
   failures++;
 } finally {
   server.kill("SIGTERM");
+}
+
+// Other families: the same synthetic model with Llama 3.1's and Mistral Nemo's templates
+// (tests/server/gguf_with_template.py). The forced calls are written in the family's format;
+// streamed and accumulated by the client they equal the non-streamed reply; the next turn with
+// the call and its result renders through the template (Mistral's refuses ids that are not 9
+// letters and digits).
+const families = [
+  { template: "meta-llama-Llama-3.1-8B-Instruct.jinja", id: /^call_[A-Za-z0-9]{9}$/, parallel: false },
+  { template: "mistralai-Mistral-Nemo-Instruct-2407.jinja", id: /^[A-Za-z0-9]{9}$/, parallel: true },
+];
+for (const fam of families) {
+  const tmpl = path.join(path.dirname(model), "../../testdata/templates", fam.template);
+  const copy = path.join(work, fam.template.replace(".jinja", ".gguf"));
+  execFileSync("python3", [path.join(here, "gguf_with_template.py"), model, tmpl, copy]);
+  const srv = await startServer(copy);
+  const fc = new OpenAI({ apiKey: "none", baseURL: `${srv.base}/v1`, maxRetries: 0 });
+  const tag = fam.template.split("-")[0] + "/" + fam.template.split("-")[1];
+  try {
+    const req = { model: "m", messages: [{ role: "user", content: "What is the weather in Oslo?" }], tools,
+                  tool_choice: "required", parallel_tool_calls: fam.parallel, max_tokens: 300, temperature: 0 };
+    const whole = await fc.chat.completions.create(req);
+    const want = whole.choices[0].message.tool_calls || [];
+    const raw = [];
+    const st = fc.chat.completions.stream({ ...req, stream: true });
+    st.on("chunk", (ch) => raw.push(ch));
+    const fin = await st.finalChatCompletion();
+    const got = fin.choices[0].message.tool_calls || [];
+    check(`${tag}: calls with ids of the family's shape`, want.length >= 1 && want.every((w) => fam.id.test(w.id)), want);
+    check(`${tag}: streamed calls equal the non-streamed ones`, got.length === want.length &&
+          got.every((g, k) => g.function.name === want[k].function.name && g.function.arguments === want[k].function.arguments &&
+                              fam.id.test(g.id)) && fin.choices[0].finish_reason === "tool_calls", { got, want });
+    const deltas = raw.flatMap((ch) => (ch.choices[0]?.delta?.tool_calls || []));
+    check(`${tag}: no call text as content`, !fin.choices[0].message.content, fin.choices[0].message.content);
+    check(`${tag}: one opening delta per call`, deltas.filter((d) => d.id).length === want.length, deltas.slice(0, 4));
+    got.forEach((g, k) => validateLater(schemaOf[g.function.name] || {}, g.function.arguments, `${tag.replace("/", "-")}-${k}`));
+    const next = await fc.chat.completions.create({ model: "m", tools, max_tokens: 4, temperature: 0,
+      messages: [...req.messages, { role: "assistant", content: null, tool_calls: want },
+                 ...want.map((w) => ({ role: "tool", tool_call_id: w.id, content: "{\"temp\": 3}" }))] });
+    check(`${tag}: the next turn renders`, typeof next.choices[0].message.content === "string", next.choices[0]);
+  } catch (e) {
+    console.log(`FAIL ${tag} exception`, e);
+    failures++;
+  } finally {
+    srv.server.kill("SIGTERM");
+  }
 }
 
 const lines = path.join(work, "outputs.jsonl");

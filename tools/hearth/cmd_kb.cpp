@@ -45,6 +45,7 @@ const char* kUsage =
     "  --encrypt-key-file F  seal the stored passages with this key (hearth keygen); an\n"
     "                      encrypted knowledge base searches by vector only\n"
     "  --rerank-model R    search: rerank the fused candidates with a reranking GGUF\n"
+    "                      (also --rerank R)\n"
     "  -q                  add/sync: print problems and the summary only\n"
     "Search prints the best passages; --json: one JSON object per line (path, chunk, page or\n"
     "line, score, text). Exit status 1 when a file could not be indexed (the others are).\n";
@@ -220,7 +221,7 @@ int run_kb(const std::vector<std::string>& args) {
       a.redact = true;
     } else if (f == "--encrypt-key-file") {
       a.key_file = value();
-    } else if (f == "--rerank-model") {
+    } else if (f == "--rerank-model" || f == "--rerank") {
       a.rerank_model = value();
     } else if (f.size() > 1 && f[0] == '-') {
       return usage_error("unknown option '" + f + "'");

@@ -22,15 +22,23 @@ SessionReply ToolChat::turn(Session& session, const GenerateOptions& opt, std::i
   const toolcall::ToolRequest* tools = &first_;
   for (int round = 1;; ++round) {
     // Content streams; from a call's opening on, the text is held (and parsed at the end).
-    toolcall::ToolStream stream(toolcall::kSessionToolFormat, tools->eager(), tools->names());
+    // The calls are in the format of the session's template (session_tools.hpp).
+    toolcall::ToolStream stream(toolcall::session_tool_format(session).format, tools->eager(),
+                                tools->names());
     GenerateOptions o = opt;
+    std::string shown;  // the content printed so far
     o.on_token = [&](int token, const std::string& text) {
-      const std::string content = stream.push(text);
+      const std::string content = stream.push(text).content;
+      shown += content;
       return content.empty() || !opt.on_token || opt.on_token(token, content);
     };
     const toolcall::SessionToolReply r = toolcall::generate_with_tools(session, *tools, o);
-    const toolcall::ParsedReply held = stream.finish();
-    if (held.calls.empty() && !held.content.empty() && opt.on_token) opt.on_token(-1, held.content);
+    std::string rest = stream.finish().content;
+    // A call that opened but could not be read (cut off by -n): the reply is plain text.
+    if (r.calls_json == "[]" && stream.called() &&
+        r.reply.text.compare(0, shown.size(), shown) == 0)
+      rest = r.reply.text.substr(shown.size());
+    if (!rest.empty() && opt.on_token) opt.on_token(-1, rest);
     if (r.calls_json == "[]" || r.reply.result.stop_reason == StopReason::kCancelled)
       return r.reply;
     const nlohmann::ordered_json calls = nlohmann::ordered_json::parse(r.calls_json);
