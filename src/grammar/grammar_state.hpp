@@ -19,14 +19,28 @@ namespace hearth::grammar {
 
 class GrammarState {
  public:
-  GrammarState(const Grammar& grammar, std::shared_ptr<const TokenTrie> vocab);
+  // Masks of up to `cached_masks` states are kept (least recently used first out). 0: no mask
+  // cache and no merging of equivalent matcher states — the plain computation, for tests that
+  // check the caches change nothing.
+  static constexpr size_t kDefaultCachedMasks = 256;  // ~19 KB each for a 150k vocabulary
+  GrammarState(const Grammar& grammar, std::shared_ptr<const TokenTrie> vocab,
+               size_t cached_masks = kDefaultCachedMasks);
 
   // allowed[t] = 1 for each token that may come next, 0 otherwise (size n_vocab). Returns the
-  // number allowed. Cost: one pass over the trie nodes that some parse can reach.
+  // number allowed. Cost: one pass over the trie nodes that some parse can reach, or a copy
+  // when this state's mask is cached.
   size_t fill_mask(std::vector<uint8_t>& allowed);
+  // The same as a bitset (bit t of word t / 64), valid until the next call; *n_allowed gets
+  // the number of allowed tokens.
+  const std::vector<uint64_t>& mask_bits(size_t* n_allowed);
   // Sets logits[t] = -INFINITY for every disallowed token t < n_logits (tokens past the
   // vocabulary are disallowed). Throws Error(kInvalidArgument) when nothing is allowed.
   void apply(float* logits, int n_logits);
+  // The greedy choice under the mask without writing the logits: the lowest id of the largest
+  // logit among allowed tokens (+INFINITY counting as the largest finite float, as the
+  // sampler's candidates do), or -1 when no allowed token has a logit above -INFINITY (then
+  // apply() and the candidates say why).
+  int32_t best_allowed(const float* logits, int n_logits);
   bool allows(int32_t token);
   // Advances past `token`; throws Error(kInvalidArgument) when the grammar does not allow it.
   void accept(int32_t token);
@@ -34,6 +48,8 @@ class GrammarState {
   // false, with the state unchanged, when the grammar does not admit it.
   bool accept_text(const std::string& text);
   bool can_end() const { return matcher_.can_end(state_); }
+  // Masks served from the cache so far (for tests: a cache that is never hit proves nothing).
+  size_t cache_hits() const { return cache_hits_; }
   // Nothing but the end is possible: generation should stop.
   bool finished() const { return matcher_.only_end(state_); }
 
@@ -42,14 +58,23 @@ class GrammarState {
   std::shared_ptr<const TokenTrie> vocab_;
   int32_t state_;
   std::vector<int32_t> path_;  // per trie depth: the state after that many bytes
-  std::vector<uint8_t> mask_;
-  // Masks by state: a parse inside a JSON string or a repeated structure returns to the same
-  // state, whose mask is then a copy instead of a trie walk. Dropped when full or compacted.
+  size_t cached_masks_;
+  // Masks by state (the matcher interns states canonically, so equal parse situations have
+  // equal ids): a parse that returns to a state — whitespace runs, a repeated structure, the
+  // same schema generated again — gets a copy instead of a trie walk. Least recently used
+  // entries go first; all are dropped when the matcher compacts (ids are renumbered).
   struct CachedMask {
-    std::vector<uint8_t> allowed;
-    size_t n;
+    int32_t state = -1;
+    uint64_t last_used = 0;
+    size_t n = 0;
+    std::vector<uint64_t> bits;
   };
-  std::unordered_map<int32_t, CachedMask> mask_cache_;
+  std::vector<CachedMask> mask_cache_;
+  std::unordered_map<int32_t, size_t> mask_index_;  // state -> slot in mask_cache_
+  uint64_t clock_ = 0;
+  size_t cache_hits_ = 0;
+  std::vector<uint64_t> bits_;  // the current mask when it is not cached
+  size_t walk(std::vector<uint64_t>& bits);
 };
 
 }  // namespace hearth::grammar

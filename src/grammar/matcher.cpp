@@ -21,7 +21,8 @@ uint64_t mix(uint64_t h, uint64_t v) {
 
 }  // namespace
 
-GrammarMatcher::GrammarMatcher(const Grammar& g) {
+GrammarMatcher::GrammarMatcher(const Grammar& g, bool merge_equivalent)
+    : merge_equivalent_(merge_equivalent) {
   for (const auto& rule : g.rules) {
     rule_start_.push_back(static_cast<uint32_t>(elems_.size()));
     elems_.insert(elems_.end(), rule.begin(), rule.end());
@@ -47,6 +48,8 @@ void GrammarMatcher::reset_caches() {
   sets_.clear();
   set_index_.clear();
   accept_memo_.clear();
+  matched_memo_.clear();
+  canonical_.clear();
   states_.clear();
   state_index_.clear();
   rows_.clear();
@@ -125,6 +128,7 @@ int32_t GrammarMatcher::intern_set(std::vector<int32_t>& stacks) {
     if (sets_[static_cast<size_t>(id)] == stacks) return id;
   const auto id = static_cast<int32_t>(sets_.size());
   sets_.push_back(stacks);
+  matched_memo_.emplace_back();
   bucket.push_back(id);
   return id;
 }
@@ -195,6 +199,16 @@ bool GrammarMatcher::match_partial(uint32_t pos, uint32_t value, int n_remain) c
 }
 
 int32_t GrammarMatcher::accept_char(int32_t set, uint32_t chr) {
+  const auto nstacks = sets_[static_cast<size_t>(set)].size();
+  if (merge_equivalent_ && nstacks <= 64) {
+    uint64_t matched = 0;
+    for (size_t i = 0; i < nstacks; ++i) {
+      const int32_t s = sets_[static_cast<size_t>(set)][i];
+      if (s != 0 && match_char(nodes_[static_cast<size_t>(s)].pos, chr).first)
+        matched |= uint64_t{1} << i;
+    }
+    return accept_matched(set, matched);
+  }
   const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(set)) << 32) | chr;
   const auto it = accept_memo_.find(key);
   if (it != accept_memo_.end()) return it->second;
@@ -214,6 +228,75 @@ int32_t GrammarMatcher::accept_char(int32_t set, uint32_t chr) {
   return id;
 }
 
+// The set after a character that the stacks flagged in `matched` accept (bit i: stack i of the
+// set): what follows a matched element does not depend on which character matched it.
+int32_t GrammarMatcher::accept_matched(int32_t set, uint64_t matched) {
+  for (const auto& [bits, next] : matched_memo_[static_cast<size_t>(set)])
+    if (bits == matched) return next;
+  std::vector<int32_t> next;
+  const std::vector<int32_t> stacks = sets_[static_cast<size_t>(set)];  // advance() may grow sets_
+  for (size_t i = 0; i < stacks.size(); ++i) {
+    if (!(matched >> i & 1)) continue;
+    const StackNode node = nodes_[static_cast<size_t>(stacks[i])];
+    const uint32_t after = match_char(node.pos, 0).second;  // the position is the same for all
+    const int32_t rest = is_end(after) ? node.parent : push(node.parent, after);
+    const std::vector<int32_t>& adv = advance(rest);
+    next.insert(next.end(), adv.begin(), adv.end());
+  }
+  const int32_t id = intern_set(next);
+  matched_memo_[static_cast<size_t>(set)].emplace_back(matched, id);
+  return id;
+}
+
+// Every code point in [low, high] gets the same answer from the character element at pos (no
+// range of it straddles a bound; conservative: ranges that only together cover it say no).
+bool GrammarMatcher::uniform(uint32_t pos, uint32_t low, uint32_t high) const {
+  if (elems_[pos].type == ElemType::kCharAny) return true;
+  do {
+    uint32_t a = elems_[pos].value, b = a;
+    if (elems_[pos + 1].type == ElemType::kCharRngUpper) {
+      b = elems_[pos + 1].value;
+      pos += 2;
+    } else {
+      pos += 1;
+    }
+    const bool disjoint = b < low || a > high;
+    const bool covers = a <= low && high <= b;
+    if (!disjoint && !covers) return false;
+  } while (elems_[pos].type == ElemType::kCharAlt);
+  return true;
+}
+
+// A pending sequence whose completions all lie in one range on which every stack's top element
+// answers the same (the usual case: any character of a JSON string) behaves, byte after byte
+// and at a token's end, exactly as any other such sequence with the same answers: one
+// representative value is interned for all of them, instead of one state per prefix value
+// (thousands with CJK-heavy vocabularies). Values below 2 are never merged: llama.cpp's
+// partial-character check treats them specially (overlong forms).
+uint32_t GrammarMatcher::canonical_value(const State& s) {
+  const std::vector<int32_t>& stacks = sets_[static_cast<size_t>(s.set)];
+  if (s.value < 2 || stacks.size() > 64) return s.value;
+  const int shift = s.n_remain * 6;
+  const uint32_t low = s.value << shift;
+  const uint32_t high = low | ((1u << shift) - 1);
+  uint64_t matched = 0;
+  for (size_t i = 0; i < stacks.size(); ++i) {
+    if (stacks[i] == 0) continue;
+    const uint32_t pos = nodes_[static_cast<size_t>(stacks[i])].pos;
+    if (!uniform(pos, low, high)) return s.value;
+    if (match_char(pos, low).first) matched |= uint64_t{1} << i;
+  }
+  uint64_t key = mix(static_cast<uint64_t>(s.set), static_cast<uint64_t>(s.n_remain));
+  key = mix(key, s.checked ? 1 : 0);
+  auto& bucket = canonical_[mix(key, matched)];
+  for (const Representative& r : bucket)
+    if (r.set == s.set && r.n_remain == s.n_remain && r.checked == s.checked &&
+        r.matched == matched)
+      return r.value;
+  bucket.push_back({s.set, s.n_remain, s.checked, matched, s.value});
+  return s.value;
+}
+
 int32_t GrammarMatcher::compute_step(int32_t state, uint8_t b) {
   const State s = states_[static_cast<size_t>(state)];
   uint32_t value;
@@ -230,15 +313,18 @@ int32_t GrammarMatcher::compute_step(int32_t state, uint8_t b) {
     value = b & ((1u << (7 - n_remain)) - 1);
     checked = false;
   }
-  if (n_remain > 0) return intern_state({s.set, value, static_cast<int8_t>(n_remain), checked});
+  if (n_remain > 0) {
+    State next{s.set, value, static_cast<int8_t>(n_remain), checked};
+    if (merge_equivalent_) next.value = canonical_value(next);
+    return intern_state(next);
+  }
   const int32_t set = accept_char(s.set, value);
   if (set == kDead) return kDead;
   return intern_state({set, 0, 0, false});
 }
 
-bool GrammarMatcher::token_may_end(int32_t state) {
+bool GrammarMatcher::compute_may_end(int32_t state) {
   int8_t& memo = may_end_[static_cast<size_t>(state)];
-  if (memo >= 0) return memo != 0;
   const State s = states_[static_cast<size_t>(state)];
   bool ok = s.n_remain == 0;
   if (!ok) {

@@ -23,7 +23,9 @@ constexpr int32_t kDead = -1;  // no parse can continue
 
 class GrammarMatcher {
  public:
-  explicit GrammarMatcher(const Grammar& grammar);
+  // merge_equivalent: interns states that no continuation can tell apart as one (see
+  // canonical_value and accept_char); off only to check that merging changes nothing.
+  explicit GrammarMatcher(const Grammar& grammar, bool merge_equivalent = true);
 
   // The state before any text: every alternative of the start rule, decoder idle.
   int32_t initial() const { return initial_; }
@@ -40,7 +42,10 @@ class GrammarMatcher {
   }
   // True when a token may end in `state` (llama.cpp: no pending partial UTF-8 sequence, or
   // one that some stack's next character class could complete).
-  bool token_may_end(int32_t state);
+  bool token_may_end(int32_t state) {
+    const int8_t memo = may_end_[static_cast<size_t>(state)];  // inline: once per trie node
+    return memo >= 0 ? memo != 0 : compute_may_end(state);
+  }
   // The state to continue from in the next token: a pending sequence is now checked.
   int32_t at_token_boundary(int32_t state);
   // The grammar has reached its end in some parse (end-of-generation allowed).
@@ -72,7 +77,11 @@ class GrammarMatcher {
   int32_t intern_set(std::vector<int32_t>& stacks);
   int32_t intern_state(const State& s);
   int32_t accept_char(int32_t set, uint32_t chr);
+  int32_t accept_matched(int32_t set, uint64_t matched);
+  uint32_t canonical_value(const State& s);
+  bool uniform(uint32_t pos, uint32_t low, uint32_t high) const;
   int32_t compute_step(int32_t state, uint8_t byte);
+  bool compute_may_end(int32_t state);
   bool is_end(uint32_t pos) const;
   std::pair<bool, uint32_t> match_char(uint32_t pos, uint32_t chr) const;
   bool match_partial(uint32_t pos, uint32_t value, int n_remain) const;
@@ -88,6 +97,20 @@ class GrammarMatcher {
   std::vector<std::vector<int32_t>> sets_;
   std::unordered_map<uint64_t, std::vector<int32_t>> set_index_;  // hash -> candidate sets
   std::unordered_map<uint64_t, int32_t> accept_memo_;             // (set, chr) -> set
+  // Merging (merge_equivalent_), for sets of at most 64 stacks: the set after a character
+  // depends only on which stacks' top elements match it (a bit per stack), so characters with
+  // equal bits share one entry; a pending UTF-8 sequence whose every completion matches the
+  // same stacks is interned under one representative value.
+  bool merge_equivalent_;
+  std::vector<std::vector<std::pair<uint64_t, int32_t>>> matched_memo_;  // per set: bits -> set
+  struct Representative {
+    int32_t set;
+    int8_t n_remain;
+    bool checked;
+    uint64_t matched;
+    uint32_t value;
+  };
+  std::unordered_map<uint64_t, std::vector<Representative>> canonical_;  // hash -> candidates
   std::vector<State> states_;
   std::unordered_map<uint64_t, std::vector<int32_t>> state_index_;
   std::vector<int32_t> rows_;    // state -> row of table_, -1 if none yet

@@ -60,10 +60,13 @@ TokenTrie::TokenTrie(const std::vector<std::string>& pieces, const std::vector<b
 
 std::shared_ptr<const TokenTrie> TokenTrie::for_tokenizer(const Tokenizer& tokenizer) {
   // A tokenizer is immutable; the cache holds weak references so a trie dies with its last
-  // user. The address alone could be reused by a later tokenizer: the vocabulary size and a
-  // sample of pieces must match too.
+  // user — except the most recently used one, held strongly: building it costs a large part of
+  // a second for a 150k vocabulary, and a server or a `hearth bench` loop makes one Sampler per
+  // request, with nothing else holding the trie in between. The address alone could be reused
+  // by a later tokenizer: the vocabulary size and a sample of pieces must match too.
   static std::mutex mutex;
   static std::unordered_map<const Tokenizer*, std::weak_ptr<const TokenTrie>> cache;
+  static std::shared_ptr<const TokenTrie> last;
   const int32_t n = tokenizer.n_vocab();
   auto same = [&](const TokenTrie& trie) {
     if (trie.n_vocab() != n) return false;
@@ -79,7 +82,10 @@ std::shared_ptr<const TokenTrie> TokenTrie::for_tokenizer(const Tokenizer& token
     std::lock_guard<std::mutex> lock(mutex);
     const auto it = cache.find(&tokenizer);
     if (it != cache.end()) {
-      if (auto trie = it->second.lock(); trie && same(*trie)) return trie;
+      if (auto trie = it->second.lock(); trie && same(*trie)) {
+        last = trie;
+        return trie;
+      }
     }
   }
   std::vector<std::string> pieces(static_cast<size_t>(n));
@@ -91,6 +97,7 @@ std::shared_ptr<const TokenTrie> TokenTrie::for_tokenizer(const Tokenizer& token
   auto trie = std::make_shared<const TokenTrie>(pieces, eog);
   std::lock_guard<std::mutex> lock(mutex);
   cache[&tokenizer] = trie;
+  last = trie;
   return trie;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "hearth/error.hpp"
 #include "hearth/tokenizer.hpp"
@@ -11,6 +12,33 @@
 
 namespace hearth {
 namespace {
+
+// Unconstrained choices a grammar-constrained greedy step checks before computing the mask.
+constexpr size_t kGrammarChecks = 8;
+
+// The kGrammarChecks best tokens in the candidates' order (largest logit first, +INFINITY as
+// the largest finite float, equal logits by ascending id; -INFINITY and NaN left out), in one
+// pass that costs about what argmax costs. Returns how many (fewer when the rest are banned).
+size_t top_tokens(const float* logits, int n_vocab, int32_t* ids) {
+  constexpr size_t k = kGrammarChecks;
+  float vals[k] = {};
+  size_t m = 0;
+  for (int i = 0; i < n_vocab; ++i) {
+    float l = logits[i];
+    if (m == k && !(l > vals[k - 1])) continue;  // the common case; NaN too
+    if (!(l > -INFINITY)) continue;
+    if (l == INFINITY) l = std::numeric_limits<float>::max();
+    if (m == k && !(l > vals[k - 1])) continue;
+    size_t j = m < k ? m++ : k - 1;          // when full, the last (worst) one goes
+    for (; j > 0 && vals[j - 1] < l; --j) {  // after every equal one: ids ascend
+      vals[j] = vals[j - 1];
+      ids[j] = ids[j - 1];
+    }
+    vals[j] = l;
+    ids[j] = i;
+  }
+  return m;
+}
 
 uint64_t resolve_seed(const SamplerConfig& config) {
   validate_sampler_config(config, 0);
@@ -103,11 +131,18 @@ int Sampler::sample(const float* logits, int n_vocab) {
   if (is_greedy(config_) && config_.logit_bias.empty() && penalties_off(config_) &&
       config_.typical_p >= 1.0f) {
     if (n_vocab <= 0) fail(Status::kInvalidArgument, "sample: n_vocab must be > 0");
-    const int best = argmax(logits, n_vocab);  // the common case, without copying the logits
-    // Masking only removes tokens: when the grammar allows the unconstrained choice (the
-    // lowest id of the largest logit), it is also the constrained one. Only otherwise is the
-    // whole vocabulary masked.
-    if (!grammar_active() || grammar_->allows(best)) return best;
+    // No grammar: the largest logit, without copying the logits (the common case).
+    if (!grammar_active()) return argmax(logits, n_vocab);
+    // Masking only removes tokens: the first of the unconstrained order (the candidates' order)
+    // that the grammar allows is the constrained choice. The few best are checked one by one
+    // (a few steps of the grammar each); only when all are rejected is the mask needed, and
+    // then only its allowed tokens are read (no logits copied or written).
+    int32_t top[kGrammarChecks];
+    const size_t n_top = top_tokens(logits, n_vocab, top);
+    for (size_t i = 0; i < n_top; ++i)
+      if (grammar_->allows(top[i])) return top[i];
+    const int32_t constrained = grammar_->best_allowed(logits, n_vocab);
+    if (constrained >= 0) return constrained;  // else the full chain says why nothing is left
   }
   const Candidates& c = candidates(logits, n_vocab);
   if (is_greedy(config_)) return c.best().id;

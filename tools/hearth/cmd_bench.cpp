@@ -2,6 +2,7 @@
 // Prompt processing and generation speed, measured the way ../shared/tools/peer-llamacpp does
 // (same pseudo-random prompt ids, same context size, greedy decode), so the two compare directly.
 // --parallel S adds the engine's aggregate generation speed (tg_parallel_tok_s, bench_parallel.cpp).
+// --json-schema F / --grammar-file F: the grammar's cost per generated token (grammar_bench.cpp).
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -14,10 +15,13 @@
 
 #include "bench_parallel.hpp"
 #include "command.hpp"
+#include "grammar/json_schema.hpp"
+#include "grammar_bench.hpp"
 #include "hearth/context.hpp"
 #include "hearth/cpu.hpp"
 #include "hearth/model.hpp"
 #include "platform/memory_usage.hpp"
+#include "text_file.hpp"
 
 namespace {
 
@@ -30,6 +34,12 @@ double seconds_since(Clock::time_point t0) {
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+std::string join4(const std::vector<double>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{:.4f}", i ? "," : "", v[i]);
+  return s;
 }
 
 std::string join(const std::vector<double>& v) {
@@ -90,16 +100,64 @@ double measure_read_bandwidth_gbs(int threads) {
   return *std::max_element(runs.begin(), runs.end());
 }
 
+void write_file(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  const bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (f) std::fclose(f);
+  if (!ok) throw std::runtime_error("cannot write '" + path + "'");
+}
+
+// Medians over reps, per generated token (grammar_bench.hpp says what each run is).
+std::string grammar_json(const hearth::cli::GrammarBenchResult& g) {
+  const double decode = median(g.free_decode_ms);
+  std::vector<double> tokens(g.tokens.begin(), g.tokens.end());
+  return fmt::format(
+      ",\"grammar\":{{\"tokens\":{:.0f},\"free_decode_ms\":{:.4f},\"grammar_decode_ms\":{:.4f},"
+      "\"argmax_ms\":{:.4f},\"sampler_ms\":{:.4f},\"mask_ms\":{:.4f},\"sampler_pct\":{:.2f},"
+      "\"mask_pct\":{:.2f},\"argmax_cpu_ms\":{:.4f},\"sampler_cpu_ms\":{:.4f},"
+      "\"mask_cpu_ms\":{:.4f},\"setup_ms\":{:.2f},\"same_tokens\":{},\"sampler_all\":[{}],"
+      "\"mask_all\":[{}],\"free_decode_all\":[{}]}}",
+      median(tokens), decode, median(g.grammar_decode_ms), median(g.argmax_ms),
+      median(g.sampler_ms), median(g.mask_ms), 100 * median(g.sampler_ms) / decode,
+      100 * median(g.mask_ms) / decode, median(g.argmax_cpu_ms), median(g.sampler_cpu_ms),
+      median(g.mask_cpu_ms), g.setup_ms, g.same_tokens ? "true" : "false", join4(g.sampler_ms),
+      join4(g.mask_ms), join4(g.free_decode_ms));
+}
+
+void print_grammar(const hearth::cli::GrammarBenchResult& g) {
+  const double decode = median(g.free_decode_ms);
+  std::vector<double> tokens(g.tokens.begin(), g.tokens.end());
+  fmt::print("grammar: {:.0f} tokens per generation (median), setup {:.2f} ms{}\n", median(tokens),
+             g.setup_ms,
+             g.same_tokens ? "" : "  WARNING: the two constrained runs chose different tokens");
+  fmt::print("  decode, free:          {:.3f} ms/token  (runs: {})\n", decode,
+             join4(g.free_decode_ms));
+  fmt::print("  decode, constrained:   {:.3f} ms/token\n", median(g.grammar_decode_ms));
+  fmt::print("  argmax (free choice):  {:.4f} ms/token (cpu {:.4f})\n", median(g.argmax_ms),
+             median(g.argmax_cpu_ms));
+  fmt::print(
+      "  sampler + accept:      {:.4f} ms/token = {:.2f}% of decode (cpu {:.4f})  (runs: {})\n",
+      median(g.sampler_ms), 100 * median(g.sampler_ms) / decode, median(g.sampler_cpu_ms),
+      join4(g.sampler_ms));
+  fmt::print(
+      "  full mask + accept:    {:.4f} ms/token = {:.2f}% of decode (cpu {:.4f})  (runs: {})\n",
+      median(g.mask_ms), 100 * median(g.mask_ms) / decode, median(g.mask_cpu_ms), join4(g.mask_ms));
+}
+
 int usage(int code) {
   std::fprintf(stderr,
                "usage: hearth bench -m MODEL.gguf [-p PROMPT_TOKENS=512] [-n GEN_TOKENS=128]\n"
                "                    [-t THREADS=2] [-r REPS=3] [-b BATCH=512] [--parallel S]\n"
-               "                    [--json]\n"
+               "                    [--json-schema F | --grammar-file F [--grammar-out G]] [--json]\n"
                "       hearth bench --memory-bandwidth [-t THREADS=2]\n"
                "Reports median prompt (pp) and generation (tg) tokens/s over REPS runs, or the\n"
                "machine's streaming-read bandwidth in GB/s (the ceiling for generation).\n"
                "--parallel S: also S sequences sharing the prompt generate GEN_TOKENS each\n"
-               "together through the engine (tg_parallel: all sequences' tokens/s).\n");
+               "together through the engine (tg_parallel: all sequences' tokens/s).\n"
+               "--json-schema F / --grammar-file F: also the grammar's cost per generated token:\n"
+               "per rep a free, a constrained (sampler) and a whole-vocabulary-mask generation\n"
+               "from the same prompt, alternating; --grammar-out G writes the GBNF used (for\n"
+               "../shared/tools/peer-llamacpp/run.sh --grammar-file G).\n");
   return code;
 }
 
@@ -107,6 +165,7 @@ int run_bench(const std::vector<std::string>& args) {
   std::string path;
   int n_prompt = 512, n_gen = 128, threads = 2, reps = 3, batch = 512, parallel = 0;
   bool json = false, memory_bandwidth = false;
+  std::string grammar, grammar_out;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto next_int = [&]() {
@@ -133,6 +192,15 @@ int run_bench(const std::vector<std::string>& args) {
       json = true;
     else if (a == "--memory-bandwidth")
       memory_bandwidth = true;
+    else if ((a == "--json-schema" || a == "--grammar-file" || a == "--grammar-out") &&
+             i + 1 >= args.size())
+      return usage(2);
+    else if (a == "--json-schema")
+      grammar = hearth::grammar::json_schema_to_gbnf(hearth::cli::read_text_file(args[++i]));
+    else if (a == "--grammar-file")
+      grammar = hearth::cli::read_text_file(args[++i]);
+    else if (a == "--grammar-out")
+      grammar_out = args[++i];
     else {
       std::fprintf(stderr, "hearth bench: unknown option '%s'\n", a.c_str());
       return usage(2);
@@ -189,20 +257,26 @@ int run_bench(const std::vector<std::string>& args) {
     hearth::cli::ParallelBench pb{parallel, n_gen, threads, batch, reps};
     tgp = hearth::cli::bench_parallel(model, prompt, pb);
   }
+  hearth::cli::GrammarBenchResult gr;
+  if (!grammar.empty() && n_gen > 0) {
+    if (!grammar_out.empty()) write_file(grammar_out, grammar);
+    gr = hearth::cli::bench_grammar(ctx, prompt, {grammar, n_gen, reps});
+  }
   const double rss_mib = hearth::platform::peak_resident_bytes() / (1024.0 * 1024.0);
   if (json) {
     fmt::print(
         "{{\"engine\":\"hearth\",\"model\":\"{}\",\"threads\":{},\"prompt_tokens\":{},"
         "\"gen_tokens\":{},\"pp_tok_s\":{:.2f},\"tg_tok_s\":{:.2f},\"pp_all\":[{}],"
         "\"tg_all\":[{}],\"load_ms\":{:.1f},\"peak_rss_mib\":{:.1f},\"cpu\":\"{}\","
-        "\"isa\":\"{}\",\"repacked_mib\":{:.1f}{}}}\n",
+        "\"isa\":\"{}\",\"repacked_mib\":{:.1f}{}{}}}\n",
         path, threads, n_prompt, n_gen, median(pp), median(tg), join(pp), join(tg), load_ms,
         rss_mib, hearth::cpu_features().brand, hearth::isa_name(hearth::active_isa()),
         model->repacked_bytes() / 1048576.0,
         tgp.empty() ? std::string()
                     : fmt::format(",\"parallel\":{},\"tg_parallel_tok_s\":{:.2f},"
                                   "\"tg_parallel_all\":[{}]",
-                                  parallel, median(tgp), join(tgp)));
+                                  parallel, median(tgp), join(tgp)),
+        gr.tokens.empty() ? std::string() : grammar_json(gr));
   } else {
     fmt::print("model:   {}\nthreads: {}\n", path, threads);
     fmt::print("pp{}:   {:.2f} tok/s  (runs: {})\n", n_prompt, median(pp), join(pp));
@@ -214,6 +288,7 @@ int run_bench(const std::vector<std::string>& args) {
                rss_mib, model->repacked_bytes() / 1048576.0);
     fmt::print("cpu:     {} ({})\n", hearth::cpu_features().brand,
                hearth::isa_name(hearth::active_isa()));
+    if (!gr.tokens.empty()) print_grammar(gr);
   }
   return 0;
 }
