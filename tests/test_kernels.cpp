@@ -616,8 +616,9 @@ TEST_P(Kernels, AttentionRowsMatchThePrimitiveLoop) {
         k->convert[slot(DType::F16)](q.data(), qh.data(), static_cast<int64_t>(q.size()));
         const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
         std::vector<float> got(q.size()), want(q.size());
-        ASSERT_TRUE(a.attend_rows_f16acc(qh.data(), n_rows, K.data(), V.data(), stride, n_kv, hd,
-                                         scale, got.data()));
+        const uint16_t *kb = K.data(), *vb = V.data();  // one block: a contiguous cache
+        const kernels::KvBlocks kv{&kb, &vb, n_kv, stride, 0};
+        ASSERT_TRUE(a.attend_rows_f16acc(qh.data(), n_rows, kv, n_kv, hd, scale, got.data()));
         for (int r = 0; r < n_rows; ++r) {
           const uint16_t* qr = qh.data() + static_cast<size_t>(r) * hd;
           std::vector<uint16_t> acc(hd, 0);

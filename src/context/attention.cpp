@@ -14,22 +14,22 @@ namespace {
 
 // llama.cpp's CPU flash attention for small batches (one query row at a time): Q rounded to F16,
 // one pass with a running max M and sum S, and the V accumulator kept in F16 (rounded after
-// every update). n_rows query rows (q_stride apart) share K/V (the query heads of one KV head);
-// K/V rows are kv_stride apart; n_kv cells are visible. out: [n_rows][hd]; qh: [n_rows][hd].
+// every update). n_rows query rows (q_stride apart) share K/V (the query heads of one KV head,
+// kv.offset selecting it); n_kv cells are visible. out: [n_rows][hd]; qh: [n_rows][hd].
 void attend_f16acc(const kernels::KernelTable& ktab, const float* q, int n_rows, int q_stride,
-                   const uint16_t* K, const uint16_t* V, int kv_stride, int n_kv, int hd,
-                   float scale, float* out, uint16_t* acc, uint16_t* qh) {
+                   const kernels::KvBlocks& kv, int n_kv, int hd, float scale, float* out,
+                   uint16_t* acc, uint16_t* qh) {
   for (int r = 0; r < n_rows; ++r)
     ktab.convert[static_cast<int>(DType::F16)](q + r * q_stride, qh + r * hd, hd);
   if (ktab.attention.attend_rows_f16acc &&
-      ktab.attention.attend_rows_f16acc(qh, n_rows, K, V, kv_stride, n_kv, hd, scale, out))
+      ktab.attention.attend_rows_f16acc(qh, n_rows, kv, n_kv, hd, scale, out))
     return;
   const kernels::VecDotFn dot_f16 = ktab.vec_dot[static_cast<int>(DType::F16)];
   for (int r = 0; r < n_rows; ++r) {
     std::fill(acc, acc + hd, uint16_t{0});
     float M = -INFINITY, S = 0;
     for (int j = 0; j < n_kv; ++j) {
-      const uint16_t* kj = K + static_cast<size_t>(j) * kv_stride;
+      const uint16_t* kj = kv.k_row(j);
       const float sv = dot_f16(qh + r * hd, kj, hd) * scale;
       float ms = 1.0f, vs = 1.0f;
       if (sv > M) {
@@ -39,7 +39,7 @@ void attend_f16acc(const kernels::KernelTable& ktab, const float* q, int n_rows,
       } else {
         vs = std::exp(sv - M);
       }
-      ktab.attention.axpy_f16_f16(vs, V + static_cast<size_t>(j) * kv_stride, acc, hd);
+      ktab.attention.axpy_f16_f16(vs, kv.v_row(j), acc, hd);
       S = S * ms + vs;
     }
     for (int i = 0; i < hd; ++i) out[r * hd + i] = fp16_to_fp32(acc[i]) / S;
@@ -57,6 +57,7 @@ constexpr int kTokenBlock = 16;
 // Per-thread buffers of attend_tiled, for n_rows (padded) rows of hd.
 struct TiledScratch {
   std::vector<float> qt, st, acc, M, ms;
+  std::vector<uint16_t> kt, vt;  // a KV tile that spans blocks, gathered [kKvTile][hd]
   std::vector<double> S, d;
   std::vector<int> n_kv, n_cells;
   void resize(int n_rows, int hd) {
@@ -139,11 +140,34 @@ void tile_softmax(const kernels::KernelTable& ktab, int n_rows, int n, TiledScra
   }
 }
 
+// Cells j0..j0+n-1 of kv for the block kernels, which take rows at a fixed stride: in place
+// when they lie in one block (a contiguous cache: always), else gathered into w.kt / w.vt (the
+// engine's 16-cell blocks: 64 cells x hd halves per tile, not the whole sequence).
+void tile_rows(const kernels::KvBlocks& kv, int j0, int n, int hd, TiledScratch& w,
+               const uint16_t** K, const uint16_t** V, int64_t* stride) {
+  const int first = j0 % kv.block_tokens;
+  if (first + n <= kv.block_tokens) {
+    *K = kv.k_row(j0);
+    *V = kv.v_row(j0);
+    *stride = kv.stride;
+    return;
+  }
+  w.kt.resize(static_cast<size_t>(kKvTile) * hd);
+  w.vt.resize(static_cast<size_t>(kKvTile) * hd);
+  for (int j = 0; j < n; ++j) {
+    std::copy_n(kv.k_row(j0 + j), hd, &w.kt[static_cast<size_t>(j) * hd]);
+    std::copy_n(kv.v_row(j0 + j), hd, &w.vt[static_cast<size_t>(j) * hd]);
+  }
+  *K = w.kt.data();
+  *V = w.vt.data();
+  *stride = hd;
+}
+
 // Tokens t0..t0+nt-1 of the batch (positions p0 + t), query heads h0..h0+group-1 (one KV
-// head: K/V rows kv_stride apart), q and out rows q_dim apart: [n_tok][n_head * hd].
+// head: kv.offset selects it), q and out rows q_dim apart: [n_tok][n_head * hd].
 void attend_tiled(const kernels::KernelTable& ktab, const float* q, int q_dim, int p0, int t0,
-                  int nt, int h0, int group, const uint16_t* K, const uint16_t* V, int kv_stride,
-                  int hd, float scale, float* out, TiledScratch& w) {
+                  int nt, int h0, int group, const kernels::KvBlocks& kv, int hd, float scale,
+                  float* out, TiledScratch& w) {
   const int rows = nt * group;
   const int n_rows = (rows + kernels::kAttentionRowAlign - 1) / kernels::kAttentionRowAlign *
                      kernels::kAttentionRowAlign;
@@ -159,8 +183,9 @@ void attend_tiled(const kernels::KernelTable& ktab, const float* q, int q_dim, i
   const int n_max = p0 + t0 + nt;
   for (int j0 = 0; j0 < n_max; j0 += kKvTile) {
     const int n = std::min(kKvTile, n_max - j0);
-    const uint16_t* Kt = K + static_cast<size_t>(j0) * kv_stride;
-    const uint16_t* Vt = V + static_cast<size_t>(j0) * kv_stride;
+    const uint16_t *Kt = nullptr, *Vt = nullptr;
+    int64_t kv_stride = 0;
+    tile_rows(kv, j0, n, hd, w, &Kt, &Vt, &kv_stride);
     ktab.attention.block_scores(w.qt.data(), n_rows, Kt, kv_stride, n, hd, scale, w.st.data());
     for (int r = 0; r < n_rows; ++r) w.n_cells[r] = std::clamp(w.n_kv[r] - j0, 0, n);
     if (ktab.attention.block_softmax)
@@ -181,54 +206,70 @@ void attend_tiled(const kernels::KernelTable& ktab, const float* q, int q_dim, i
 }  // namespace
 
 void attend_chunk(const ModelConfig& c, ThreadPool* pool, const float* q, float* att, int p0,
-                  int n_tok, bool tiled, const uint16_t* K, const uint16_t* V) {
-  const kernels::KernelTable& ktab = kernels::active_kernels();
+                  int n_tok, bool tiled, const kernels::KvBlocks& kv) {
   const int hd = c.head_dim;
-  const int q_dim = c.n_head * hd, kv_dim = c.n_head_kv * hd;
-  const int group = c.n_head / c.n_head_kv;
-  const float kq_scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  if (tiled) {
-    // One (block of kTokenBlock tokens, KV head) per task, the last tokens first: their
-    // causal spans are the longest, and taking them first keeps the two threads balanced
-    // (equal chunks: the tasks come in decreasing cost).
-    const int n_blocks = (n_tok + kTokenBlock - 1) / kTokenBlock;
-    parallel_for(
-        pool, static_cast<int64_t>(n_blocks) * c.n_head_kv,
-        [&](int64_t b, int64_t e) {
-          TiledScratch w;
-          for (int64_t task = b; task < e; ++task) {
-            const int t0 = (n_blocks - 1 - static_cast<int>(task / c.n_head_kv)) * kTokenBlock;
-            const int kvh = static_cast<int>(task % c.n_head_kv);
-            attend_tiled(ktab, q, q_dim, p0, t0, std::min(kTokenBlock, n_tok - t0), kvh * group,
-                         group, K + kvh * hd, V + kvh * hd, kv_dim, hd, kq_scale, att, w);
-          }
-        },
-        1, Schedule::kEqualChunks);
+  const int q_dim = c.n_head * hd;
+  if (!tiled) {
+    std::vector<RowJob> jobs(static_cast<size_t>(n_tok));
+    for (int t = 0; t < n_tok; ++t)
+      jobs[t] = {q + static_cast<size_t>(t) * q_dim, att + static_cast<size_t>(t) * q_dim,
+                 p0 + t + 1, &kv};  // causal: positions 0..p0+t
+    attend_rows(c, pool, jobs.data(), n_tok);
     return;
   }
-  // One (token, head) pair per task, the last tokens first (as above). The one-row
-  // algorithm takes the consecutive heads of a chunk that share a token and a KV head in one
-  // call (independent chains interleaved); for one token (decode), one chunk per thread
-  // keeps those runs long.
-  const int64_t n_tasks = static_cast<int64_t>(n_tok) * c.n_head;
+  const kernels::KernelTable& ktab = kernels::active_kernels();
+  const int group = c.n_head / c.n_head_kv;
+  const float kq_scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  // One (block of kTokenBlock tokens, KV head) per task, the last tokens first: their
+  // causal spans are the longest, and taking them first keeps the two threads balanced
+  // (equal chunks: the tasks come in decreasing cost).
+  const int n_blocks = (n_tok + kTokenBlock - 1) / kTokenBlock;
+  parallel_for(
+      pool, static_cast<int64_t>(n_blocks) * c.n_head_kv,
+      [&](int64_t b, int64_t e) {
+        TiledScratch w;
+        for (int64_t task = b; task < e; ++task) {
+          const int t0 = (n_blocks - 1 - static_cast<int>(task / c.n_head_kv)) * kTokenBlock;
+          const int kvh = static_cast<int>(task % c.n_head_kv);
+          kernels::KvBlocks head = kv;
+          head.offset = kv.offset + static_cast<int64_t>(kvh) * hd;
+          attend_tiled(ktab, q, q_dim, p0, t0, std::min(kTokenBlock, n_tok - t0), kvh * group,
+                       group, head, hd, kq_scale, att, w);
+        }
+      },
+      1, Schedule::kEqualChunks);
+}
+
+void attend_rows(const ModelConfig& c, ThreadPool* pool, const RowJob* jobs, int n_jobs) {
+  const kernels::KernelTable& ktab = kernels::active_kernels();
+  const int hd = c.head_dim;
+  const int group = c.n_head / c.n_head_kv;
+  const float kq_scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  // One (token, head) pair per task, the last tokens first (their spans are the longest, see
+  // attend_chunk). The consecutive heads of a chunk that share a token and a KV head go in one
+  // call (independent chains interleaved); for one token (Context's decode), one chunk per
+  // thread keeps those runs long. For several, equal chunks of the tasks (a batch of decoding
+  // sequences: whole tokens per chunk) in one parallel loop for all of them.
+  const int64_t n_tasks = static_cast<int64_t>(n_jobs) * c.n_head;
   const int64_t threads = pool ? pool->size() : 1;
-  const int64_t att_grain = n_tok == 1 ? (n_tasks + threads - 1) / threads : 1;
+  const int64_t att_grain = n_jobs == 1 ? (n_tasks + threads - 1) / threads : 1;
   parallel_for(
       pool, n_tasks,
       [&](int64_t b, int64_t e) {
         std::vector<float> o(static_cast<size_t>(group) * hd);
         std::vector<uint16_t> acc(hd), qh(static_cast<size_t>(group) * hd);
         for (int64_t task = b; task < e;) {
-          const int t = n_tok - 1 - static_cast<int>(task / c.n_head);
+          const RowJob& job = jobs[n_jobs - 1 - static_cast<int>(task / c.n_head)];
           const int hh = static_cast<int>(task % c.n_head);
-          const int kvh = hh / group, n_kv = p0 + t + 1;  // causal: positions 0..p0+t
+          const int kvh = hh / group;
           // Heads hh..hh+rows-1: this chunk's, of this token and KV head.
           const int rows = static_cast<int>(std::min<int64_t>(e - task, (kvh + 1) * group - hh));
-          const float* qt = &q[static_cast<size_t>(t) * q_dim + hh * hd];
-          attend_f16acc(ktab, qt, rows, hd, K + kvh * hd, V + kvh * hd, kv_dim, n_kv, hd, kq_scale,
-                        o.data(), acc.data(), qh.data());
+          kernels::KvBlocks head = *job.kv;
+          head.offset = job.kv->offset + static_cast<int64_t>(kvh) * hd;
+          attend_f16acc(ktab, job.q + static_cast<size_t>(hh) * hd, rows, hd, head, job.n_kv, hd,
+                        kq_scale, o.data(), acc.data(), qh.data());
           std::copy(o.begin(), o.begin() + static_cast<size_t>(rows) * hd,
-                    &att[static_cast<size_t>(t) * q_dim + hh * hd]);
+                    job.out + static_cast<size_t>(hh) * hd);
           task += rows;
         }
       },

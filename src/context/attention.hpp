@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "hearth/model.hpp"
+#include "kernels/kernel_table.hpp"
 
 namespace hearth {
 
@@ -22,11 +23,26 @@ namespace attention {
 constexpr int kTiledMinRows = 64;
 
 // Tokens 0..n_tok-1 of a chunk at positions p0..p0+n_tok-1; token t sees cells 0..p0+t.
-// q, out: [n_tok][n_head * head_dim] (the chunk's first row). K, V: rows of positions
-// 0..p0+n_tok-1, n_head_kv * head_dim halves apart. tiled: the tiled algorithm, else the
-// one-row one (F16 accumulator). Runs on `pool` (may be null); results do not depend on it.
+// q, out: [n_tok][n_head * head_dim] (the chunk's first row). kv: the sequence's K/V cells
+// (rows of n_head_kv * head_dim halves; kv.offset 0), read in place through its block table.
+// tiled: the tiled algorithm, else the one-row one (F16 accumulator). Runs on `pool` (may be
+// null); results do not depend on it.
 void attend_chunk(const ModelConfig& c, ThreadPool* pool, const float* q, float* out, int p0,
-                  int n_tok, bool tiled, const uint16_t* K, const uint16_t* V);
+                  int n_tok, bool tiled, const kernels::KvBlocks& kv);
+
+// One query token for the one-row algorithm: all its heads over cells 0..n_kv-1 of *kv
+// (kv->offset 0). q, out: [n_head * head_dim].
+struct RowJob {
+  const float* q = nullptr;
+  float* out = nullptr;
+  int n_kv = 0;
+  const kernels::KvBlocks* kv = nullptr;
+};
+
+// The one-row algorithm for tokens of any sequences at once (the engine's decode step: one
+// parallel loop for the whole batch rather than one per sequence). Each token's result is that
+// of attend_chunk with tiled = false.
+void attend_rows(const ModelConfig& c, ThreadPool* pool, const RowJob* jobs, int n_jobs);
 
 }  // namespace attention
 }  // namespace hearth

@@ -44,6 +44,38 @@ void rms_norm(const float* x, const float* w, float* out, int n, float eps) {
   for (int i = 0; i < n; ++i) out[i] = x[i] * scale * w[i];
 }
 
+// rms_norm of rows [r0, r1) of x (rows n apart) into out. Each row's sum is rms_norm's chain
+// (doubles, index order); four rows run interleaved, so their independent chains overlap the
+// adds' latency (the serial part of a decode step's layer) without changing any result.
+void rms_norm_rows(const float* x, const float* w, float* out, int64_t r0, int64_t r1, int n,
+                   float eps) {
+  constexpr int kRows = 4;
+  int64_t r = r0;
+  for (; r + kRows <= r1; r += kRows) {
+    const float* xr[kRows];
+    double sum[kRows];
+    for (int k = 0; k < kRows; ++k) {
+      xr[k] = x + (r + k) * n;
+      sum[k] = 0;
+    }
+    for (int i = 0; i < n; ++i)
+      for (int k = 0; k < kRows; ++k) sum[k] += static_cast<double>(xr[k][i]) * xr[k][i];
+    for (int k = 0; k < kRows; ++k) {
+      const float scale = 1.0f / std::sqrt(static_cast<float>(sum[k] / n) + eps);
+      float* o = out + (r + k) * n;
+      for (int i = 0; i < n; ++i) o[i] = xr[k][i] * scale * w[i];
+    }
+  }
+  for (; r < r1; ++r) rms_norm(x + r * n, w, out + r * n, n, eps);
+}
+
+// rms_norm of every token's row; long batches (prefill) on the pool's threads too.
+void rms_norm_tokens(ThreadPool* pool, const float* x, const float* w, float* out, int n_tok, int n,
+                     float eps) {
+  parallel_for(
+      pool, n_tok, [&](int64_t t0, int64_t t1) { rms_norm_rows(x, w, out, t0, t1, n, eps); }, 32);
+}
+
 void add_bias(float* y, const TensorView& b, int n_tok, int n) {
   if (!b) return;
   for (int t = 0; t < n_tok; ++t)
@@ -112,10 +144,15 @@ void forward_batch(const Model& m, ThreadPool* pool, const int32_t* tokens, int 
                 sn.data() + t * (c.n_rot / 2));
   }
 
+  // Per sequence: its block table (rebuilt per layer) and the one-row attention jobs.
+  std::vector<std::vector<const uint16_t*>> k_bases(n_seqs), v_bases(n_seqs);
+  std::vector<kernels::KvBlocks> kv_blocks(n_seqs);
+  std::vector<attention::RowJob> row_jobs;
+  row_jobs.reserve(T);
+
   for (int il = 0; il < c.n_layer; ++il) {
     const LayerWeights& L = m.layers[il];
-    for (size_t t = 0; t < T; ++t)
-      rms_norm(&x[t * n_embd], f32(L.attn_norm), &h[t * n_embd], n_embd, c.rms_eps);
+    rms_norm_tokens(pool, x.data(), f32(L.attn_norm), h.data(), n_tok, n_embd, c.rms_eps);
     const MatmulOutput qkv[] = {{&L.wq, q.data()}, {&L.wk, k.data()}, {&L.wv, v.data()}};
     matmul_shared_input(qkv, 3, h.data(), n_tok, pool);
     add_bias(q.data(), L.bq, n_tok, q_dim);
@@ -145,12 +182,18 @@ void forward_batch(const Model& m, ThreadPool* pool, const int32_t* tokens, int 
         },
         tok_grain);
 
-    // Attention per sequence, in runs of tokens that share an algorithm.
+    // Attention per sequence over its own blocks, in runs of tokens that share an algorithm:
+    // the tiled runs (long prompt chunks) one at a time, the one-row tokens of every sequence
+    // (the decoding ones) together in one parallel loop.
+    row_jobs.clear();
     for (int s = 0; s < n_seqs; ++s) {
       const SeqSlice& sl = seqs[s];
       if (sl.n_tok == 0) continue;
-      const uint16_t *K = nullptr, *V = nullptr;
-      kv.span(s, il, sl.p0 + sl.n_tok, &K, &V);
+      kernels::KvBlocks& kb = kv_blocks[s];
+      kb.block_tokens = kv.blocks(s, il, sl.p0 + sl.n_tok, k_bases[s], v_bases[s]);
+      kb.k = k_bases[s].data();
+      kb.v = v_bases[s].data();
+      kb.stride = kv_dim;
       auto tiled_at = [&](int i) {
         return sl.tiled ? sl.tiled[i] != 0 : sl.n_tok >= attention::kTiledMinRows;
       };
@@ -158,16 +201,23 @@ void forward_batch(const Model& m, ThreadPool* pool, const int32_t* tokens, int 
         int b = a + 1;
         while (b < sl.n_tok && tiled_at(b) == tiled_at(a)) ++b;
         const size_t row = static_cast<size_t>(sl.first + a) * q_dim;
-        attention::attend_chunk(c, pool, &q[row], &att[row], sl.p0 + a, b - a, tiled_at(a), K, V);
+        if (tiled_at(a)) {
+          attention::attend_chunk(c, pool, &q[row], &att[row], sl.p0 + a, b - a, true, kb);
+        } else {
+          for (int t = a; t < b; ++t) {
+            const size_t r = static_cast<size_t>(sl.first + t) * q_dim;
+            row_jobs.push_back({&q[r], &att[r], sl.p0 + t + 1, &kb});  // causal: 0..p0+t
+          }
+        }
         a = b;
       }
     }
+    attention::attend_rows(c, pool, row_jobs.data(), static_cast<int>(row_jobs.size()));
 
     matmul(L.wo, att.data(), h.data(), n_tok, pool);
     for (size_t i = 0; i < T * n_embd; ++i) x[i] += h[i];
 
-    for (size_t t = 0; t < T; ++t)
-      rms_norm(&x[t * n_embd], f32(L.ffn_norm), &h[t * n_embd], n_embd, c.rms_eps);
+    rms_norm_tokens(pool, x.data(), f32(L.ffn_norm), h.data(), n_tok, n_embd, c.rms_eps);
     const MatmulOutput gate_up[] = {{&L.ffn_gate, g.data()}, {&L.ffn_up, u.data()}};
     matmul_shared_input(gate_up, 2, h.data(), n_tok, pool);
     parallel_for(
@@ -207,9 +257,11 @@ class ContextKv final : public fwd::KvStore {
       : k_(k), v_(v), kv_dim_(kv_dim) {}
   uint16_t* k_row(int, int layer, int pos) override { return &k_[layer][pos * kv_dim_]; }
   uint16_t* v_row(int, int layer, int pos) override { return &v_[layer][pos * kv_dim_]; }
-  void span(int, int layer, int, const uint16_t** K, const uint16_t** V) override {
-    *K = k_[layer].data();
-    *V = v_[layer].data();
+  int blocks(int, int layer, int n, std::vector<const uint16_t*>& k,
+             std::vector<const uint16_t*>& v) override {
+    k.assign(1, k_[layer].data());
+    v.assign(1, v_[layer].data());
+    return n;  // the whole cache is one block
   }
 
  private:

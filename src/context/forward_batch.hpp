@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "hearth/model.hpp"
 
@@ -36,9 +37,12 @@ class KvStore {
   // at `pos` in layer `layer`. Called from several threads at once for distinct rows.
   virtual uint16_t* k_row(int seq, int layer, int pos) = 0;
   virtual uint16_t* v_row(int seq, int layer, int pos) = 0;
-  // Contiguous K and V rows of positions [0, n) of `seq` in `layer` (n_head_kv * head_dim
-  // halves apart), valid until the next call. Called from one thread, after the writes.
-  virtual void span(int seq, int layer, int n, const uint16_t** K, const uint16_t** V) = 0;
+  // The block table of positions [0, n) of `seq` in `layer`, for attention to read in place:
+  // fills k and v with the blocks' base pointers (their storage is the caller's) and returns
+  // the cells per block (a contiguous cache: one block of at least n). Rows are n_head_kv *
+  // head_dim halves apart within a block. Called from one thread, after the writes.
+  virtual int blocks(int seq, int layer, int n, std::vector<const uint16_t*>& k,
+                     std::vector<const uint16_t*>& v) = 0;
 };
 
 // Runs tokens[0..n_tok) (the slices cover them, in order) through every layer, writing their

@@ -1,7 +1,6 @@
 // The forward pass's view (fwd::KvStore) of the batch's sequences in the block pool. Writes go
-// straight to the blocks; attention reads a contiguous copy of a sequence's rows, because the
-// attention kernels take K/V as one strided array — the copy holds the same halves, so the
-// result is the same bits as Context's contiguous cache.
+// straight to the blocks, and attention reads them in place through the sequence's block table
+// (kernels::KvBlocks): the same halves as Context's contiguous cache, so the same bits.
 #pragma once
 
 #include <vector>
@@ -23,7 +22,8 @@ class PagedKv final : public fwd::KvStore {
   uint16_t* v_row(int seq, int layer, int pos) override {
     return pool_.v(block_of(seq, pos), layer) + (pos % kBlockTokens) * kv_dim_;
   }
-  void span(int seq, int layer, int n, const uint16_t** K, const uint16_t** V) override;
+  int blocks(int seq, int layer, int n, std::vector<const uint16_t*>& k,
+             std::vector<const uint16_t*>& v) override;
 
  private:
   int block_of(int seq, int pos) const { return (*tables_[seq])[pos / kBlockTokens]; }
@@ -31,7 +31,6 @@ class PagedKv final : public fwd::KvStore {
   BlockPool& pool_;
   std::vector<const std::vector<int>*> tables_;
   size_t kv_dim_;
-  std::vector<uint16_t> k_, v_;  // gathered rows
 };
 
 }  // namespace hearth::engine

@@ -3,12 +3,15 @@
 // recorded. The forward pass and the callbacks run without the engine's lock.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "context/forward_batch.hpp"
 #include "core/thread_pool.hpp"
 #include "engine/engine.hpp"
 #include "engine/paged_kv.hpp"
 #include "hearth/error.hpp"
 #include "hearth/tokenizer.hpp"
+#include "platform/per_thread.hpp"
 
 namespace hearth::engine {
 namespace {
@@ -83,7 +86,11 @@ void Engine::run_step(Plan& plan) {
   std::vector<Outcome> out(n_seqs);
   std::string step_error;
   try {
-    std::vector<float> logits(logit_rows.size() * static_cast<size_t>(n_vocab));
+    // The logit rows, in a buffer kept by the engine thread: no allocation and no zeroing of
+    // megabytes (n_vocab floats per sequence) every step.
+    struct LogitsTag {};
+    std::vector<float>& logits = platform::per_thread<std::vector<float>, LogitsTag>();
+    logits.resize(std::max(logits.size(), logit_rows.size() * static_cast<size_t>(n_vocab)));
     PagedKv kv(blocks_, tables, kv_dim_);
     fwd::forward_batch(*model_, pool_.get(), tokens.data(), static_cast<int>(tokens.size()),
                        slices.data(), static_cast<int>(n_seqs), kv, logit_rows.data(),

@@ -53,8 +53,26 @@ struct GemmKernel {
                    uint8_t* packed) = nullptr;
 };
 
-// Attention over the F16 KV cache (src/context/forward.cpp), n = head dimension.
+// Attention over the F16 KV cache (src/context/attention.cpp), n = head dimension.
 constexpr int kAttentionRowAlign = 16;  // n_rows of the block kernels is a multiple of this
+
+// One sequence's K/V cells as a block table, so that attention reads the engine's paged pool
+// in place (no per-step copy of the sequence): cell j's K row is
+// k[j / block_tokens] + (j % block_tokens) * stride + offset (V alike). Blocks may lie anywhere
+// and in any order; the last may be partly filled. A contiguous cache is one block of at least
+// n_kv cells. offset selects the KV head (the same tables serve every head).
+struct KvBlocks {
+  const uint16_t* const* k = nullptr;
+  const uint16_t* const* v = nullptr;
+  int block_tokens = 0;  // cells per block (> 0)
+  int64_t stride = 0;    // halves between two cells' rows in a block
+  int64_t offset = 0;    // halves from a cell's row start to its KV head
+
+  const uint16_t* k_row(int j) const { return k[j / block_tokens] + row_at(j); }
+  const uint16_t* v_row(int j) const { return v[j / block_tokens] + row_at(j); }
+  int64_t row_at(int j) const { return (j % block_tokens) * stride + offset; }
+};
+
 struct AttentionKernels {
   // sum of x[i] * h[i] (the tiled algorithm's q . k; scalar: one fma chain in index order).
   float (*dot_f32_f16)(const float* x, const uint16_t* h, int64_t n);
@@ -87,11 +105,12 @@ struct AttentionKernels {
   void (*block_softmax)(float* st, int n_rows, int n, const int* n_cells, float* M, double* S,
                         float* ms);
   // Optional: the whole one-row (F16 accumulator) algorithm for n_rows query rows qh (already
-  // F16, [n_rows][hd]) that share K/V (the query heads of one KV head), over n_kv cells, the
-  // accumulators kept in registers; per row the same operations as the loop over vec_dot[F16] /
-  // scale_f16 / axpy_f16_f16 of the same table (bit-identical). out: [n_rows][hd].
-  bool (*attend_rows_f16acc)(const uint16_t* qh, int n_rows, const uint16_t* K, const uint16_t* V,
-                             int64_t kv_stride, int n_kv, int hd, float scale, float* out);
+  // F16, [n_rows][hd]) that share K/V (the query heads of one KV head), over cells 0..n_kv-1 of
+  // the block table kv, the accumulators kept in registers; per row the same operations as the
+  // loop over vec_dot[F16] / scale_f16 / axpy_f16_f16 of the same table (bit-identical, whatever
+  // the blocks). out: [n_rows][hd]. False: hd not handled (use the loop).
+  bool (*attend_rows_f16acc)(const uint16_t* qh, int n_rows, const KvBlocks& kv, int n_kv, int hd,
+                             float scale, float* out);
 };
 
 struct KernelTable {

@@ -70,8 +70,7 @@ namespace {
 // interleave G independent chains, and every K/V vector is loaded and converted once for all G.
 // Per row the operations are those of G = 1 (bit-identical).
 template <int NC, int G>
-void rows_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
-                 int n_kv, float scale, float* out) {
+void rows_f16acc(const uint16_t* qh, const KvBlocks& kv, int n_kv, float scale, float* out) {
   constexpr int NV = 4 * NC, HD = 64 * NC;
   __m512 q[G][NV], acc[G][NV];
   for (int g = 0; g < G; ++g)
@@ -79,58 +78,66 @@ void rows_f16acc(const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64
       q[g][v] = load_f16(qh + g * HD + 16 * v, 0xFFFF);
       acc[g][v] = _mm512_setzero_ps();
     }
-  // Cells in groups of 16: the scores first, then the running max and every expf argument
-  // (they depend on the scores only), the expf calls in a row, and the accumulator updates
-  // last. The same operations as one cell at a time, but the calls (which clobber every vector
-  // register) no longer sit between the updates.
+  // Cells in groups of up to 16 within a block: the scores first, then the running max and
+  // every expf argument (they depend on the scores only), the expf calls in a row, and the
+  // accumulator updates last. The same operations as one cell at a time, but the calls (which
+  // clobber every vector register) no longer sit between the updates; so the grouping (and
+  // with it the block size) does not change the bits.
   float M[G], S[G];
   for (int g = 0; g < G; ++g) M[g] = -__builtin_inff(), S[g] = 0;
-  for (int j0 = 0; j0 < n_kv; j0 += 16) {
-    const int n = n_kv - j0 < 16 ? n_kv - j0 : 16;
-    float sv[G][16], e[G][16];
-    bool raised[G][16];
-    for (int jj = 0; jj < n; ++jj) {
-      const uint16_t* k = K + (j0 + jj) * kv_stride;
-      __m512 kv[NV];
-      for (int v = 0; v < NV; ++v) kv[v] = load_f16(k + 16 * v, 0xFFFF);
-      for (int g = 0; g < G; ++g) {
-        __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                       _mm512_setzero_ps()};
-        for (int c = 0; c < NC; ++c)
-          for (int u = 0; u < 4; ++u) a[u] = _mm512_fmadd_ps(q[g][4 * c + u], kv[4 * c + u], a[u]);
-        sv[g][jj] = _mm512_reduce_add_ps(
-                        _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
-                    scale;
-      }
-    }
-    for (int g = 0; g < G; ++g)
+  const int64_t kv_stride = kv.stride;
+  for (int b0 = 0; b0 < n_kv; b0 += kv.block_tokens) {
+    const int in_block = n_kv - b0 < kv.block_tokens ? n_kv - b0 : kv.block_tokens;
+    const uint16_t* K = kv.k[b0 / kv.block_tokens] + kv.offset;
+    const uint16_t* V = kv.v[b0 / kv.block_tokens] + kv.offset;
+    for (int j0 = 0; j0 < in_block; j0 += 16) {
+      const int n = in_block - j0 < 16 ? in_block - j0 : 16;
+      float sv[G][16], e[G][16];
+      bool raised[G][16];
       for (int jj = 0; jj < n; ++jj) {
-        raised[g][jj] = sv[g][jj] > M[g];
-        e[g][jj] = raised[g][jj] ? M[g] - sv[g][jj] : sv[g][jj] - M[g];
-        if (raised[g][jj]) M[g] = sv[g][jj];
+        const uint16_t* k = K + (j0 + jj) * kv_stride;
+        __m512 kv[NV];
+        for (int v = 0; v < NV; ++v) kv[v] = load_f16(k + 16 * v, 0xFFFF);
+        for (int g = 0; g < G; ++g) {
+          __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                         _mm512_setzero_ps()};
+          for (int c = 0; c < NC; ++c)
+            for (int u = 0; u < 4; ++u)
+              a[u] = _mm512_fmadd_ps(q[g][4 * c + u], kv[4 * c + u], a[u]);
+          sv[g][jj] = _mm512_reduce_add_ps(
+                          _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
+                      scale;
+        }
       }
-    for (int g = 0; g < G; ++g)
-      for (int jj = 0; jj < n; ++jj) e[g][jj] = __builtin_expf(e[g][jj]);
-    for (int jj = 0; jj < n; ++jj) {
-      const uint16_t* row = V + (j0 + jj) * kv_stride;
-      __m512 vv[NV];
-      for (int v = 0; v < NV; ++v) vv[v] = load_f16(row + 16 * v, 0xFFFF);
-      for (int g = 0; g < G; ++g) {
-        float ms = 1.0f, vs = 1.0f;
-        if (raised[g][jj]) {
-          ms = e[g][jj];
-          const __m512 m = _mm512_set1_ps(ms);
+      for (int g = 0; g < G; ++g)
+        for (int jj = 0; jj < n; ++jj) {
+          raised[g][jj] = sv[g][jj] > M[g];
+          e[g][jj] = raised[g][jj] ? M[g] - sv[g][jj] : sv[g][jj] - M[g];
+          if (raised[g][jj]) M[g] = sv[g][jj];
+        }
+      for (int g = 0; g < G; ++g)
+        for (int jj = 0; jj < n; ++jj) e[g][jj] = __builtin_expf(e[g][jj]);
+      for (int jj = 0; jj < n; ++jj) {
+        const uint16_t* row = V + (j0 + jj) * kv_stride;
+        __m512 vv[NV];
+        for (int v = 0; v < NV; ++v) vv[v] = load_f16(row + 16 * v, 0xFFFF);
+        for (int g = 0; g < G; ++g) {
+          float ms = 1.0f, vs = 1.0f;
+          if (raised[g][jj]) {
+            ms = e[g][jj];
+            const __m512 m = _mm512_set1_ps(ms);
+            for (int v = 0; v < NV; ++v)
+              acc[g][v] = _mm512_cvtph_ps(
+                  _mm512_cvtps_ph(_mm512_mul_ps(acc[g][v], m), _MM_FROUND_TO_NEAREST_INT));
+          } else {
+            vs = e[g][jj];
+          }
+          const __m512 w = _mm512_set1_ps(vs);
           for (int v = 0; v < NV; ++v)
             acc[g][v] = _mm512_cvtph_ps(
-                _mm512_cvtps_ph(_mm512_mul_ps(acc[g][v], m), _MM_FROUND_TO_NEAREST_INT));
-        } else {
-          vs = e[g][jj];
+                _mm512_cvtps_ph(_mm512_fmadd_ps(vv[v], w, acc[g][v]), _MM_FROUND_TO_NEAREST_INT));
+          S[g] = S[g] * ms + vs;
         }
-        const __m512 w = _mm512_set1_ps(vs);
-        for (int v = 0; v < NV; ++v)
-          acc[g][v] = _mm512_cvtph_ps(
-              _mm512_cvtps_ph(_mm512_fmadd_ps(vv[v], w, acc[g][v]), _MM_FROUND_TO_NEAREST_INT));
-        S[g] = S[g] * ms + vs;
       }
     }
   }
@@ -147,44 +154,43 @@ template <int NC>
 constexpr int kMaxRows = NC == 1 ? 4 : 2;
 
 template <int NC>
-void rows_call(int g, const uint16_t* qh, const uint16_t* K, const uint16_t* V, int64_t kv_stride,
-               int n_kv, float scale, float* out) {
+void rows_call(int g, const uint16_t* qh, const KvBlocks& kv, int n_kv, float scale, float* out) {
   switch (g) {
     case 1:
-      return rows_f16acc<NC, 1>(qh, K, V, kv_stride, n_kv, scale, out);
+      return rows_f16acc<NC, 1>(qh, kv, n_kv, scale, out);
     case 2:
-      return rows_f16acc<NC, 2>(qh, K, V, kv_stride, n_kv, scale, out);
+      return rows_f16acc<NC, 2>(qh, kv, n_kv, scale, out);
     case 3:
-      return rows_f16acc < NC, kMaxRows<NC> >= 3 ? 3 : 1 > (qh, K, V, kv_stride, n_kv, scale, out);
+      return rows_f16acc < NC, kMaxRows<NC> >= 3 ? 3 : 1 > (qh, kv, n_kv, scale, out);
     default:
-      return rows_f16acc < NC, kMaxRows<NC> >= 4 ? 4 : 1 > (qh, K, V, kv_stride, n_kv, scale, out);
+      return rows_f16acc < NC, kMaxRows<NC> >= 4 ? 4 : 1 > (qh, kv, n_kv, scale, out);
   }
 }
 
 template <int NC>
-void rows_in_groups(const uint16_t* qh, int n_rows, const uint16_t* K, const uint16_t* V,
-                    int64_t kv_stride, int n_kv, float scale, float* out) {
+void rows_in_groups(const uint16_t* qh, int n_rows, const KvBlocks& kv, int n_kv, float scale,
+                    float* out) {
   constexpr int HD = 64 * NC;
   // Balanced groups (7 rows: 4 + 3, not 4 + 2 + 1): a group costs about the same for 1 to
   // kMaxRows rows, so fewer calls is what counts.
   const int n_groups = (n_rows + kMaxRows<NC> - 1) / kMaxRows<NC>;
   for (int i = 0, r = 0; i < n_groups; ++i) {
     const int g = (n_rows - r) / (n_groups - i);
-    rows_call<NC>(g, qh + r * HD, K, V, kv_stride, n_kv, scale, out + r * HD);
+    rows_call<NC>(g, qh + r * HD, kv, n_kv, scale, out + r * HD);
     r += g;
   }
 }
 
 }  // namespace
 
-bool attend_rows_f16acc(const uint16_t* qh, int n_rows, const uint16_t* K, const uint16_t* V,
-                        int64_t kv_stride, int n_kv, int hd, float scale, float* out) {
+bool attend_rows_f16acc(const uint16_t* qh, int n_rows, const KvBlocks& kv, int n_kv, int hd,
+                        float scale, float* out) {
   switch (hd) {
     case 64:
-      rows_in_groups<1>(qh, n_rows, K, V, kv_stride, n_kv, scale, out);
+      rows_in_groups<1>(qh, n_rows, kv, n_kv, scale, out);
       return true;
     case 128:
-      rows_in_groups<2>(qh, n_rows, K, V, kv_stride, n_kv, scale, out);
+      rows_in_groups<2>(qh, n_rows, kv, n_kv, scale, out);
       return true;
     default:
       return false;

@@ -30,8 +30,8 @@ void block_accumulate(const float* p, int n_rows, const uint16_t* V, int64_t kv_
 void block_softmax(float* st, int n_rows, int n, const int* n_cells, float* M, double* S,
                    float* ms);
 
-bool attend_rows_f16acc(const uint16_t* qh, int n_rows, const uint16_t* K, const uint16_t* V,
-                        int64_t kv_stride, int n_kv, int hd, float scale, float* out);
+bool attend_rows_f16acc(const uint16_t* qh, int n_rows, const KvBlocks& kv, int n_kv, int hd,
+                        float scale, float* out);
 
 // VNNI tiled products (several rows x several tokens per microkernel).
 // The same products from weights in the R16 layout (gemm_q8_r16_avx512.cpp; GemmKernel::run_packed)
