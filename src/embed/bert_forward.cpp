@@ -98,8 +98,7 @@ void bert_layers(const EncoderModel& m, const std::vector<Span>& spans, std::vec
       matmul(l.ffn_up, h.data(), up.data(), n_tok, pool);
       parallel_for(pool, n_tok, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t) {
-          add_bias(up.data() + t * ff, ff, f32(l.ffn_up_b));
-          gelu(up.data() + t * ff, ff);
+          gelu(up.data() + t * ff, ff, f32(l.ffn_up_b));
         }
       });
       matmul(l.ffn_down, up.data(), x.data(), n_tok, pool);

@@ -129,6 +129,9 @@ int Embedder::dim() const {
 int Embedder::n_ctx() const {
   return impl_->model->c.n_ctx;
 }
+int Embedder::n_vocab() const {
+  return impl_->model->c.n_vocab;
+}
 Pooling Embedder::pooling() const {
   return impl_->pooling;
 }

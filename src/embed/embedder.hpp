@@ -53,6 +53,7 @@ class Embedder {
 
   int dim() const;               // length of one embedding (n_embd)
   int n_ctx() const;             // most tokens of one text (context_length)
+  int n_vocab() const;           // token ids embed_ids() accepts: [0, n_vocab)
   Pooling pooling() const;       // effective pooling after options and the file
   std::string model_id() const;  // general.name, else the file name without directory
   std::string architecture() const;

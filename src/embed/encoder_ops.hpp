@@ -12,7 +12,8 @@ void layer_norm(float* x, int n, const float* w, const float* b, float eps);
 // x = x / sqrt(mean(x^2) + eps) * w (w may be null).
 void rms_norm(float* x, int n, const float* w, float eps);
 void add_bias(float* x, int n, const float* b);
-void gelu(float* x, int n);
+// x = gelu(x + b) (b may be null: gelu(x)); the bias add and the activation in one pass.
+void gelu(float* x, int n, const float* b = nullptr);
 // gate = silu(gate) * up.
 void swiglu(float* gate, const float* up, int n);
 // NeoX-style rotation of the first n_rot dims of one head at position `pos`.

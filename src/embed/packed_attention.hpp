@@ -1,6 +1,7 @@
 // Attention over a packed batch of independent texts: every text attends only to its own
 // tokens (all of them, or the ones up to itself when causal). f32 throughout — embedding
-// models keep no KV cache, so there is no F16 cache to read from.
+// models keep no KV cache, so there is no F16 cache to read from. Each (text, head) runs the
+// kernel table's attend_f32 (src/kernels/<isa>/attend_f32_<isa>.cpp).
 #pragma once
 
 #include <vector>

@@ -14,6 +14,7 @@
 #define HEARTH_KERNELS_NEON 1
 #include "kernels/neon/neon_kernels.hpp"
 #endif
+#include "kernels/attend_f32.hpp"
 #include "kernels/scalar/scalar_k23.hpp"
 #include "kernels/scalar/scalar_kernels.hpp"
 #include "platform/per_thread.hpp"
@@ -52,6 +53,7 @@ KernelTable scalar_table() {
       scalar::dot_f32_f16,  scalar::axpy_f16,         scalar::scale_f16, scalar::axpy_f16_f16,
       scalar::block_scores, scalar::block_accumulate, nullptr,           nullptr};
   k.exp_f32 = scalar::exp_f32;
+  k.attend_f32 = scalar::attend_f32;
   return k;
 }
 
@@ -87,6 +89,7 @@ KernelTable avx2_table() {
   k.attention.block_scores = avx2::block_scores;
   k.attention.block_accumulate = avx2::block_accumulate;
   k.exp_f32 = avx2::exp_f32;
+  k.attend_f32 = avx2::attend_f32;
   return k;
 }
 
@@ -135,6 +138,7 @@ KernelTable avx512_table() {
                  avx512::axpy_f16_f16,  avx512::block_scores,      avx512::block_accumulate,
                  avx512::block_softmax, avx512::attend_rows_f16acc};
   k.exp_f32 = avx512::exp_f32;
+  k.attend_f32 = avx512::attend_f32;
   return k;
 }
 

@@ -113,6 +113,20 @@ struct AttentionKernels {
                              float scale, float* out);
 };
 
+// The f32 self-attention of one head over one text, for the embedding models (no KV cache;
+// src/embed/packed_attention.cpp): q, k, v rows of the n tokens are q_stride / kv_stride floats
+// apart, out rows out_stride apart, hd floats each. For every row i,
+//   out[i] = sum_j p_ij v_j,  p_i = softmax over j of (scale * q_i . k_j),
+// j over all n tokens, or j <= i when causal. scratch: attend_f32_scratch_floats(n, hd) floats,
+// 64-byte aligned. The scalar kernel is the reference (dot in index order, expf, double sum);
+// the SIMD ones differ from it only by float rounding (tests/test_attend_f32.cpp).
+using AttendF32Fn = void (*)(const float* q, int64_t q_stride, const float* k, const float* v,
+                             int64_t kv_stride, int n, int hd, float scale, bool causal,
+                             float* out, int64_t out_stride, float* scratch);
+constexpr size_t attend_f32_scratch_floats(int n, int hd) {
+  return static_cast<size_t>(hd + 4) * static_cast<size_t>((n + 15) / 16 * 16);
+}
+
 struct KernelTable {
   Isa isa;
   const char* summary;                 // which kernels this table brings, for system_info
@@ -121,6 +135,7 @@ struct KernelTable {
   const GemmKernel* gemm[kTypeSlots];  // by weight type; null: matmul loops over vec_dot
   AttentionKernels attention;
   ExpFn exp_f32;  // the softmax and SiLU exponentials (llama.cpp's CPU backend vectorizes them too)
+  AttendF32Fn attend_f32;  // the embedding models' attention (AttendF32Fn)
 };
 
 // A per-thread scratch buffer of at least `bytes`, 64-byte aligned, kept for the thread's next

@@ -1,7 +1,8 @@
 // hearth bench -m MODEL [-p 512] [-n 128] [-t 2] [-r 3] [-b 512] [--parallel S] [--json]
 // Prompt processing and generation speed, measured the way ../shared/tools/peer-llamacpp does
 // (same pseudo-random prompt ids, same context size, greedy decode), so the two compare directly.
-// --parallel S adds the engine's aggregate generation speed (tg_parallel_tok_s, bench_parallel.cpp).
+// --parallel S adds the engine's aggregate generation speed (tg_parallel_tok_s,
+// bench_parallel.cpp).
 // --json-schema F / --grammar-file F: the grammar's cost per generated token (grammar_bench.cpp).
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -145,19 +146,20 @@ void print_grammar(const hearth::cli::GrammarBenchResult& g) {
 }
 
 int usage(int code) {
-  std::fprintf(stderr,
-               "usage: hearth bench -m MODEL.gguf [-p PROMPT_TOKENS=512] [-n GEN_TOKENS=128]\n"
-               "                    [-t THREADS=2] [-r REPS=3] [-b BATCH=512] [--parallel S]\n"
-               "                    [--json-schema F | --grammar-file F [--grammar-out G]] [--json]\n"
-               "       hearth bench --memory-bandwidth [-t THREADS=2]\n"
-               "Reports median prompt (pp) and generation (tg) tokens/s over REPS runs, or the\n"
-               "machine's streaming-read bandwidth in GB/s (the ceiling for generation).\n"
-               "--parallel S: also S sequences sharing the prompt generate GEN_TOKENS each\n"
-               "together through the engine (tg_parallel: all sequences' tokens/s).\n"
-               "--json-schema F / --grammar-file F: also the grammar's cost per generated token:\n"
-               "per rep a free, a constrained (sampler) and a whole-vocabulary-mask generation\n"
-               "from the same prompt, alternating; --grammar-out G writes the GBNF used (for\n"
-               "../shared/tools/peer-llamacpp/run.sh --grammar-file G).\n");
+  std::fprintf(
+      stderr,
+      "usage: hearth bench -m MODEL.gguf [-p PROMPT_TOKENS=512] [-n GEN_TOKENS=128]\n"
+      "                    [-t THREADS=2] [-r REPS=3] [-b BATCH=512] [--parallel S]\n"
+      "                    [--json-schema F | --grammar-file F [--grammar-out G]] [--json]\n"
+      "       hearth bench --memory-bandwidth [-t THREADS=2]\n"
+      "Reports median prompt (pp) and generation (tg) tokens/s over REPS runs, or the\n"
+      "machine's streaming-read bandwidth in GB/s (the ceiling for generation).\n"
+      "--parallel S: also S sequences sharing the prompt generate GEN_TOKENS each\n"
+      "together through the engine (tg_parallel: all sequences' tokens/s).\n"
+      "--json-schema F / --grammar-file F: also the grammar's cost per generated token:\n"
+      "per rep a free, a constrained (sampler) and a whole-vocabulary-mask generation\n"
+      "from the same prompt, alternating; --grammar-out G writes the GBNF used (for\n"
+      "../shared/tools/peer-llamacpp/run.sh --grammar-file G).\n");
   return code;
 }
 

@@ -1,11 +1,13 @@
 // hearth embed -m MODEL [--pooling P] [--normalize l2|none] [--truncate] [-t N] TEXT... | -
 // One JSON array per input text per line (with --pooling none: an array of per-token arrays).
+// hearth embed -m MODEL --bench [...]: throughput on synthetic ids (embed_bench.hpp).
 #include <cstdio>
 #include <iostream>
 #include <string>
 
 #include "command.hpp"
 #include "embed/embedder.hpp"
+#include "embed_bench.hpp"
 
 namespace {
 
@@ -15,7 +17,12 @@ constexpr const char* kUsage =
     "Prints the embedding of each TEXT (with `-`: each line of standard input) as one JSON\n"
     "array per line. Pooling defaults to the model's; vectors are L2-normalised by default.\n"
     "--pooling none prints every token's vector (an array of arrays). A text longer than the\n"
-    "model's context is an error unless --truncate.\n";
+    "model's context is an error unless --truncate.\n"
+    "\n"
+    "hearth embed -m MODEL.gguf --bench [--texts N] [--tokens N] [--reps N] [-t THREADS]\n"
+    "Embedding throughput on synthetic token ids: tokens/s for N texts (default 64) of N\n"
+    "tokens (default 128) per call, and for one text per call (llama.cpp's run.sh --embed\n"
+    "shape); medians over --reps calls (default 5) after a warm-up. Threads default to 2.\n";
 
 void print_row(const float* v, int n) {
   std::fputc('[', stdout);
@@ -28,7 +35,8 @@ int run_embed(const std::vector<std::string>& args) {
   std::string model;
   EmbedderOptions opt;
   std::vector<std::string> texts;
-  bool from_stdin = false;
+  bool from_stdin = false, bench = false;
+  hearth::cli::EmbedBenchOptions bo;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     const bool has_value = i + 1 < args.size();
@@ -46,6 +54,14 @@ int run_embed(const std::vector<std::string>& args) {
         return 2;
       }
       opt.normalize = n == "l2" ? Normalize::kL2 : Normalize::kNone;
+    } else if (a == "--bench") {
+      bench = true;
+    } else if (a == "--texts" && has_value) {
+      bo.n_texts = std::stoi(args[++i]);
+    } else if (a == "--tokens" && has_value) {
+      bo.n_tokens = std::stoi(args[++i]);
+    } else if (a == "--reps" && has_value) {
+      bo.reps = std::stoi(args[++i]);
     } else if (a == "--truncate") {
       opt.truncate = true;
     } else if ((a == "-t" || a == "--threads") && has_value) {
@@ -58,6 +74,15 @@ int run_embed(const std::vector<std::string>& args) {
     } else {
       texts.push_back(a);
     }
+  }
+  if (bench) {
+    if (model.empty()) {
+      std::fputs(kUsage, stderr);
+      return 2;
+    }
+    bo.model = model;
+    if (opt.n_threads > 0) bo.n_threads = opt.n_threads;
+    return hearth::cli::run_embed_bench(bo);
   }
   if (from_stdin)
     for (std::string line; std::getline(std::cin, line);) texts.push_back(line);
