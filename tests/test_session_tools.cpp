@@ -62,9 +62,14 @@ void PrintTo(const Family& f, std::ostream* os) {
 // Jinja2's rendering (tool_template_render.py); the test is skipped without python3-jinja2.
 bool jinja2_render(const std::string& tmpl, const json& messages, const json& tools,
                    const std::string& bos, const std::string& eos, std::string* out) {
-  const std::string dir = testing::TempDir();
-  const std::string req_path = dir + "/hearth_tool_render.json";
-  const std::string out_path = dir + "/hearth_tool_render.txt";
+  // Named after the running test: ctest runs the cases as separate processes side by side.
+  const testing::TestInfo* info = testing::UnitTest::GetInstance()->current_test_info();
+  std::string stem = std::string(info->test_suite_name()) + "." + info->name();
+  for (char& c : stem)
+    if (c == '/') c = '_';
+  const std::string base = testing::TempDir() + "/hearth_tool_render_" + stem;
+  const std::string req_path = base + ".json";
+  const std::string out_path = base + ".txt";
   json req = {{"template", tmpl}, {"messages", messages}, {"tools", tools},
               {"bos_token", bos}, {"eos_token", eos},     {"add_generation_prompt", true}};
   std::ofstream(req_path, std::ios::binary) << req.dump();

@@ -121,8 +121,8 @@ struct AttentionKernels {
 // 64-byte aligned. The scalar kernel is the reference (dot in index order, expf, double sum);
 // the SIMD ones differ from it only by float rounding (tests/test_attend_f32.cpp).
 using AttendF32Fn = void (*)(const float* q, int64_t q_stride, const float* k, const float* v,
-                             int64_t kv_stride, int n, int hd, float scale, bool causal,
-                             float* out, int64_t out_stride, float* scratch);
+                             int64_t kv_stride, int n, int hd, float scale, bool causal, float* out,
+                             int64_t out_stride, float* scratch);
 constexpr size_t attend_f32_scratch_floats(int n, int hd) {
   return static_cast<size_t>(hd + 4) * static_cast<size_t>((n + 15) / 16 * 16);
 }
