@@ -18,12 +18,20 @@ std::string& t_last_error() {
 }
 }  // namespace
 
-const char* last_error_c_str() { return t_last_error().c_str(); }
+const char* last_error_c_str() {
+  return t_last_error().c_str();
+}
 
-void set_last_error(const std::string& message) { t_last_error() = message; }
-void clear_last_error() { t_last_error().clear(); }
+void set_last_error(const std::string& message) {
+  t_last_error() = message;
+}
+void clear_last_error() {
+  t_last_error().clear();
+}
 
-hearth_status to_c_status(Status status) { return static_cast<hearth_status>(status); }
+hearth_status to_c_status(Status status) {
+  return static_cast<hearth_status>(status);
+}
 
 hearth_status write_text(const std::string& text, char* buf, size_t capacity, size_t* out_len) {
   require(out_len, "out_len");
@@ -43,25 +51,42 @@ using namespace hearth::capi;
 
 extern "C" {
 
-HEARTH_API const char* hearth_version(void) { return HEARTH_VERSION_STRING; }
+HEARTH_API const char* hearth_version(void) {
+  return HEARTH_VERSION_STRING;
+}
 
-HEARTH_API const char* hearth_last_error(void) { return last_error_c_str(); }
+HEARTH_API const char* hearth_last_error(void) {
+  return last_error_c_str();
+}
 
 HEARTH_API const char* hearth_status_string(hearth_status status) {
   switch (status) {
-    case HEARTH_OK: return "ok";
-    case HEARTH_ERR_INVALID_ARGUMENT: return "invalid argument";
-    case HEARTH_ERR_IO: return "i/o error";
-    case HEARTH_ERR_INVALID_MODEL: return "invalid model file";
-    case HEARTH_ERR_UNSUPPORTED: return "unsupported";
-    case HEARTH_ERR_OUT_OF_MEMORY: return "out of memory";
-    case HEARTH_ERR_CONTEXT_FULL: return "context full";
-    case HEARTH_ERR_CANCELLED: return "cancelled";
-    case HEARTH_ERR_INTERNAL: return "internal error";
-    case HEARTH_ERR_TEMPLATE: return "chat template error";
-    case HEARTH_ERR_BUFFER_TOO_SMALL: return "buffer too small";
-    case HEARTH_ERR_NOTHING_RUNNING: return "nothing was running";
-    case HEARTH_ERR_CONTENT_FILTERED: return "blocked by the content filter";
+    case HEARTH_OK:
+      return "ok";
+    case HEARTH_ERR_INVALID_ARGUMENT:
+      return "invalid argument";
+    case HEARTH_ERR_IO:
+      return "i/o error";
+    case HEARTH_ERR_INVALID_MODEL:
+      return "invalid model file";
+    case HEARTH_ERR_UNSUPPORTED:
+      return "unsupported";
+    case HEARTH_ERR_OUT_OF_MEMORY:
+      return "out of memory";
+    case HEARTH_ERR_CONTEXT_FULL:
+      return "context full";
+    case HEARTH_ERR_CANCELLED:
+      return "cancelled";
+    case HEARTH_ERR_INTERNAL:
+      return "internal error";
+    case HEARTH_ERR_TEMPLATE:
+      return "chat template error";
+    case HEARTH_ERR_BUFFER_TOO_SMALL:
+      return "buffer too small";
+    case HEARTH_ERR_NOTHING_RUNNING:
+      return "nothing was running";
+    case HEARTH_ERR_CONTENT_FILTERED:
+      return "blocked by the content filter";
   }
   return "unknown status";
 }
@@ -94,6 +119,12 @@ HEARTH_API hearth_status hearth_cpu_info_get(hearth_cpu_info* out) {
     info.avx_vnni = f.avx_vnni;
     info.amx_int8 = f.amx_int8;
     info.logical_cores = f.logical_cores;
+    info.neon = f.neon;
+    info.neon_dotprod = f.dotprod;
+    info.neon_i8mm = f.i8mm;
+    info.neon_fp16 = f.fp16;
+    info.neon_bf16 = f.bf16;
+    info.sve = f.sve;
     // The ABI's numbers, fixed when the C ABI was published (avxvnni came later: 3), not the
     // C++ enum's order.
     switch (hearth::active_isa()) {

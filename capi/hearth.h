@@ -109,6 +109,10 @@ typedef struct hearth_cpu_info {
   int avx2, fma, f16c, avx512f, avx512bw, avx512vl, avx512_vnni, avx512_bf16, avx_vnni, amx_int8;
   int logical_cores;
   int isa_level; /* hearth_isa_level: the kernels in use (after HEARTH_FORCE_ISA) */
+  /* AArch64 (0 elsewhere): Advanced SIMD, sdot/udot, smmla, FP16 and BF16 arithmetic, SVE (from
+   * getauxval on Linux, sysctl on macOS). Appended last: a caller built with the smaller struct
+   * that ended at isa_level passes its own struct_size and is never written past it. */
+  int neon, neon_dotprod, neon_i8mm, neon_fp16, neon_bf16, sve;
 } hearth_cpu_info;
 typedef enum hearth_isa_level {
   HEARTH_ISA_SCALAR = 0,
