@@ -118,6 +118,18 @@ cmake -DEXE="$build/tests/hearth_tests_emulated.sh" -DFILTER="$suites" \
 # (as they do on Linux, where ctest shows them as skipped), so here only failures count.
 "$build/tests/hearth_tests_emulated.sh" --gtest_filter='Isas/Kernels.*:-*/neon*' --gtest_brief=1
 
+# hearth.exe takes its arguments as UTF-16 and hands the library UTF-8 (tools/hearth/utf8_args.cpp):
+# a model path with letters outside any 8-bit code page opens.
+utf8_model="$build/mod\u00e8le-\u6a21\u578b.gguf"
+utf8_model=$(printf "$utf8_model")
+cp "$root/models/TinyStories-656K-Q8_0.gguf" "$utf8_model"
+info=$(wine "$build/bin/hearth.exe" info "Z:$utf8_model" 2>&1 | tr -d '\r') || {
+  echo "$info"; echo "test-windows: hearth.exe could not open a UTF-8 path" >&2; exit 1; }
+case $info in
+  *llama*) echo "hearth.exe opened $(basename "$utf8_model")" ;;
+  *) echo "$info"; echo "test-windows: unexpected hearth info output" >&2; exit 1 ;;
+esac
+
 # The C example against the installed package (find_package(Hearth) -> hearth.dll + import
 # library), run with the DLL found through PATH as an application would.
 echo "=== windows example (installed package)"

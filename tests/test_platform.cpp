@@ -109,6 +109,48 @@ TEST_F(PlatformFiles, ModelLoadsFromUtf8Path) {
   hearth_model_free(model);
 }
 
+// The library's whole-file reads (platform::read_file: session files, safety rule files, the
+// knowledge base's documents) take UTF-8 paths too.
+TEST_F(PlatformFiles, WholeFileReadsTakeUtf8Paths) {
+  const std::string leaf = "r\xC3\xA8gles-\xE8\xA6\x8F\xE5\x89\x87.rules";  // "règles-規則"
+  write(leaf, "strict weapons term forbidden phrase\n");
+  std::string got;
+  ASSERT_TRUE(hearth::platform::read_file(utf8(leaf), &got)) << utf8(leaf);
+  EXPECT_EQ(got, "strict weapons term forbidden phrase\n");
+  EXPECT_FALSE(hearth::platform::read_file(utf8("missing"), &got));
+
+  hearth_filter_params fp;
+  HEARTH_FILTER_PARAMS_INIT(&fp);
+  const std::string rules = utf8(leaf);
+  fp.rules_path = rules.c_str();
+  fp.level = HEARTH_SAFETY_STRICT;
+  hearth_filter* filter = nullptr;
+  ASSERT_EQ(hearth_filter_create(&fp, &filter), HEARTH_OK) << hearth_last_error();
+  hearth_filter_free(filter);
+}
+
+TEST_F(PlatformFiles, SessionSavesAndLoadsAtUtf8Path) {
+  const std::string src = hearth::test::data_path("models/real/stories260K.gguf");
+  HEARTH_REQUIRE_DATA(src);
+  hearth_model* model = nullptr;
+  ASSERT_EQ(hearth_model_load(src.c_str(), nullptr, &model), HEARTH_OK) << hearth_last_error();
+  hearth_session* a = nullptr;
+  hearth_session* b = nullptr;
+  ASSERT_EQ(hearth_session_new(model, nullptr, &a), HEARTH_OK) << hearth_last_error();
+  ASSERT_EQ(hearth_session_new(model, nullptr, &b), HEARTH_OK) << hearth_last_error();
+  ASSERT_EQ(hearth_session_add_message(a, "user", "Once upon a time"), HEARTH_OK);
+  const std::string path = utf8(
+      "s\xC3\xA9"
+      "ance-\xE4\xBC\x9A\xE8\xA9\xB1.session");
+  ASSERT_EQ(hearth_session_save(a, path.c_str()), HEARTH_OK) << hearth_last_error();
+  EXPECT_TRUE(fs::exists(fs::u8path(path)));
+  EXPECT_EQ(hearth_session_load(b, path.c_str()), HEARTH_OK) << hearth_last_error();
+  EXPECT_EQ(hearth_session_load(b, utf8("missing.session").c_str()), HEARTH_ERR_IO);
+  hearth_session_free(b);
+  hearth_session_free(a);
+  hearth_model_free(model);
+}
+
 // Each thread gets its own object, destroyed when the thread ends (the MinGW build would crash
 // or leak here with thread_local objects that have destructors: platform/per_thread.hpp).
 struct Tracked {

@@ -6,13 +6,13 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "hearth/error.hpp"
 #include "kb/content_hash.hpp"
 #include "kb/extract.hpp"
 #include "kb/file_walk.hpp"
 #include "kb/knowledge_base.hpp"
+#include "platform/files.hpp"
 #include "safety/redact.hpp"
 
 namespace hearth::kb {
@@ -25,17 +25,11 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string read_file(const std::string& path, int64_t size) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) hearth::fail(Status::kIoError, "cannot open it for reading");
-  std::string bytes(static_cast<size_t>(size), '\0');
-  f.read(bytes.data(), size);
-  bytes.resize(static_cast<size_t>(f.gcount()));
-  if (f.bad()) hearth::fail(Status::kIoError, "read error");
-  // The file may have grown between stat and read: take what is there now.
-  char more[4096];
-  while (f.read(more, sizeof more) || f.gcount() > 0)
-    bytes.append(more, static_cast<size_t>(f.gcount()));
+// Everything there is when read (the file may have grown since it was listed).
+std::string read_file(const std::string& path) {
+  std::string bytes;
+  if (!hearth::platform::read_file(path, &bytes))
+    hearth::fail(Status::kIoError, std::string("cannot read it: ") + std::strerror(errno));
   return bytes;
 }
 
@@ -81,7 +75,7 @@ KnowledgeBase::FileOutcome KnowledgeBase::index_file(const std::string& path,
                   ", --max-file-mb)");
   std::string bytes;
   try {
-    bytes = read_file(path, size);
+    bytes = read_file(path);
   } catch (const Error& e) {
     return failed(e.what());
   }

@@ -12,6 +12,10 @@ namespace hearth::platform {
 // errno set.
 std::FILE* open_file(const std::string& path, const char* mode);
 
+// The whole file at a UTF-8 path (through open_file), read to its end even if it grew since it
+// was opened. False on failure to open or read, with errno set (*out then holds what was read).
+bool read_file(const std::string& path, std::string* out);
+
 // Flushes `f` and asks the OS to put its bytes on the disk (fsync; _commit on Windows), so a
 // rename that follows publishes complete data. False on failure, with errno set.
 bool flush_to_disk(std::FILE* f);

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 
 #include "hearth/error.hpp"
+#include "platform/files.hpp"
 #include "safety/matcher.hpp"
 #include "safety/normalize.hpp"
 
@@ -141,11 +143,10 @@ std::shared_ptr<const RuleSet> RuleSet::parse(const std::string& text, const std
 }
 
 std::shared_ptr<const RuleSet> RuleSet::load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(Status::kIoError, fmt::format("cannot open rule file {}", path));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return parse(s.str(), path);
+  std::string text;
+  if (!platform::read_file(path, &text))
+    fail(Status::kIoError, fmt::format("cannot read rule file {}: {}", path, std::strerror(errno)));
+  return parse(text, path);
 }
 
 }  // namespace hearth::safety

@@ -18,8 +18,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "crypto/sealed_file.hpp"
 #include "hearth/error.hpp"
@@ -109,17 +107,17 @@ ModelFingerprint read_fingerprint(Reader& r) {
 }
 
 std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(Status::kIoError, fmt::format("cannot open session file {}", path));
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) fail(Status::kIoError, fmt::format("cannot read session file {}", path));
+  std::string data;
+  if (!platform::read_file(path, &data))
+    fail(Status::kIoError,
+         fmt::format("cannot read session file {}: {}", path, std::strerror(errno)));
   return data;
 }
 
 // Decrypts a sealed session file into its clear bytes, one chunk at a time (no copy of the
 // ciphertext is held). Nothing is used before open_sealed has authenticated every chunk.
 std::string read_sealed_file(const std::string& path, const crypto::FileKey& key) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
+  std::FILE* f = platform::open_file(path, "rb");
   if (!f) fail(Status::kIoError, fmt::format("cannot open session file {}", path));
   std::string data;
   try {
@@ -142,9 +140,11 @@ std::string read_sealed_file(const std::string& path, const crypto::FileKey& key
 
 bool starts_sealed(const std::string& path) {
   char head[sizeof crypto::kSealedMagic] = {};
-  std::ifstream in(path, std::ios::binary);
-  in.read(head, sizeof head);
-  return crypto::is_sealed(head, static_cast<size_t>(in.gcount()));
+  std::FILE* f = platform::open_file(path, "rb");
+  if (!f) return false;  // read_whole_file then reports why
+  const size_t n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  return crypto::is_sealed(head, n);
 }
 
 // Writes to a temporary file next to `path`, then renames it over `path`: readers never see

@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "hearth/error.hpp"
+#include "utf8_args.hpp"
 
 namespace hearth::cli {
 std::vector<Command>& registry() {
@@ -26,15 +27,16 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help") {
+  const std::vector<std::string> args = hearth::cli::utf8_arguments(argc, argv);
+  if (args.size() < 2 || args[1] == "help" || args[1] == "--help") {
     usage();
-    return argc < 2 ? 2 : 0;
+    return args.size() < 2 ? 2 : 0;
   }
-  const std::string name = argv[1];
+  const std::string& name = args[1];
   for (const auto& c : hearth::cli::registry()) {
     if (c.name != name) continue;
     try {
-      return c.run(std::vector<std::string>(argv + 2, argv + argc));
+      return c.run(std::vector<std::string>(args.begin() + 2, args.end()));
     } catch (const hearth::Error& e) {
       std::fprintf(stderr, "hearth %s: error: %s\n", name.c_str(), e.what());
       return 1;
