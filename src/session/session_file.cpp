@@ -110,7 +110,7 @@ std::string read_whole_file(const std::string& path) {
   std::string data;
   if (!platform::read_file(path, &data))
     fail(Status::kIoError,
-         fmt::format("cannot read session file {}: {}", path, std::strerror(errno)));
+         fmt::format("cannot open session file {}: {}", path, std::strerror(errno)));
   return data;
 }
 
