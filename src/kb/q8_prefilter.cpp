@@ -80,7 +80,7 @@ Q8Prefilter::Q8Prefilter(const float* rows, size_t n, int dim)
     else
       kernels::pack_rows16(DType::Q8_0, plain.data(), row_bytes, dim32_, 0, groups, aligned);
     view_.packed = aligned;
-  } else {
+  } else if (bytes > 0) {  // an empty index has no rows (and plain.data() may be null)
     std::memcpy(aligned, plain.data(), bytes);
   }
   view_.data = aligned;  // with `packed` set, matmul reads only the packed layout
