@@ -52,24 +52,10 @@ ToolDelta ToolStream::push(const std::string& piece) {
     if (c.hold && !c.complete) break;
     if (k == sent_.size()) {
       if (!c.named) break;
-      sent_.push_back({c.name, ""});
-      ToolCallDelta open;
-      open.index = k;
-      open.opens = true;
-      open.id = c.id;
-      open.name = c.name;
-      d.calls.push_back(std::move(open));
+      open_call(k, c.id, c.name, &d);
     }
-    Sent& s = sent_[k];
-    if (s.name != c.name) break;  // cannot happen for a prefix; the final parse decides
-    const std::string args = c.complete ? c.arguments : whole_utf8(c.arguments);
-    if (extends(args, s.arguments)) {
-      ToolCallDelta more;
-      more.index = k;
-      more.arguments = args.substr(s.arguments.size());
-      d.calls.push_back(std::move(more));
-      s.arguments = args;
-    }
+    if (sent_[k].name != c.name) break;  // cannot happen for a prefix; the final parse decides
+    send_arguments(k, c.complete ? c.arguments : whole_utf8(c.arguments), &d);
     if (!c.complete) break;
   }
   return d;
@@ -88,25 +74,30 @@ ToolDelta ToolStream::finish() {
   if (extends(parsed_.content, content_)) d.content = parsed_.content.substr(content_.size());
   for (size_t k = 0; k < parsed_.calls.size(); ++k) {
     const ToolCall& c = parsed_.calls[k];
-    if (k >= sent_.size()) {
-      sent_.push_back({c.name, ""});
-      ToolCallDelta open;
-      open.index = k;
-      open.opens = true;
-      open.id = c.id;
-      open.name = c.name;
-      d.calls.push_back(std::move(open));
-    }
-    Sent& s = sent_[k];
-    if (s.name == c.name && extends(c.arguments, s.arguments)) {
-      ToolCallDelta more;
-      more.index = k;
-      more.arguments = c.arguments.substr(s.arguments.size());
-      d.calls.push_back(std::move(more));
-      s.arguments = c.arguments;
-    }
+    if (k >= sent_.size()) open_call(k, c.id, c.name, &d);
+    if (sent_[k].name == c.name) send_arguments(k, c.arguments, &d);
   }
   return d;
+}
+
+void ToolStream::open_call(size_t k, const std::string& id, const std::string& name, ToolDelta* d) {
+  sent_.push_back({name, ""});
+  ToolCallDelta open;
+  open.index = k;
+  open.opens = true;
+  open.id = id;
+  open.name = name;
+  d->calls.push_back(std::move(open));
+}
+
+void ToolStream::send_arguments(size_t k, const std::string& arguments, ToolDelta* d) {
+  Sent& s = sent_[k];
+  if (!extends(arguments, s.arguments)) return;
+  ToolCallDelta more;
+  more.index = k;
+  more.arguments = arguments.substr(s.arguments.size());
+  d->calls.push_back(std::move(more));
+  s.arguments = arguments;
 }
 
 }  // namespace hearth::toolcall

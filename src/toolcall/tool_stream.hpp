@@ -57,6 +57,10 @@ class ToolStream {
     std::string arguments;
   };
   ToolDelta emit(bool at_end);
+  // Call k's opening delta (index, id, name, empty arguments); k == sent_.size().
+  void open_call(size_t k, const std::string& id, const std::string& name, ToolDelta* d);
+  // The part of `arguments` beyond what call k has sent, when it extends it.
+  void send_arguments(size_t k, const std::string& arguments, ToolDelta* d);
 
   ToolFormat format_;
   bool eager_;
