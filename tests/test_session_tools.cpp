@@ -66,6 +66,24 @@ void PrintTo(const Family& f, std::ostream* os) {
   *os << f.template_file;
 }
 
+// The families both suites run (the session suite adds more), and test names from their files.
+const Family kQwen25{"Qwen-Qwen2.5-7B-Instruct.jinja", "^<tool_call>\n\\{\"name\": \"get_weather\"",
+                     false, true};
+const Family kLlama31{"meta-llama-Llama-3.1-8B-Instruct.jinja",
+                      "^(<\\|python_tag\\|>)?\\{\"name\": \"get_weather\", \"parameters\": ", false,
+                      true};
+const Family kMistralNemo{"mistralai-Mistral-Nemo-Instruct-2407.jinja",
+                          "^\\[TOOL_CALLS\\]\\[\\{\"name\": \"get_weather\", \"arguments\": ", true,
+                          false};
+
+std::string family_test_name(const testing::TestParamInfo<Family>& info) {
+  std::string n = info.param.template_file;
+  n = n.substr(0, n.find(".jinja"));
+  for (char& c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+}
+
 // Jinja2's rendering (tool_template_render.py); the test is skipped without python3-jinja2.
 bool jinja2_render(const std::string& tmpl, const json& messages, const json& tools,
                    const std::string& bos, const std::string& eos, std::string* out) {
@@ -173,26 +191,17 @@ TEST_P(SessionToolTemplates, ToolsAndResultsGoThroughTheTemplate) {
 
 INSTANTIATE_TEST_SUITE_P(
     Families, SessionToolTemplates,
-    testing::Values(
-        Family{"Qwen-Qwen2.5-7B-Instruct.jinja", "^<tool_call>\n\\{\"name\": \"get_weather\"",
-               false, true},
-        Family{"NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja",
-               "^<tool_call>\n\\{\"name\": \"get_weather\"", false, true},
-        Family{"meta-llama-Llama-3.1-8B-Instruct.jinja",
-               "^(<\\|python_tag\\|>)?\\{\"name\": \"get_weather\", \"parameters\": ", false, true},
-        Family{"meta-llama-Llama-3.2-3B-Instruct.jinja",
-               "^(<\\|python_tag\\|>)?\\{\"name\": \"get_weather\", \"parameters\": ", false, true},
-        Family{"mistralai-Mistral-Nemo-Instruct-2407.jinja",
-               "^\\[TOOL_CALLS\\]\\[\\{\"name\": \"get_weather\", \"arguments\": ", true, false},
-        Family{"Mistral-Small-3.2-24B-Instruct-2506.jinja",
-               "^\\[TOOL_CALLS\\]get_weather\\[ARGS\\]\\{", true, true}),
-    [](const testing::TestParamInfo<Family>& info) {
-      std::string n = info.param.template_file;
-      n = n.substr(0, n.find(".jinja"));
-      for (char& c : n)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      return n;
-    });
+    testing::Values(kQwen25,
+                    Family{"NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja",
+                           "^<tool_call>\n\\{\"name\": \"get_weather\"", false, true},
+                    kLlama31,
+                    Family{"meta-llama-Llama-3.2-3B-Instruct.jinja",
+                           "^(<\\|python_tag\\|>)?\\{\"name\": \"get_weather\", \"parameters\": ",
+                           false, true},
+                    kMistralNemo,
+                    Family{"Mistral-Small-3.2-24B-Instruct-2506.jinja",
+                           "^\\[TOOL_CALLS\\]get_weather\\[ARGS\\]\\{", true, true}),
+    family_test_name);
 
 // The engine's C ABI requests on a model whose own template is another family's (a copy of the
 // synthetic model with the template replaced): the tools and, given as messages_json, the
@@ -321,21 +330,7 @@ TEST_P(EngineToolTemplates, MessagesJsonAndToolsThroughTheModelsTemplate) {
   std::remove(path.c_str());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Families, EngineToolTemplates,
-    testing::Values(
-        Family{"Qwen-Qwen2.5-7B-Instruct.jinja", "^<tool_call>\n\\{\"name\": \"get_weather\"",
-               false, true},
-        Family{"meta-llama-Llama-3.1-8B-Instruct.jinja",
-               "^(<\\|python_tag\\|>)?\\{\"name\": \"get_weather\", \"parameters\": ", false, true},
-        Family{"mistralai-Mistral-Nemo-Instruct-2407.jinja",
-               "^\\[TOOL_CALLS\\]\\[\\{\"name\": \"get_weather\", \"arguments\": ", true, false}),
-    [](const testing::TestParamInfo<Family>& info) {
-      std::string n = info.param.template_file;
-      n = n.substr(0, n.find(".jinja"));
-      for (char& c : n)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Families, EngineToolTemplates,
+                         testing::Values(kQwen25, kLlama31, kMistralNemo), family_test_name);
 
 }  // namespace
