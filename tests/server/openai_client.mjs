@@ -2,14 +2,13 @@
 // chat (plain and streaming), completions, models, stop strings, n, logprobs, usage and the
 // client's error classes for each error status.
 // usage: node openai_client.mjs HEARTH MODEL NODE_MODULES_DIR WORKDIR
-import { spawn, execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { checks, loadOpenAI, startServer, stopServer } from "./server_util.mjs";
 
 const [hearth, model, modulesDir, work] = process.argv.slice(2);
-const require = createRequire(path.join(path.resolve(modulesDir), "x.js"));
-const { default: OpenAI } = await import(require.resolve("openai"));
+const OpenAI = await loadOpenAI(modulesDir);
 
 fs.mkdirSync(work, { recursive: true });
 const keys = path.join(work, "keys.jsonl");
@@ -20,31 +19,11 @@ const userKey = addKey("--id", "u", "--role", "user");
 const readerKey = addKey("--id", "r", "--role", "reader");
 const limitedKey = addKey("--id", "l", "--role", "user", "--rpm", "1");
 
-const server = spawn(hearth, ["serve", "-m", model, "--alias", "tiny", "--port", "0", "-t", "2",
-                              "--keys", keys, "--max-queue", "0", "--parallel", "1"],
-                     { stdio: ["ignore", "inherit", "pipe"] });
-const port = await new Promise((resolve, reject) => {
-  let buf = "";
-  server.stderr.on("data", (d) => {
-    process.stderr.write(d);
-    buf += d;
-    const m = buf.match(/listening on http:\/\/[^:]+:(\d+)/);
-    if (m) resolve(Number(m[1]));
-  });
-  server.on("exit", () => reject(new Error("server exited")));
-});
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 600; i++) {
-  const r = await fetch(`${base}/health`).catch(() => null);
-  if (r && r.status === 200) break;
-  await new Promise((r) => setTimeout(r, 50));
-}
-
-let failures = 0;
-const check = (name, cond, detail) => {
-  console.log(`${cond ? "ok  " : "FAIL"} ${name}${cond ? "" : ": " + JSON.stringify(detail)}`);
-  if (!cond) failures++;
-};
+const { server, base } = await startServer(hearth, ["-m", model, "--alias", "tiny", "-t", "2",
+                                                    "--keys", keys, "--max-queue", "0",
+                                                    "--parallel", "1"]);
+const t = checks();
+const check = t.check;
 const client = (key) => new OpenAI({ apiKey: key, baseURL: `${base}/v1`, maxRetries: 0 });
 const c = client(userKey);
 const msgs = [{ role: "user", content: "Once upon a time" }];
@@ -134,9 +113,7 @@ try {
 } catch (e) {
   check("unexpected exception", false, String(e && e.stack || e));
 } finally {
-  server.kill("SIGTERM");
-  const code = await new Promise((r) => server.on("exit", (c) => r(c)));
+  const code = await stopServer(server);
   check("server exits 0 on SIGTERM", code === 0, code);
 }
-console.log(failures ? `${failures} failures` : "all passed");
-process.exit(failures ? 1 : 0);
+t.exit();

@@ -4,14 +4,13 @@
 // checked against llama.cpp by tests/peer/embed_check.py) and token counts with `hearth tokenize`.
 // Two servers: a chat model with --embed-model, and a reranker alone with --reranking.
 // usage: node openai_embed.mjs HEARTH CHAT_MODEL BERT_VOCAB NODE_MODULES_DIR WORKDIR
-import { spawn, execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { checks, loadOpenAI, startServer as serve, stopServer as stop } from "./server_util.mjs";
 
 const [hearth, chatModel, vocab, modulesDir, work] = process.argv.slice(2);
-const require = createRequire(path.join(path.resolve(modulesDir), "x.js"));
-const { default: OpenAI } = await import(require.resolve("openai"));
+const OpenAI = await loadOpenAI(modulesDir);
 fs.mkdirSync(work, { recursive: true });
 const cli = (...a) => execFileSync(hearth, a, { maxBuffer: 1 << 26 }).toString();
 
@@ -31,11 +30,8 @@ const refScores = cli("rerank", "-m", reranker, "-t", "1", "--query", QUERY, ...
   .trim().split("\n").map(JSON.parse).map((r) => r.score);
 const refIds = TEXTS.map((t) => cli("tokenize", "-m", embedder, t).trim().split(" ").map(Number));
 
-let failures = 0;
-const check = (name, cond, detail) => {
-  console.log(`${cond ? "ok  " : "FAIL"} ${name}${cond ? "" : ": " + JSON.stringify(detail)}`);
-  if (!cond) failures++;
-};
+const t = checks();
+const check = t.check;
 const maxDiff = (a, b) => a.length !== b.length ? Infinity
   : Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i])));
 const fromBase64 = (s) => {
@@ -43,30 +39,9 @@ const fromBase64 = (s) => {
   return Array.from({ length: buf.length / 4 }, (_, i) => buf.readFloatLE(i * 4));
 };
 
-async function startServer(args) {
-  const server = spawn(hearth, ["serve", "--port", "0", "-t", "2", ...args],
-                       { stdio: ["ignore", "inherit", "pipe"] });
-  const port = await new Promise((resolve, reject) => {
-    let buf = "";
-    server.stderr.on("data", (d) => {
-      process.stderr.write(d);
-      buf += d;
-      const m = buf.match(/listening on http:\/\/[^:]+:(\d+)/);
-      if (m) resolve(Number(m[1]));
-    });
-    server.on("exit", () => reject(new Error("server exited")));
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    const r = await fetch(`${base}/health`).catch(() => null);
-    if (r && r.status === 200) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { server, base };
-}
+const startServer = (args) => serve(hearth, ["-t", "2", ...args]);
 async function stopServer(name, server) {
-  server.kill("SIGTERM");
-  const code = await new Promise((r) => server.on("exit", (c) => r(c)));
+  const code = await stop(server);
   check(`${name} exits 0 on SIGTERM`, code === 0, code);
 }
 const post = async (base, route, body) => {
@@ -187,5 +162,4 @@ const expectError = async (name, fn, cls, status, param) => {
     await stopServer("reranking server", server);
   }
 }
-console.log(failures ? `${failures} failures` : "all passed");
-process.exit(failures ? 1 : 0);
+t.exit();

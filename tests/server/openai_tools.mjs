@@ -8,11 +8,11 @@
 // templates on copies of the model. The model is the synthetic Qwen2 file (random weights, a real
 // 151k-token vocabulary): it never chooses a tool itself, so calls are forced.
 // usage: node openai_tools.mjs HEARTH NODE_MODULES_DIR WORKDIR   (HEARTH_TEST_DATA in the env)
-import { spawn, execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { checks, loadOpenAI, startServer as serve } from "./server_util.mjs";
 
 const [hearth, modulesDir, work] = process.argv.slice(2);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,39 +22,16 @@ if (!fs.existsSync(model)) {
   console.log(`HEARTH_SKIPPED: ${model} not found`);
   process.exit(process.env.CI === "true" ? 1 : 77);
 }
-const require = createRequire(path.join(path.resolve(modulesDir), "x.js"));
-const { default: OpenAI } = await import(require.resolve("openai"));
+const OpenAI = await loadOpenAI(modulesDir);
 fs.mkdirSync(work, { recursive: true });
 
-// Starts `hearth serve` on a model; resolves to {server, base} once /health answers.
-async function startServer(modelPath) {
-  const server = spawn(hearth, ["serve", "-m", modelPath, "--alias", "m", "--port", "0", "-t", "2", "-c", "2048"],
-                       { stdio: ["ignore", "inherit", "pipe"] });
-  const port = await new Promise((resolve, reject) => {
-    let buf = "";
-    server.stderr.on("data", (d) => {
-      process.stderr.write(d);
-      buf += d;
-      const m = buf.match(/listening on http:\/\/[^:]+:(\d+)/);
-      if (m) resolve(Number(m[1]));
-    });
-    server.on("exit", () => reject(new Error("server exited")));
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    const r = await fetch(`${base}/health`).catch(() => null);
-    if (r && r.status === 200) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { server, base };
-}
+// `hearth serve` on a model under the alias "m" with a 2,048-token context.
+const startServer = (modelPath) =>
+  serve(hearth, ["-m", modelPath, "--alias", "m", "-t", "2", "-c", "2048"]);
 const { server, base } = await startServer(model);
 
-let failures = 0;
-const check = (name, cond, detail) => {
-  console.log(`${cond ? "ok  " : "FAIL"} ${name}${cond ? "" : ": " + JSON.stringify(detail)}`);
-  if (!cond) failures++;
-};
+const t = checks();
+const check = t.check;
 const weatherParams = {
   type: "object",
   properties: { city: { type: "string", enum: ["Oslo", "Paris", "Lima"] },
@@ -186,8 +163,7 @@ try {
     tool_choice: { type: "function", function: { name: "nope" } } }).then(() => null, (e) => e);
   check("unknown named tool: 400", badChoice instanceof OpenAI.BadRequestError, String(badChoice));
 } catch (e) {
-  console.log("FAIL exception", e);
-  failures++;
+  t.fail("exception", e);
 } finally {
   server.kill("SIGTERM");
 }
@@ -231,8 +207,7 @@ for (const fam of families) {
                  ...want.map((w) => ({ role: "tool", tool_call_id: w.id, content: "{\"temp\": 3}" }))] });
     check(`${tag}: the next turn renders`, typeof next.choices[0].message.content === "string", next.choices[0]);
   } catch (e) {
-    console.log(`FAIL ${tag} exception`, e);
-    failures++;
+    t.fail(`${tag} exception`, e);
   } finally {
     srv.server.kill("SIGTERM");
   }
@@ -249,7 +224,6 @@ try {
     console.log("HEARTH_SKIPPED: python3-jsonschema missing");
     process.exit(process.env.CI === "true" ? 1 : 77);
   }
-  failures++;
+  t.failures++;
 }
-console.log(failures ? `${failures} failure(s)` : "all passed");
-process.exit(failures ? 1 : 0);
+t.exit();
