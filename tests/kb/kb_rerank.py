@@ -9,28 +9,17 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from script_checks import check, cli_runner, finish, require_file  # noqa: E402
 
 hearth, vocab_dir, work = sys.argv[1:4]
 vocab = os.path.join(vocab_dir, "ggml-vocab-bert-bge.gguf")
-if not os.path.exists(vocab):
-    print(f"HEARTH_SKIPPED: {vocab} not found (set HEARTH_TEST_DATA)")
-    sys.exit(1 if os.environ.get("CI") == "true" else 77)
+require_file(vocab)
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(name)
-
-
-def cli(*args):
-    return subprocess.run([hearth, *args], check=True, capture_output=True, text=True).stdout
-
+cli = cli_runner(hearth)
 
 embedder = os.path.join(work, "embed.gguf")
 reranker = os.path.join(work, "rerank.gguf")
@@ -80,5 +69,4 @@ for query in ["where are the keys kept", "how do I bake bread", "boats in the wi
     check(f"'{query}': reranking changed the hybrid order (the test can tell them apart)",
           [h["text"] for h in plain] != got)
 
-print("FAILED: " + ", ".join(failures) if failures else "all passed")
-sys.exit(1 if failures else 0)
+finish()

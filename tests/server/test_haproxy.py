@@ -15,7 +15,9 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from server_util import Server  # noqa: E402
+from script_checks import check, failures, finish  # noqa: E402
 
 hearth, model, work = sys.argv[1:4]
 os.makedirs(work, exist_ok=True)
@@ -23,13 +25,6 @@ haproxy = shutil.which("haproxy") or ("/usr/sbin/haproxy" if os.path.exists("/us
 if not haproxy:
     print("HEARTH_SKIPPED: haproxy not installed (apt-get install haproxy)")
     sys.exit(1 if os.environ.get("CI") == "true" else 77)
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(name)
 
 
 def free_port():
@@ -124,5 +119,4 @@ finally:
     if failures:  # what HAProxy saw (health-check state changes) explains most failures
         print("haproxy said:\n" + proxy.stderr.read()[-4000:])
 
-print("FAILED: " + ", ".join(failures) if failures else "all passed")
-sys.exit(1 if failures else 0)
+finish()

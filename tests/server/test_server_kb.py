@@ -17,27 +17,16 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from server_util import Server  # noqa: E402
+from script_checks import check, cli_runner, finish, require_file  # noqa: E402
 
 hearth, chat_model, vocab_dir, work = sys.argv[1:5]
 vocab = os.path.join(vocab_dir, "ggml-vocab-bert-bge.gguf")
-if not os.path.exists(vocab):
-    print(f"HEARTH_SKIPPED: {vocab} not found (set HEARTH_TEST_DATA)")
-    sys.exit(1 if os.environ.get("CI") == "true" else 77)
+require_file(vocab)
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(name)
-
-
-def cli(*args):
-    return subprocess.run([hearth, *args], check=True, capture_output=True, text=True).stdout
-
+cli = cli_runner(hearth)
 
 embedder = os.path.join(work, "embed.gguf")
 cli("synth", "--preset", "tiny-bert", "--vocab", vocab, "--type", "f32", "-o", embedder)
@@ -186,5 +175,4 @@ r = subprocess.run([hearth, "serve", "-m", chat_model, "--kb-k", "0", "--kb", kb
                    capture_output=True, text=True, timeout=60)
 check("--kb-k 0 refused", r.returncode != 0 and "kb_k" in r.stderr, r.stderr[-300:])
 
-print("FAILED: " + ", ".join(failures) if failures else "all passed")
-sys.exit(1 if failures else 0)
+finish()

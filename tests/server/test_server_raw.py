@@ -3,7 +3,6 @@ limits, revocation (SIGHUP), metrics, tokenize, the audit log and `hearth audit 
 usage: test_server_raw.py HEARTH MODEL WORKDIR"""
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -11,17 +10,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from server_util import Server  # noqa: E402
+from script_checks import check, finish  # noqa: E402
 
 hearth, model, work = sys.argv[1:4]
 os.makedirs(work, exist_ok=True)
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(name)
 
 
 def err(body):
@@ -272,5 +266,4 @@ open(deleted, "w").write("\n".join(log.splitlines()[:2] + log.splitlines()[3:]) 
 r = subprocess.run([hearth, "audit", "verify", deleted], capture_output=True, text=True)
 check("audit verify deleted line -> 1", r.returncode == 1 and "line 3" in r.stdout, r.stdout)
 
-print(f"{len(failures)} failures" if failures else "all passed")
-sys.exit(1 if failures else 0)
+finish()

@@ -10,17 +10,12 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from server_util import Server  # noqa: E402
+from script_checks import check, finish  # noqa: E402
 
 hearth, model, work = sys.argv[1:4]
 os.makedirs(work, exist_ok=True)
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(name)
 
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "Once upon a time"}],
@@ -154,5 +149,4 @@ check("audit redacts e-mail, phone and card", "jane.doe@example.com" not in log 
       "555" not in log and "4111" not in log and "[EMAIL]" in log and "[CARD]" in log and
       "[PHONE]" in log, log[-600:])
 
-print("FAILED: " + ", ".join(failures) if failures else "all passed")
-sys.exit(1 if failures else 0)
+finish()
