@@ -2,12 +2,12 @@
 // One JSON array per input text per line (with --pooling none: an array of per-token arrays).
 // hearth embed -m MODEL --bench [...]: throughput on synthetic ids (embed_bench.hpp).
 #include <cstdio>
-#include <iostream>
 #include <string>
 
 #include "command.hpp"
 #include "embed/embedder.hpp"
 #include "embed_bench.hpp"
+#include "encoder_args.hpp"
 
 namespace {
 
@@ -32,10 +32,9 @@ void print_row(const float* v, int n) {
 
 int run_embed(const std::vector<std::string>& args) {
   using namespace hearth::embed;
-  std::string model;
-  EmbedderOptions opt;
-  std::vector<std::string> texts;
-  bool from_stdin = false, bench = false;
+  hearth::cli::EncoderArgs in;
+  EmbedderOptions& opt = in.options;
+  bool bench = false;
   hearth::cli::EmbedBenchOptions bo;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -43,8 +42,6 @@ int run_embed(const std::vector<std::string>& args) {
     if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stderr);
       return 0;
-    } else if ((a == "-m" || a == "--model") && has_value) {
-      model = args[++i];
     } else if (a == "--pooling" && has_value) {
       opt.pooling = parse_pooling(args[++i]);
     } else if (a == "--normalize" && has_value) {
@@ -62,35 +59,26 @@ int run_embed(const std::vector<std::string>& args) {
       bo.n_tokens = std::stoi(args[++i]);
     } else if (a == "--reps" && has_value) {
       bo.reps = std::stoi(args[++i]);
-    } else if (a == "--truncate") {
-      opt.truncate = true;
-    } else if ((a == "-t" || a == "--threads") && has_value) {
-      opt.n_threads = std::stoi(args[++i]);
-    } else if (a == "-") {
-      from_stdin = true;
-    } else if (!a.empty() && a[0] == '-' && a.size() > 1) {
-      std::fprintf(stderr, "hearth embed: unknown option '%s'\n%s", a.c_str(), kUsage);
+    } else if (in.take(args, i, "embed", kUsage) != hearth::cli::EncoderArgs::Taken::kYes) {
       return 2;
-    } else {
-      texts.push_back(a);
     }
   }
   if (bench) {
-    if (model.empty()) {
+    if (in.model.empty()) {
       std::fputs(kUsage, stderr);
       return 2;
     }
-    bo.model = model;
+    bo.model = in.model;
     if (opt.n_threads > 0) bo.n_threads = opt.n_threads;
     return hearth::cli::run_embed_bench(bo);
   }
-  if (from_stdin)
-    for (std::string line; std::getline(std::cin, line);) texts.push_back(line);
-  if (model.empty() || texts.empty()) {
+  in.read_stdin_texts();
+  const std::vector<std::string>& texts = in.texts;
+  if (in.model.empty() || texts.empty()) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  auto e = Embedder::load(model, opt);
+  auto e = Embedder::load(in.model, opt);
   const int d = e->dim();
   if (e->pooling() == Pooling::kNone) {
     for (const auto& rows : e->embed_tokens(texts)) {

@@ -1,11 +1,11 @@
 // hearth rerank -m MODEL --query Q [--truncate] [-t N] DOC... | -
 // One line per document, in input order: {"index": i, "score": s}.
 #include <cstdio>
-#include <iostream>
 #include <string>
 
 #include "command.hpp"
 #include "embed/embedder.hpp"
+#include "encoder_args.hpp"
 
 namespace {
 
@@ -16,42 +16,28 @@ constexpr const char* kUsage =
 
 int run_rerank(const std::vector<std::string>& args) {
   using namespace hearth::embed;
-  std::string model, query;
-  bool have_query = false, from_stdin = false;
-  EmbedderOptions opt;
-  std::vector<std::string> docs;
+  hearth::cli::EncoderArgs in;  // the documents are its texts
+  std::string query;
+  bool have_query = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    const bool has_value = i + 1 < args.size();
     if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stderr);
       return 0;
-    } else if ((a == "-m" || a == "--model") && has_value) {
-      model = args[++i];
-    } else if ((a == "-q" || a == "--query") && has_value) {
+    } else if ((a == "-q" || a == "--query") && i + 1 < args.size()) {
       query = args[++i];
       have_query = true;
-    } else if (a == "--truncate") {
-      opt.truncate = true;
-    } else if ((a == "-t" || a == "--threads") && has_value) {
-      opt.n_threads = std::stoi(args[++i]);
-    } else if (a == "-") {
-      from_stdin = true;
-    } else if (!a.empty() && a[0] == '-' && a.size() > 1) {
-      std::fprintf(stderr, "hearth rerank: unknown option '%s'\n%s", a.c_str(), kUsage);
+    } else if (in.take(args, i, "rerank", kUsage) != hearth::cli::EncoderArgs::Taken::kYes) {
       return 2;
-    } else {
-      docs.push_back(a);
     }
   }
-  if (from_stdin)
-    for (std::string line; std::getline(std::cin, line);) docs.push_back(line);
-  if (model.empty() || !have_query || docs.empty()) {
+  in.read_stdin_texts();
+  if (in.model.empty() || !have_query || in.texts.empty()) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  auto e = Embedder::load(model, opt);
-  const std::vector<float> s = e->rerank(query, docs);
+  auto e = Embedder::load(in.model, in.options);
+  const std::vector<float> s = e->rerank(query, in.texts);
   for (size_t i = 0; i < s.size(); ++i)
     std::printf("{\"index\": %zu, \"score\": %.9g}\n", i, static_cast<double>(s[i]));
   return 0;
