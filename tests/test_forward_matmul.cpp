@@ -10,6 +10,8 @@
 #include "core/thread_pool.hpp"
 #include "hearth/error.hpp"
 #include "hearth/quant.hpp"
+#include "kernels/kernel_table.hpp"
+#include "kernels/packed_rows.hpp"
 #include "model/matmul.hpp"
 
 namespace hearth {
@@ -171,6 +173,50 @@ TEST(ForwardMatmulSharedInput, EqualsSeparateProducts) {
     for (size_t i = 0; i < weights.size(); ++i)
       EXPECT_EQ(got[i], want[i]) << "output " << i << " (" << dtype_name(weights[i].type)
                                  << "), tokens " << tokens;
+  }
+}
+
+// A weight repacked at load (TensorView::packed) whose row count is not a multiple of 16 (a
+// vocabulary of 50257): the R16 copy holds the whole groups and matmul reads the last rows from
+// the row layout; every (row, token) must get the bits of the row-layout product, for decode,
+// small batches and prefill, on 1 and 2 threads, also when the call starts or ends in the tail.
+TEST(ForwardMatmulPacked, PartialLastGroupEqualsRowLayout) {
+  const int64_t n_in = 256;
+  std::mt19937 rng(4321);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  ThreadPool pool(2);
+  for (DType type : {DType::Q8_0, DType::Q4_0}) {
+    // Not a skip: the fidelity runs under HEARTH_FORCE_ISA=scalar (whose table reads no R16
+    // layout, so the loader packs nothing) select this test too; every SIMD table has one.
+    const auto* gemm = kernels::active_kernels().gemm[static_cast<int>(type)];
+    if (!gemm || !gemm->run_packed) continue;
+    for (int64_t n_out : {17, 40, 71}) {
+      std::vector<uint8_t> w = random_rows(type, n_in, n_out, rng);
+      TensorView rows;
+      rows.type = type;
+      rows.n_in = n_in;
+      rows.n_out = n_out;
+      rows.row_bytes = *row_bytes(type, static_cast<uint64_t>(n_in));
+      rows.data = w.data();
+      const int64_t full = n_out / kernels::kPackedRows * kernels::kPackedRows;
+      std::vector<uint8_t> packed(rows.row_bytes * static_cast<size_t>(full));
+      kernels::pack_rows16(type, w.data(), rows.row_bytes, n_in, 0, full / kernels::kPackedRows,
+                           packed.data());
+      TensorView repacked = rows;
+      repacked.packed = packed.data();
+      for (int n_tok : {1, 3, 40}) {
+        std::vector<float> x(static_cast<size_t>(n_tok * n_in));
+        for (auto& v : x) v = normal(rng);
+        std::vector<float> want(static_cast<size_t>(n_tok * n_out)), one(want.size(), NAN),
+            two(want.size(), NAN);
+        matmul(rows, x.data(), want.data(), n_tok, nullptr);
+        matmul(repacked, x.data(), one.data(), n_tok, nullptr);
+        matmul(repacked, x.data(), two.data(), n_tok, &pool);
+        EXPECT_EQ(one, want) << dtype_name(type) << " rows " << n_out << " tokens " << n_tok;
+        EXPECT_EQ(two, want) << dtype_name(type) << " rows " << n_out << " tokens " << n_tok
+                             << ", 2 threads";
+      }
+    }
   }
 }
 

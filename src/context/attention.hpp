@@ -23,7 +23,8 @@ namespace attention {
 constexpr int kTiledMinRows = 64;
 
 // Tokens 0..n_tok-1 of a chunk at positions p0..p0+n_tok-1; token t sees cells 0..p0+t.
-// q, out: [n_tok][n_head * head_dim] (the chunk's first row). kv: the sequence's K/V cells
+// q, out: [n_tok][n_head * head_dim] (the chunk's first row); out may be q (each (token, head)
+// result is written after that head's query was read, and only there). kv: the sequence's K/V cells
 // (rows of n_head_kv * head_dim halves; kv.offset 0), read in place through its block table.
 // tiled: the tiled algorithm, else the one-row one (F16 accumulator). Runs on `pool` (may be
 // null); results do not depend on it.
@@ -31,7 +32,7 @@ void attend_chunk(const ModelConfig& c, ThreadPool* pool, const float* q, float*
                   int n_tok, bool tiled, const kernels::KvBlocks& kv);
 
 // One query token for the one-row algorithm: all its heads over cells 0..n_kv-1 of *kv
-// (kv->offset 0). q, out: [n_head * head_dim].
+// (kv->offset 0). q, out: [n_head * head_dim]; out may be q, as for attend_chunk.
 struct RowJob {
   const float* q = nullptr;
   float* out = nullptr;

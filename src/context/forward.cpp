@@ -27,6 +27,7 @@
 #include "hearth/error.hpp"
 #include "hearth/quant.hpp"
 #include "kernels/kernel_table.hpp"
+#include "kernels/packed_rows.hpp"
 #include "model/matmul.hpp"
 
 namespace hearth {
@@ -112,6 +113,40 @@ void rope(const ModelConfig& c, float* x, int n_heads, const float* cs, const fl
   }
 }
 
+// Token `token`'s row of the embedding matrix, in the file's row layout. Tied embeddings (the
+// output matrix is token_embd) read it from the output's R16 copy, which is resident anyway: the
+// loader released the file pages it copied, and reading rows there again faulted them back in
+// with their neighbours (the kernel maps 16 pages around a fault, or a whole 2 MiB folio where
+// the file system caches large ones), which put the file's embedding pages back in resident
+// memory a prompt at a time (+34 MiB on qwen2.5-0.5b Q8_0 after a 512-token prompt, +125 MiB on
+// llama3.2-1b). Same bytes either way.
+const uint8_t* embedding_row(const Model& m, int token, std::vector<uint8_t>& buffer) {
+  const TensorView& e = m.token_embd;
+  const TensorView& out = m.output;
+  if (out.packed && out.data == e.data &&
+      token < out.n_out / kernels::kPackedRows * kernels::kPackedRows) {
+    buffer.resize(e.row_bytes);
+    kernels::unpack_row16(e.type, out.packed, e.row_bytes, e.n_in, token, buffer.data());
+    return buffer.data();
+  }
+  return e.row(token);
+}
+
+// Tokens per chunk of the feed-forward block: its two [tokens][n_ff] buffers (the largest of
+// the pass) stay within kFfnBytes, in equal chunks that are multiples of 16 tokens. A 512-token
+// prompt of llama3.2-1b (n_ff 8192) needed 32 MiB for them: two chunks put peak memory 16 MiB
+// lower, for one more read of the feed-forward weights per layer (chunks of 256 tokens reuse
+// each weight as well as 512 do). The results do not depend on the chunking: every matmul row
+// is per token.
+int ffn_chunk_tokens(int n_tok, int n_ff) {
+  constexpr size_t kFfnBytes = size_t{24} << 20;
+  const size_t per_token = 2 * sizeof(float) * static_cast<size_t>(n_ff);
+  const int fit = static_cast<int>(std::max<size_t>(16, kFfnBytes / per_token));
+  if (n_tok <= fit) return n_tok;
+  const int chunks = (n_tok + fit - 1) / fit;
+  return ((n_tok + chunks - 1) / chunks + 15) / 16 * 16;
+}
+
 }  // namespace
 
 namespace fwd {
@@ -127,7 +162,13 @@ void forward_batch(const Model& m, ThreadPool* pool, const int32_t* tokens, int 
   const size_t T = static_cast<size_t>(n_tok);
 
   std::vector<float> x(T * n_embd), h(T * n_embd), q(T * q_dim), k(T * kv_dim), v(T * kv_dim);
-  std::vector<float> att(T * q_dim), g(T * c.n_ff), u(T * c.n_ff);
+  const int ffn_tokens = ffn_chunk_tokens(n_tok, c.n_ff);
+  std::vector<float> g(static_cast<size_t>(ffn_tokens) * c.n_ff),
+      u(static_cast<size_t>(ffn_tokens) * c.n_ff);
+  // Attention writes each (token, head) result over that head's query, which no other task
+  // reads and its own task reads first (attention.hpp: both algorithms copy their query rows
+  // before they write): one [T][q_dim] buffer less.
+  std::vector<float>& att = q;
   std::vector<float> cs(T * (c.n_rot / 2)), sn(T * (c.n_rot / 2));
   // Per batch token: its sequence and position.
   std::vector<int> seq_of(T), pos_of(T);
@@ -137,8 +178,9 @@ void forward_batch(const Model& m, ThreadPool* pool, const int32_t* tokens, int 
       pos_of[seqs[s].first + i] = seqs[s].p0 + i;
     }
 
+  std::vector<uint8_t> embd_row;
   for (size_t t = 0; t < T; ++t) {
-    dequantize_row(m.token_embd.type, m.token_embd.row(tokens[t]), x.data() + t * n_embd,
+    dequantize_row(m.token_embd.type, embedding_row(m, tokens[t], embd_row), x.data() + t * n_embd,
                    static_cast<size_t>(n_embd));
     rope_angles(c, m.rope_freqs, pos_of[t], cs.data() + t * (c.n_rot / 2),
                 sn.data() + t * (c.n_rot / 2));
@@ -218,22 +260,28 @@ void forward_batch(const Model& m, ThreadPool* pool, const int32_t* tokens, int 
     for (size_t i = 0; i < T * n_embd; ++i) x[i] += h[i];
 
     rms_norm_tokens(pool, x.data(), f32(L.ffn_norm), h.data(), n_tok, n_embd, c.rms_eps);
-    const MatmulOutput gate_up[] = {{&L.ffn_gate, g.data()}, {&L.ffn_up, u.data()}};
-    matmul_shared_input(gate_up, 2, h.data(), n_tok, pool);
-    parallel_for(
-        pool, static_cast<int64_t>(T) * c.n_ff,
-        [&](int64_t b, int64_t e) {
-          // silu(g) * u, the exponentials vectorized 256 at a time.
-          float ex[256];
-          for (int64_t i0 = b; i0 < e; i0 += 256) {
-            const int64_t n = std::min<int64_t>(256, e - i0);
-            for (int64_t i = 0; i < n; ++i) ex[i] = -g[i0 + i];
-            ktab.exp_f32(ex, ex, n);
-            for (int64_t i = 0; i < n; ++i) g[i0 + i] = g[i0 + i] / (1.0f + ex[i]) * u[i0 + i];
-          }
-        },
-        4096);
-    matmul(L.ffn_down, g.data(), h.data(), n_tok, pool);
+    // The feed-forward block in chunks of ffn_tokens tokens (one chunk unless the batch is a
+    // long prompt): each chunk's down projection overwrites only its own rows of h.
+    for (int t0 = 0; t0 < n_tok; t0 += ffn_tokens) {
+      const int nt = std::min(ffn_tokens, n_tok - t0);
+      float* ht = h.data() + static_cast<size_t>(t0) * n_embd;
+      const MatmulOutput gate_up[] = {{&L.ffn_gate, g.data()}, {&L.ffn_up, u.data()}};
+      matmul_shared_input(gate_up, 2, ht, nt, pool);
+      parallel_for(
+          pool, static_cast<int64_t>(nt) * c.n_ff,
+          [&](int64_t b, int64_t e) {
+            // silu(g) * u, the exponentials vectorized 256 at a time.
+            float ex[256];
+            for (int64_t i0 = b; i0 < e; i0 += 256) {
+              const int64_t n = std::min<int64_t>(256, e - i0);
+              for (int64_t i = 0; i < n; ++i) ex[i] = -g[i0 + i];
+              ktab.exp_f32(ex, ex, n);
+              for (int64_t i = 0; i < n; ++i) g[i0 + i] = g[i0 + i] / (1.0f + ex[i]) * u[i0 + i];
+            }
+          },
+          4096);
+      matmul(L.ffn_down, g.data(), ht, nt, pool);
+    }
     for (size_t i = 0; i < T * n_embd; ++i) x[i] += h[i];
   }
 

@@ -67,7 +67,13 @@ void run_rows(const Plan& p, const TensorView& W, const uint8_t* xa, int n_tok, 
               int64_t r0, int64_t r1) {
   const int64_t n_out = W.n_out, n_in = W.n_in;
   if (W.packed) {
-    p.gemm->run_packed(W.packed, W.row_bytes, r0, r1, xa, n_tok, n_in, Y, n_out);
+    // The R16 copy holds the whole groups of 16 rows; the last n_out % 16 rows (a vocabulary of
+    // 50257) stay in the file's layout, where the row-layout kernel gives them the same bits.
+    const int64_t full = n_out / kernels::kPackedRows * kernels::kPackedRows;
+    if (r0 < full)
+      p.gemm->run_packed(W.packed, W.row_bytes, r0, std::min(r1, full), xa, n_tok, n_in, Y, n_out);
+    if (r1 > full)
+      p.gemm->run(W.data, W.row_bytes, std::max(r0, full), r1, xa, n_tok, n_in, Y, n_out);
     return;
   }
   if (p.gemm) {

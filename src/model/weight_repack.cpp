@@ -26,7 +26,8 @@ bool repack_enabled() {
 // One weight to copy: its source rows and where its R16 copy goes.
 struct Job {
   const TensorView* view;
-  size_t offset;  // in the buffer
+  size_t offset;      // in the buffer
+  int64_t full_rows;  // the rows of whole groups of 16: the ones copied
 };
 
 }  // namespace
@@ -43,11 +44,13 @@ std::shared_ptr<const uint8_t> repack_weights(const GgufFile& file,
   for (TensorView* w : weights) {
     if (!w || !*w) continue;
     const kernels::GemmKernel* g = table.gemm[static_cast<int>(w->type)];
-    if (!g || !g->run_packed || !kernels::packable_rows16(w->type, w->n_in, w->n_out)) continue;
+    // Whole groups of 16 rows only: matmul reads the last n_out % 16 rows from the file.
+    const int64_t full_rows = w->n_out / kernels::kPackedRows * kernels::kPackedRows;
+    if (!g || !g->run_packed || !kernels::packable_rows16(w->type, w->n_in, full_rows)) continue;
     if (offset_of.count(w->data)) continue;
     offset_of[w->data] = total;
-    jobs.push_back({w, total});
-    total += (w->row_bytes * static_cast<size_t>(w->n_out) + 63) / 64 * 64;
+    jobs.push_back({w, total, full_rows});
+    total += (w->row_bytes * static_cast<size_t>(full_rows) + 63) / 64 * 64;
   }
   if (jobs.empty()) return nullptr;
   std::shared_ptr<uint8_t> storage = platform::allocate_large_buffer(total);
@@ -70,7 +73,7 @@ std::shared_ptr<const uint8_t> repack_weights(const GgufFile& file,
   constexpr size_t kChunkBytes = size_t{8} << 20;
   std::vector<Chunk> chunks;
   for (const Job& j : jobs) {
-    const int64_t groups = j.view->n_out / kernels::kPackedRows;
+    const int64_t groups = j.full_rows / kernels::kPackedRows;
     const size_t group_bytes = kernels::kPackedRows * j.view->row_bytes;
     const int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>(kChunkBytes / group_bytes));
     for (int64_t g = 0; g < groups; g += per_chunk)
@@ -83,11 +86,14 @@ std::shared_ptr<const uint8_t> repack_weights(const GgufFile& file,
       const TensorView& w = *c.job->view;
       uint8_t* dst = buffer + c.job->offset;
       const kernels::GemmKernel* g = table.gemm[static_cast<int>(w.type)];
+      const size_t group_bytes = kernels::kPackedRows * w.row_bytes;
+      // The chunk's new pages in one call rather than one fault per page (most of the load).
+      platform::populate_large_buffer(dst + static_cast<size_t>(c.g0) * group_bytes,
+                                      static_cast<size_t>(c.g1 - c.g0) * group_bytes);
       if (g->pack_r16)
         g->pack_r16(w.data, w.row_bytes, w.n_in, c.g0, c.g1, dst);
       else
         kernels::pack_rows16(w.type, w.data, w.row_bytes, w.n_in, c.g0, c.g1, dst);
-      const size_t group_bytes = kernels::kPackedRows * w.row_bytes;
       file.release_pages(w.data + static_cast<size_t>(c.g0) * group_bytes,
                          static_cast<size_t>(c.g1 - c.g0) * group_bytes);
     }
@@ -103,7 +109,7 @@ std::shared_ptr<const uint8_t> repack_weights(const GgufFile& file,
   for (auto& t : threads) t.join();
   // The pages straddling two chunks (release_pages keeps partial pages).
   for (const Job& j : jobs)
-    file.release_pages(j.view->data, j.view->row_bytes * static_cast<size_t>(j.view->n_out));
+    file.release_pages(j.view->data, j.view->row_bytes * static_cast<size_t>(j.full_rows));
 
   for (TensorView* w : weights)
     if (w && *w && offset_of.count(w->data)) w->packed = buffer + offset_of[w->data];

@@ -13,6 +13,8 @@ namespace hearth::model {
 // Sets `packed` on every weight whose type the active kernel table reads in R16 and whose shape
 // allows it, copying its rows into one buffer (huge-page aligned) with all cores, then releases
 // the file pages of the rows it copied (file.release_pages), so resident memory holds one copy.
+// Only whole groups of 16 rows are copied: matmul reads the last n_out % 16 rows (if any) from
+// the file's layout.
 // Views sharing `data` share one copy. Returns the buffer (null when nothing was repacked) and
 // its size in *bytes.
 // HEARTH_REPACK=0 in the environment turns repacking off (the row-layout kernels then run).

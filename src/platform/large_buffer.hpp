@@ -14,4 +14,9 @@ namespace hearth::platform {
 // The deleter releases it.
 std::shared_ptr<uint8_t> allocate_large_buffer(size_t bytes);
 
+// Asks the OS to back [p, p + n) of such a buffer with memory now, ahead of writing it: one
+// kernel pass for the range instead of a fault per page (Linux MADV_POPULATE_WRITE; a no-op
+// elsewhere or on older kernels). A hint: failure is harmless, the writes fault the pages in.
+void populate_large_buffer(uint8_t* p, size_t n) noexcept;
+
 }  // namespace hearth::platform

@@ -20,4 +20,6 @@ std::shared_ptr<uint8_t> allocate_large_buffer(size_t bytes) {
   return std::shared_ptr<uint8_t>(p, [](uint8_t* q) { _aligned_free(q); });
 }
 
+void populate_large_buffer(uint8_t*, size_t) noexcept {}  // already written by the memset
+
 }  // namespace hearth::platform

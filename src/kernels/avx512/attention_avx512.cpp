@@ -69,6 +69,8 @@ namespace {
 // previous cell's (a chain of fma and two F16 conversions), so one row is latency bound; G rows
 // interleave G independent chains, and every K/V vector is loaded and converted once for all G.
 // Per row the operations are those of G = 1 (bit-identical).
+constexpr int kPrefetchCells = 32;
+
 template <int NC, int G>
 void rows_f16acc(const uint16_t* qh, const KvBlocks& kv, int n_kv, float scale, float* out) {
   constexpr int NV = 4 * NC, HD = 64 * NC;
@@ -94,6 +96,16 @@ void rows_f16acc(const uint16_t* qh, const KvBlocks& kv, int n_kv, float scale, 
       const int n = in_block - j0 < 16 ? in_block - j0 : 16;
       float sv[G][16], e[G][16];
       bool raised[G][16];
+      // The K/V rows of the cells kPrefetchCells ahead: a head's rows lie kv_stride apart (the
+      // other heads' in between) and come from memory (a token's weights evict the cache), and
+      // the hardware prefetchers stop at page ends, so each cell waited on its loads.
+      // Prefetches change no result.
+      for (int jj = 0; jj < n && j0 + jj + kPrefetchCells < in_block; ++jj)
+        for (int c = 0; c < 2 * NC; ++c) {
+          const int64_t at = (j0 + jj + kPrefetchCells) * kv_stride + 32 * c;
+          _mm_prefetch(reinterpret_cast<const char*>(K + at), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(V + at), _MM_HINT_T0);
+        }
       for (int jj = 0; jj < n; ++jj) {
         const uint16_t* k = K + (j0 + jj) * kv_stride;
         __m512 kv[NV];
