@@ -4,7 +4,9 @@
 # model-free micro-benchmark). Alternates ROUNDS times: `hearth bench --json-schema` (its own
 # free / sampler / whole-mask runs), then llama.cpp's peer without and with --grammar-file
 # (llama.cpp's grammar cost per token = 1/tg(grammar) - 1/tg(free), its greedy chain masks the
-# whole vocabulary every step). Prints every run and the medians.
+# whole vocabulary every step). Prints every run and the medians, and hearth's grammar cost net
+# of what a free generation pays to choose too (the argmax; the same sampling chain).
+# PEER=0 leaves llama.cpp out (hearth before/after comparisons).
 #   [THREADS=2] benchmarks/grammar_compare.sh HEARTH_BIN MODEL.gguf [SCHEMA.json] [ROUNDS=3] [PEER_GEN=32]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,22 +21,41 @@ trap 'rm -rf "$work"' EXIT
 for r in $(seq "$rounds"); do
   "$hearth" bench -m "$model" -p 16 -n 128 -r 1 -t "$threads" --json --json-schema "$schema" \
     --grammar-out "$work/g.gbnf" >>"$work/hearth.jsonl"
-  "$peer" "$model" --prompt-tokens 16 --gen-tokens "$peer_gen" --reps 1 --threads "$threads" >>"$work/free.jsonl"
-  "$peer" "$model" --prompt-tokens 16 --gen-tokens "$peer_gen" --reps 1 --threads "$threads" \
-    --grammar-file "$work/g.gbnf" >>"$work/grammar.jsonl"
+  if [ "${PEER:-1}" != 0 ]; then
+    "$peer" "$model" --prompt-tokens 16 --gen-tokens "$peer_gen" --reps 1 --threads "$threads" >>"$work/free.jsonl"
+    "$peer" "$model" --prompt-tokens 16 --gen-tokens "$peer_gen" --reps 1 --threads "$threads" \
+      --grammar-file "$work/g.gbnf" >>"$work/grammar.jsonl"
+  fi
   echo "round $r done" >&2
 done
 python3 - "$work" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 w = sys.argv[1]
 load = lambda f: [json.loads(l) for l in open(f"{w}/{f}") if l.strip()]
-h, free, gr = load("hearth.jsonl"), load("free.jsonl"), load("grammar.jsonl")
+h = load("hearth.jsonl")
+free = load("free.jsonl") if os.path.exists(f"{w}/free.jsonl") else []
+gr = load("grammar.jsonl") if free else []
 med = statistics.median
 dec = [x["grammar"]["free_decode_ms"] for x in h]
 for key in ["sampler_ms", "sampler_cpu_ms", "mask_ms", "mask_cpu_ms"]:
     v = [x["grammar"][key] for x in h]
     print(f"hearth {key:15s} {med(v):9.4f} ms/token = {100*med(v)/med(dec):6.2f}% of decode {med(dec):.2f} ms  runs {v}")
+# Net of what the free generation pays to choose too: the argmax (greedy), the same sampling
+# chain without the grammar (temperature; per run, then the median of the differences).
+pairs = [("greedy, net of the argmax", "sampler_ms", "argmax_ms"),
+         ("greedy, net of the argmax (cpu)", "sampler_cpu_ms", "argmax_cpu_ms"),
+         ("T 0.8 + top-k 40/top-p 0.95/min-p 0.05", "chain_ms", "chain_free_ms"),
+         ("T 0.8 + top-k 40/top-p 0.95/min-p 0.05 (cpu)", "chain_cpu_ms", "chain_free_cpu_ms"),
+         ("T 0.8 alone", "temp_ms", "temp_free_ms"),
+         ("T 0.8 alone (cpu)", "temp_cpu_ms", "temp_free_cpu_ms")]
+for name, with_g, without in pairs:
+    if with_g not in h[0]["grammar"]:
+        continue  # an older hearth without these runs
+    d = [x["grammar"][with_g] - x["grammar"][without] for x in h]
+    print(f"hearth grammar cost, {name}: {med(d):.4f} ms/token = {100*med(d)/med(dec):.2f}% of decode  runs {[round(v, 4) for v in d]}")
 print("hearth same tokens in both constrained runs:", all(x["grammar"]["same_tokens"] for x in h))
+if not free:
+    sys.exit(0)
 lf = [1e3 / x["tg_tok_s"] for x in free]
 lg = [1e3 / x["tg_tok_s"] for x in gr]
 cost = [g - f for f, g in zip(lf, lg)]

@@ -406,8 +406,9 @@ HEARTH_API hearth_status hearth_session_cancel(hearth_session* session);
 /* Empties the conversation. The KV cache is kept (a next conversation reuses the prefix it
  * shares) and, with prompt_cache_bytes, the old conversation's KV state joins the cache. */
 HEARTH_API hearth_status hearth_session_reset(hearth_session* session);
-/* Writes the conversation and its KV cache (versioned, checksummed, tied to the model) to path
- * atomically (a temporary file renamed over path). */
+/* Writes the conversation (with its tool calls and tool results) and its KV cache (versioned,
+ * checksummed, tied to the model) to path atomically (a temporary file renamed over path).
+ * Files of earlier format versions still load. */
 HEARTH_API hearth_status hearth_session_save(const hearth_session* session, const char* path);
 /* Replaces the conversation and KV cache with a saved session's. The whole file is validated
  * first: a corrupt or truncated file, or one saved with another model, gives

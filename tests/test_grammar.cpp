@@ -204,6 +204,18 @@ TEST(JsonSchema, IntegerBoundsExhaustive) {
   }
 }
 
+// Calendar dates as Python's validator (datetime.date.fromisoformat) accepts them: years 0001 to
+// 9999, no year 0000.
+TEST(JsonSchema, DateYearsStartAtOne) {
+  const std::string date = json_schema_to_gbnf(R"({"type":"string","format":"date"})");
+  EXPECT_FALSE(accepts(date, "\"0000-01-01\""));
+  for (const char* ok : {"\"0001-01-01\"", "\"0010-12-31\"", "\"0999-02-28\"", "\"9999-11-30\""})
+    EXPECT_TRUE(accepts(date, ok)) << ok;
+  const std::string dt = json_schema_to_gbnf(R"({"type":"string","format":"date-time"})");
+  EXPECT_FALSE(accepts(dt, "\"0000-05-05T10:00:50.200-00:50\""));
+  EXPECT_TRUE(accepts(dt, "\"0100-05-05T10:00:50.200-00:50\""));
+}
+
 TEST(JsonSchema, KeywordsAndErrors) {
   auto err = [](const std::string& schema) {
     try {

@@ -4,9 +4,10 @@
 // all along, and merged matcher states) must allow exactly the tokens that the plain
 // computation (GrammarState(..., 0): every mask a fresh trie walk over unmerged states) allows, at
 // every step, for every grammar of tests/data/grammars/, every schema of tests/data/schemas/ and
-// the benchmark's nested schema. The walk mixes the greedy choice under pseudo-random logits (what
-// a random-weight model does: it crosses the whole structure) with uniform choices among the
-// allowed tokens (odd tokens, partial UTF-8).
+// the benchmark's nested schema; and every fifth step the mask must agree, token by token, with
+// GrammarState::allows (each token's bytes stepped through the matcher without the trie). The walk
+// mixes the greedy choice under pseudo-random logits (what a random-weight model does: it crosses
+// the whole structure) with uniform choices among the allowed tokens (odd tokens, partial UTF-8).
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -117,6 +118,16 @@ void walk(const std::string& gbnf, const Tokenizer& tok,
                << " by the plain computation, not with the caches";
       }
       ASSERT_EQ(cached.can_end(), plain.can_end());
+      // Every fifth step, the trie walk against the token-by-token check (allows(): the
+      // token's bytes stepped one by one, no trie), over the whole vocabulary.
+      if (stats.steps % 5 == 0) {
+        for (int32_t t = 0; t < tok.n_vocab(); ++t) {
+          const bool in_mask = ((want[static_cast<size_t>(t) >> 6] >> (t & 63)) & 1) != 0;
+          ASSERT_EQ(plain.allows(t), in_mask)
+              << "step " << stats.steps << ": token " << t << " '" << tok.token_to_piece(t, true)
+              << "': the mask and the single-token check disagree";
+        }
+      }
       if (n_plain == 0) break;  // the vocabulary cannot continue: a fresh generation
       const int32_t t = choose(want, *trie, rng);
       ASSERT_GE(t, 0);

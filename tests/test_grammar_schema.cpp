@@ -1,6 +1,7 @@
 // JSON Schema -> grammar, end to end: for every schema in tests/data/schemas/ (together they use
-// every supported keyword), greedy and sampled generations (several seeds) on a real SPM model
-// and a synthetic byte-level BPE model must end (the grammar forces end-of-generation) and
+// every supported keyword), greedy and sampled generations (several seeds; one with llama.cpp's
+// truncation chain, where the sampler checks its draw before masking) on a real SPM model and
+// a synthetic byte-level BPE model must end (the grammar forces end-of-generation) and
 // parse and validate against the schema with an independent validator (python3-jsonschema,
 // tests/grammar_validate.py).
 #include <gtest/gtest.h>
@@ -75,6 +76,12 @@ TEST(GrammarSchema, GeneratedJsonValidatesWithJsonschema) {
         if (seed) {
           opt.sampler.temperature = 1.0f;
           opt.sampler.seed = seed;
+        }
+        if (seed == 3) {  // llama.cpp's default chain: the sampler checks its draw first
+          opt.sampler.temperature = 0.8f;
+          opt.sampler.top_k = 40;
+          opt.sampler.top_p = 0.95f;
+          opt.sampler.min_p = 0.05f;
         }
         const GenerateResult r = generate(ctx, prompt.data(), prompt.size(), opt);
         EXPECT_EQ(r.stop_reason, StopReason::kEog) << "the grammar did not end the output";

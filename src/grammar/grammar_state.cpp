@@ -37,10 +37,12 @@ GrammarState::GrammarState(const Grammar& grammar, std::shared_ptr<const TokenTr
       vocab_(std::move(vocab)),
       state_(matcher_.initial()),
       cached_masks_(cached_masks) {
-  path_.resize(vocab_->max_depth() + 1);
+  frames_.resize(vocab_->max_depth() + 1);
 }
 
-// One pass over the trie nodes that some parse can reach from state_.
+// Depth first over the trie nodes that some parse can reach from state_: a node's child bytes
+// are stepped in a row (one transition row of the matcher per node), and only the children that
+// survive are entered.
 size_t GrammarState::walk(std::vector<uint64_t>& bits) {
   bits.assign((static_cast<size_t>(vocab_->n_vocab()) + 63) / 64, 0);
   auto set = [&bits](int32_t t) {
@@ -49,22 +51,31 @@ size_t GrammarState::walk(std::vector<uint64_t>& bits) {
   size_t n = 0;
   if (matcher_.can_end(state_))
     for (int32_t t : vocab_->eog_tokens()) set(t), ++n;
-  const auto& nodes = vocab_->nodes();
-  const auto& tokens = vocab_->tokens();
-  path_[0] = state_;
-  for (size_t i = 0; i < nodes.size();) {
-    const TokenTrie::Node& node = nodes[i];
-    const int32_t s = matcher_.step(path_[node.depth - 1u], node.byte);
-    if (s == kDead) {
-      i = node.end;  // no token with this prefix can be allowed
+  const TokenTrie::Node* nodes = vocab_->nodes().data();
+  const uint8_t* child_bytes = vocab_->child_bytes().data();
+  const uint32_t* child_nodes = vocab_->child_nodes().data();
+  const int32_t* tokens = vocab_->tokens().data();
+  Frame* frames = frames_.data();
+  frames[0] = {nodes[0].child_begin, nodes[1].child_begin, state_, matcher_.row_of(state_)};
+  size_t depth = 0;
+  for (;;) {
+    Frame& f = frames[depth];
+    if (f.next == f.end) {
+      if (depth == 0) break;
+      --depth;
       continue;
     }
-    path_[node.depth] = s;
-    if (node.tok_begin != node.tok_end && matcher_.token_may_end(s)) {
-      for (uint32_t k = node.tok_begin; k < node.tok_end; ++k) set(tokens[k]);
-      n += node.tok_end - node.tok_begin;
+    const uint32_t j = f.next++;
+    const int32_t s = matcher_.step_in_row(f.state, f.row, child_bytes[j]);
+    if (s == kDead) continue;  // no token with this prefix can be allowed
+    const uint32_t c = child_nodes[j];
+    const uint32_t tok_begin = nodes[c].tok_begin, tok_end = nodes[c + 1].tok_begin;
+    if (tok_begin != tok_end && matcher_.token_may_end(s)) {
+      for (uint32_t k = tok_begin; k < tok_end; ++k) set(tokens[k]);
+      n += tok_end - tok_begin;
     }
-    ++i;
+    const uint32_t child_begin = nodes[c].child_begin, child_end = nodes[c + 1].child_begin;
+    if (child_begin != child_end) frames[++depth] = {child_begin, child_end, s, matcher_.row_of(s)};
   }
   return n;
 }
@@ -109,7 +120,7 @@ size_t GrammarState::fill_mask(std::vector<uint8_t>& allowed) {
   return n;
 }
 
-void GrammarState::apply(float* logits, int n_logits) {
+const std::vector<uint64_t>& GrammarState::nonempty_mask_bits() {
   size_t n = 0;
   const std::vector<uint64_t>& bits = mask_bits(&n);
   if (n == 0)
@@ -117,6 +128,11 @@ void GrammarState::apply(float* logits, int n_logits) {
          fmt::format("grammar: no token of the vocabulary can continue the text here (the "
                      "grammar expects {})",
                      matcher_.describe_expected(state_)));
+  return bits;
+}
+
+void GrammarState::apply(float* logits, int n_logits) {
+  const std::vector<uint64_t>& bits = nonempty_mask_bits();
   const auto count = static_cast<size_t>(std::max(n_logits, 0));
   const size_t in_vocab = std::min(count, static_cast<size_t>(vocab_->n_vocab()));
   for (size_t w = 0; w * 64 < in_vocab; ++w) {

@@ -27,12 +27,15 @@ class GrammarState {
                size_t cached_masks = kDefaultCachedMasks);
 
   // allowed[t] = 1 for each token that may come next, 0 otherwise (size n_vocab). Returns the
-  // number allowed. Cost: one pass over the trie nodes that some parse can reach, or a copy
-  // when this state's mask is cached.
+  // number allowed. Cost: a depth-first walk over the trie nodes that some parse can reach
+  // (and the bytes of their children), or a copy when this state's mask is cached.
   size_t fill_mask(std::vector<uint8_t>& allowed);
   // The same as a bitset (bit t of word t / 64), valid until the next call; *n_allowed gets
   // the number of allowed tokens.
   const std::vector<uint64_t>& mask_bits(size_t* n_allowed);
+  // mask_bits, or Error(kInvalidArgument) naming what the grammar expects when no token is
+  // allowed.
+  const std::vector<uint64_t>& nonempty_mask_bits();
   // Sets logits[t] = -INFINITY for every disallowed token t < n_logits (tokens past the
   // vocabulary are disallowed). Throws Error(kInvalidArgument) when nothing is allowed.
   void apply(float* logits, int n_logits);
@@ -57,7 +60,13 @@ class GrammarState {
   GrammarMatcher matcher_;
   std::shared_ptr<const TokenTrie> vocab_;
   int32_t state_;
-  std::vector<int32_t> path_;  // per trie depth: the state after that many bytes
+  // The walk's stack, one frame per trie depth: the children of that node still to try, from
+  // the state after its bytes (and that state's transition row).
+  struct Frame {
+    uint32_t next, end;
+    int32_t state, row;
+  };
+  std::vector<Frame> frames_;
   size_t cached_masks_;
   // Masks by state (the matcher interns states canonically, so equal parse situations have
   // equal ids): a parse that returns to a state — whitespace runs, a repeated structure, the

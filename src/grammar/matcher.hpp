@@ -30,14 +30,20 @@ class GrammarMatcher {
   // The state before any text: every alternative of the start rule, decoder idle.
   int32_t initial() const { return initial_; }
   // The state after one more byte, or kDead.
-  int32_t step(int32_t state, uint8_t byte) {
+  int32_t step(int32_t state, uint8_t byte) { return step_in_row(state, row_of(state), byte); }
+  // The same in two parts, for a walk that steps one state with many bytes: the row of state's
+  // transitions (stays valid while the matcher lives or until compact()), then each byte.
+  int32_t row_of(int32_t state) {
     int32_t& row = rows_[static_cast<size_t>(state)];
     if (row < 0) {
       row = static_cast<int32_t>(table_.size() / 256);
       table_.resize(table_.size() + 256, kUnknown);
     }
+    return row;
+  }
+  int32_t step_in_row(int32_t state, int32_t row, uint8_t byte) {
     int32_t& next = table_[static_cast<size_t>(row) * 256 + byte];
-    if (next == kUnknown) next = compute_step(state, byte);
+    if (next == kUnknown) next = compute_step(state, byte);  // grows states_, never table_
     return next;
   }
   // True when a token may end in `state` (llama.cpp: no pending partial UTF-8 sequence, or

@@ -31,31 +31,48 @@ TokenTrie::TokenTrie(const std::vector<std::string>& pieces, const std::vector<b
   }
   std::stable_sort(order.begin(), order.end(),
                    [&](int32_t a, int32_t b) { return pieces_[a] < pieces_[b]; });
-  // Preorder construction over the sorted strings: token i shares its first lcp bytes (and
-  // their nodes) with token i-1; its remaining bytes are new nodes.
-  std::vector<uint32_t> open;  // node index per depth - 1 on the current path
+  // Preorder over the sorted strings: token i shares its first lcp bytes (and their nodes) with
+  // token i-1; its remaining bytes are new nodes. Each new node's parent is the node on the
+  // current path one byte up (the root for a first byte).
+  std::vector<uint32_t> parent{0}, token_node;  // per node; per token of tokens_
+  std::vector<uint8_t> byte{0};
+  std::vector<uint32_t> open;  // node per depth - 1 on the current path
   const std::string* prev = nullptr;
   for (int32_t t : order) {
     const std::string& s = pieces_[static_cast<size_t>(t)];
     size_t lcp = 0;
     if (prev)
       while (lcp < s.size() && lcp < prev->size() && s[lcp] == (*prev)[lcp]) ++lcp;
-    while (open.size() > lcp) {
-      nodes_[open.back()].end = static_cast<uint32_t>(nodes_.size());
-      open.pop_back();
-    }
+    open.resize(lcp);
     for (size_t d = lcp; d < s.size(); ++d) {
-      open.push_back(static_cast<uint32_t>(nodes_.size()));
-      nodes_.push_back({0, 0, 0, static_cast<uint16_t>(d + 1), static_cast<uint8_t>(s[d])});
+      parent.push_back(d == 0 ? 0 : open.back());
+      byte.push_back(static_cast<uint8_t>(s[d]));
+      open.push_back(static_cast<uint32_t>(parent.size() - 1));
     }
-    Node& leaf = nodes_[open.back()];
-    if (leaf.tok_begin == leaf.tok_end) leaf.tok_begin = leaf.tok_end = tokens_.size();
-    tokens_.push_back(t);  // equal strings are adjacent: the range stays contiguous
-    leaf.tok_end = static_cast<uint32_t>(tokens_.size());
+    tokens_.push_back(t);  // nodes and tokens both ascend: each node's tokens are contiguous
+    token_node.push_back(open.back());
     max_depth_ = std::max(max_depth_, s.size());
     prev = &s;
   }
-  for (uint32_t i : open) nodes_[i].end = static_cast<uint32_t>(nodes_.size());
+  // Per-node ranges by counting: children in node order (a parent's children ascend, so its
+  // list is in byte order), tokens in node order.
+  const size_t n_nodes = parent.size();
+  nodes_.assign(n_nodes + 1, {0, 0});
+  for (size_t i = 1; i < n_nodes; ++i) ++nodes_[parent[i] + 1].child_begin;
+  for (uint32_t n : token_node) ++nodes_[n + 1].tok_begin;
+  for (size_t i = 1; i <= n_nodes; ++i) {
+    nodes_[i].child_begin += nodes_[i - 1].child_begin;
+    nodes_[i].tok_begin += nodes_[i - 1].tok_begin;
+  }
+  child_bytes_.resize(n_nodes - 1);
+  child_nodes_.resize(n_nodes - 1);
+  std::vector<uint32_t> fill(n_nodes);
+  for (size_t i = 0; i < n_nodes; ++i) fill[i] = nodes_[i].child_begin;
+  for (size_t i = 1; i < n_nodes; ++i) {
+    const uint32_t at = fill[parent[i]]++;
+    child_bytes_[at] = byte[i];
+    child_nodes_[at] = static_cast<uint32_t>(i);
+  }
 }
 
 std::shared_ptr<const TokenTrie> TokenTrie::for_tokenizer(const Tokenizer& tokenizer) {

@@ -27,6 +27,10 @@ class Candidates {
   void reset(const float* logits, int n_vocab);
   // reset() then top-k in one pass that never stores the whole vocabulary (k >= 1).
   void reset_top_k(const float* logits, int n_vocab, size_t k);
+  // reset() over the tokens whose bit is set in `allowed` (bit t of word t / 64; tokens past
+  // the bitset are not allowed): a grammar's mask read without writing -INFINITY over the
+  // rest of the logits or scanning them.
+  void reset_allowed(const float* logits, int n_vocab, const std::vector<uint64_t>& allowed);
 
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }

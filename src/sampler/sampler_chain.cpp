@@ -100,9 +100,16 @@ void Sampler::accept_prompt(int32_t token) {
 }
 
 const Candidates& Sampler::candidates(const float* logits, int n_vocab) {
+  return run_chain(logits, n_vocab, grammar_active());
+}
+
+const Candidates& Sampler::run_chain(const float* logits, int n_vocab, bool masked) {
   if (n_vocab <= 0) fail(Status::kInvalidArgument, "sample: n_vocab must be > 0");
   adjusted_.assign(logits, logits + n_vocab);
-  if (grammar_active()) grammar_->apply(adjusted_.data(), n_vocab);  // first, like llama.cpp
+  // The grammar's mask comes first, like llama.cpp's grammar sampler; the candidates are then
+  // read from its allowed tokens alone (the stages between only add to logits, and a masked
+  // -INFINITY stays -INFINITY under them).
+  const std::vector<uint64_t>* allowed = masked ? &grammar_->nonempty_mask_bits() : nullptr;
   for (size_t i = 0; i < config_.logit_bias.size(); ++i) {
     const LogitBias& b = config_.logit_bias[i];
     if (b.token < 0 || b.token >= n_vocab)
@@ -115,10 +122,17 @@ const Candidates& Sampler::candidates(const float* logits, int n_vocab) {
   // Greedy takes the largest logit, which top-k, top-p and min-p always keep: skip them.
   // Typical-p may drop it, so it runs either way.
   const bool greedy = is_greedy(config_);
-  if (!greedy && config_.top_k > 0 && config_.top_k < n_vocab)
+  if (allowed) {
+    candidates_.reset_allowed(adjusted_.data(), n_vocab, *allowed);
+    if (!greedy && config_.top_k > 0 && static_cast<size_t>(config_.top_k) < candidates_.size()) {
+      candidates_.sort_prefix(static_cast<size_t>(config_.top_k));
+      candidates_.truncate(static_cast<size_t>(config_.top_k));
+    }
+  } else if (!greedy && config_.top_k > 0 && config_.top_k < n_vocab) {
     candidates_.reset_top_k(adjusted_.data(), n_vocab, static_cast<size_t>(config_.top_k));
-  else
+  } else {
     candidates_.reset(adjusted_.data(), n_vocab);
+  }
   apply_typical_p(candidates_, config_.typical_p);
   if (!greedy) {
     apply_top_p(candidates_, config_.top_p);
@@ -144,7 +158,24 @@ int Sampler::sample(const float* logits, int n_vocab) {
     const int32_t constrained = grammar_->best_allowed(logits, n_vocab);
     if (constrained >= 0) return constrained;  // else the full chain says why nothing is left
   }
-  const Candidates& c = candidates(logits, n_vocab);
+  if (!grammar_active()) return draw(run_chain(logits, n_vocab, false));
+  // Mask first where checking first would not pay or not give the same token: sampling with
+  // no truncation stage (the same distribution either way, and the softmax then runs over the
+  // allowed tokens alone, a saving as large as the mask's cost) and greedy with typical-p (its
+  // filter depends on the masked-out mass).
+  const bool truncating =
+      config_.top_k > 0 || config_.top_p < 1.0f || config_.min_p > 0.0f || config_.typical_p < 1.0f;
+  if (is_greedy(config_) ? config_.typical_p < 1.0f : !truncating)
+    return draw(run_chain(logits, n_vocab, true));
+  // Check the unconstrained choice first (sampler_chain.hpp says how the result relates to
+  // masking first): for a model that mostly writes what the grammar wants, most steps cost a
+  // few steps of the grammar instead of a whole-vocabulary mask.
+  const int free_choice = draw(run_chain(logits, n_vocab, false));
+  if (grammar_->allows(free_choice)) return free_choice;
+  return draw(run_chain(logits, n_vocab, true));
+}
+
+int Sampler::draw(const Candidates& c) {
   if (is_greedy(config_)) return c.best().id;
   // softmax(logit / T) over the survivors, in their current (deterministic) order; one draw.
   const double mx = c.max_logit();

@@ -37,6 +37,27 @@ class Sampler {
 
   // One token for these logits [n_vocab]. Does not accept() it. Throws kInvalidArgument when a
   // logit-bias token is >= n_vocab or every token is banned.
+  //
+  // With a grammar: greedy, and sampling with a truncation stage (top_k > 0, top_p < 1,
+  // min_p > 0 or typical_p < 1), choose without the grammar first and the grammar checks that
+  // one token; only a rejected choice pays for the whole-vocabulary mask (then the chain runs
+  // again on the masked logits and draws again). Sampling with no truncation stage masks first
+  // (the softmax then runs over the allowed tokens alone). Against masking first
+  // (candidates()), that gives:
+  //  - greedy: exactly the same token (masking only removes tokens, so the first allowed token
+  //    in the unconstrained order is the masked argmax); with typical_p < 1 greedy masks first
+  //    (that filter depends on the masked-out mass);
+  //  - sampling with no truncation stage: masking first, so exactly its distribution, p(t) =
+  //    q(t) / Q for every allowed t (q: the unconstrained softmax at the temperature, Q: its
+  //    allowed mass; checking first would give the same: q(t) + (1 - Q) q(t) / Q = q(t) / Q);
+  //  - sampling with truncation: p(t) = q(t) [t allowed] + (1 - Q) m(t), where q is the
+  //    distribution truncated on the unmasked logits, Q its allowed mass and m the mask-first
+  //    distribution (truncation on the masked logits), as llama.cpp's common_sampler does.
+  //    Every token it gives is allowed by the grammar, but it is not m: the truncations differ
+  //    (a top-k or top-p set computed with or without the masked-out tokens), so an allowed
+  //    token the unmasked truncation keeps is more likely than under m, and one that only the
+  //    masked truncation keeps less likely.
+  // The random generator advances once per draw: twice on a rejected first choice.
   int sample(const float* logits, int n_vocab);
 
   // Runs the chain up to (not including) the temperature and the draw: the surviving
@@ -67,6 +88,10 @@ class Sampler {
   bool grammar_active_ = true;
   std::string pending_;
   void watch_for_trigger(int32_t token);
+  // The chain up to the draw, with or without the grammar's mask (candidates() has it).
+  const Candidates& run_chain(const float* logits, int n_vocab, bool masked);
+  // The chain's choice among `c`: the best for greedy, else one seeded draw.
+  int draw(const Candidates& c);
 };
 
 // The lowest index of the largest logit.

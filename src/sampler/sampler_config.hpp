@@ -19,7 +19,10 @@
 //   0. grammar           (when `grammar` is set) tokens the GBNF grammar does not allow next get
 //                        -INFINITY before everything else, as llama.cpp applies its grammar
 //                        sampler first; end-of-generation is allowed exactly when the grammar
-//                        can end (src/grammar/grammar_state.hpp)
+//                        can end (src/grammar/grammar_state.hpp). Sampler::sample may check
+//                        the unconstrained choice first and mask only when it is rejected:
+//                        the same token for greedy, the same distribution without truncation,
+//                        llama.cpp's common_sampler mixture with it (sampler_chain.hpp)
 //   7. temperature       0: greedy, the largest surviving logit (the lowest id on ties) and no
 //                        random draw; else one draw from softmax(logits / temperature) over the
 //                        survivors with the seeded generator (sampler_rng.hpp).

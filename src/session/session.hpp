@@ -96,8 +96,8 @@ class Session {
   const PromptCache& prompt_cache() const { return cache_; }
 
  private:
-  // The clear (version 1) file bytes, and their inverse: validate everything, then replace the
-  // session's state (session_file.cpp).
+  // The clear file bytes, and their inverse: validate everything, then replace the session's
+  // state (session_file.cpp).
   std::string encode() const;
   void decode(const std::string& data, const std::string& path);
   void stash_in_prompt_cache();

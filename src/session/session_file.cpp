@@ -1,14 +1,19 @@
-// Session::save / Session::load: the session file format, version 1 (little-endian).
+// Session::save / Session::load: the session file format, version 2 (little-endian).
 //
 //   "HEARTHSS"                 8-byte magic
-//   u32 version                 1
+//   u32 version                 2 (1 is still read)
 //   fingerprint                 str architecture, u32 n_layer, u32 n_embd, u32 n_vocab,
 //                               u64 n_tensors, u64 hash (session/model_fingerprint.hpp)
-//   u32 n_messages, then per message: str role, str content
+//   u32 n_messages, then per message: str role, str content, str tool_calls_json,
+//                               str tool_call_id, str name (tmpl::ChatMessage; "" = none)
 //   u32 n_tokens, i32 tokens[n_tokens]       the tokens whose KV rows follow
 //   u64 kv_row_halves, u64 n_halves, u16 kv[n_halves]   Context::export_kv(n_tokens)
 //   u64 checksum                FNV-1a 64 of every byte before it
 // where str is u64 length + bytes. The prompt cache is not saved (it is a cache).
+// Version 1 (before tool calling was saved) held only role and content per message: it still
+// loads, its tool fields empty. Version 2 keeps an assistant turn's tool calls and a tool
+// result's call id and name, which the template renders: without them a reloaded conversation
+// with tool calls rendered another prompt (and lost its KV reuse).
 //
 // Encrypted session files are these same bytes sealed by crypto/sealed_file.hpp (AES-256-GCM
 // in authenticated chunks, magic "HEARTHEF"): encryption wraps the format instead of changing
@@ -24,12 +29,14 @@
 #include "platform/files.hpp"
 #include "session/model_fingerprint.hpp"
 #include "session/session.hpp"
+#include "template/json_value.hpp"
 
 namespace hearth {
 namespace {
 
 constexpr char kMagic[8] = {'H', 'E', 'A', 'R', 'T', 'H', 'S', 'S'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOldestVersion = 1;  // role and content only
 
 class Writer {
  public:
@@ -206,6 +213,9 @@ std::string Session::encode() const {
   for (const auto& m : messages_) {
     w.str(m.role);
     w.str(m.content);
+    w.str(m.tool_calls_json);
+    w.str(m.tool_call_id);
+    w.str(m.name);
   }
   w.put(static_cast<uint32_t>(cached_.size()));
   w.bytes(cached_.data(), cached_.size() * sizeof(int32_t));
@@ -226,9 +236,9 @@ void Session::decode(const std::string& data, const std::string& path) {
     r.corrupt("not a hearth session file (bad magic)");
   r.take(sizeof kMagic, "the magic");
   const uint32_t version = r.get<uint32_t>("the version");
-  if (version != kVersion)
-    r.corrupt(
-        fmt::format("format version {} is not supported (this build reads {})", version, kVersion));
+  if (version < kOldestVersion || version > kVersion)
+    r.corrupt(fmt::format("format version {} is not supported (this build reads {} to {})", version,
+                          kOldestVersion, kVersion));
   uint64_t stored = 0;
   std::memcpy(&stored, data.data() + data.size() - kTrailer, kTrailer);
   if (fnv1a64(data.data(), data.size() - kTrailer) != stored)
@@ -242,15 +252,24 @@ void Session::decode(const std::string& data, const std::string& path) {
     body.corrupt(fmt::format("saved with another model ({}); this model is {}", saved.describe(),
                              ours.describe()));
   const uint32_t n_messages = body.get<uint32_t>("the message count");
-  if (n_messages > body.remaining() / (2 * sizeof(uint64_t)))  // each holds two lengths
+  const uint64_t strings_per_message = version >= 2 ? 5 : 2;  // each string has a length
+  if (n_messages > body.remaining() / (strings_per_message * sizeof(uint64_t)))
     body.corrupt(fmt::format("{} messages cannot fit in the file", n_messages));
   std::vector<tmpl::ChatMessage> messages(n_messages);
   for (auto& m : messages) {
     m.role = body.str("a message role");
     m.content = body.str("a message");
-    // Roles are checked; contents are not required to be UTF-8: a model's reply may not be.
+    if (version >= 2) {
+      m.tool_calls_json = body.str("a message's tool calls");
+      m.tool_call_id = body.str("a tool result's call id");
+      m.name = body.str("a tool result's name");
+    }
+    // Roles are checked, and tool calls must be the JSON the template reads (checked here so
+    // that a corrupt file fails to load rather than to render); contents are not required to
+    // be UTF-8: a model's reply may not be.
     try {
       validate_chat_message(m.role, "");
+      if (!m.tool_calls_json.empty()) (void)tmpl::value_from_json(m.tool_calls_json, "tool_calls");
     } catch (const Error& e) {
       body.corrupt(e.what());
     }

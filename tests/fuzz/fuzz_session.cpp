@@ -3,6 +3,8 @@
 // are session bodies (first byte even): the target adds the magic, version, this model's
 // fingerprint and the checksum, which random bytes would almost never get right, so the fuzzer
 // explores the messages, tokens and KV state. Odd first bytes: the rest is the whole file.
+// Bit 1 of the first byte picks the header's format version for bodies: 0 for version 1 (role
+// and content per message), 1 for version 2 (and the tool-call fields).
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -20,7 +22,7 @@ namespace {
 struct Fixture {
   std::shared_ptr<const hearth::Model> model;
   std::unique_ptr<hearth::Session> session;
-  std::string header;  // magic, version, fingerprint
+  std::string header;  // magic, version 1, fingerprint
 };
 
 Fixture& fixture() {
@@ -59,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string file(reinterpret_cast<const char*>(data) + 1, size - 1);
   if ((data[0] & 1) == 0) {
     file = f.header + file;
+    if (data[0] & 2) file[8] = 2;  // the version's low byte (little-endian)
     const uint64_t checksum = hearth::fnv1a64(file.data(), file.size());
     file.append(reinterpret_cast<const char*>(&checksum), sizeof checksum);
   }

@@ -317,8 +317,29 @@ def make_grammar_and_server_seeds():
 
 # --- session files -----------------------------------------------------------------------------
 
+def session_strings(data, at, n):
+    """n length-prefixed strings from data[at:]: (list, position after them)."""
+    out = []
+    for _ in range(n):
+        length = struct.unpack_from("<Q", data, at)[0]
+        out.append(data[at + 8:at + 8 + length])
+        at += 8 + length
+    return out, at
+
+
+def session_body(messages, rest):
+    """A session body (format version from the number of strings per message) before the rest."""
+    out = struct.pack("<I", len(messages))
+    for m in messages:
+        for field in m:
+            out += struct.pack("<Q", len(field)) + field
+    return out + rest
+
+
 def make_sessions(cli):
-    """Saves real sessions of the shipped model with the CLI; seeds are their bodies."""
+    """Saves real sessions of the shipped model with the CLI; seeds are their bodies (first
+    byte 0x02: version 2, the format the CLI writes; 0x00: version 1, the same session without
+    the tool-call fields) and whole files (0x01). One more body holds a tool-calling turn."""
     model = os.path.join(ROOT, "models", "TinyStories-656K-Q8_0.gguf")
     tmp = tempfile.mkdtemp()
     try:
@@ -329,10 +350,26 @@ def make_sessions(cli):
                            input=script.encode(), capture_output=True, check=True, timeout=120)
             with open(path, "rb") as f:
                 data = f.read()
+            assert struct.unpack_from("<I", data, 8)[0] == 2
             arch_len = struct.unpack_from("<Q", data, 12)[0]
             header = 12 + 8 + arch_len + 4 * 3 + 8 + 8
-            put("fuzz_session", name + "-body", b"\x00" + data[header:-8])
+            body = data[header:-8]
+            put("fuzz_session", name + "-body", b"\x02" + body)
             put("fuzz_session", name + "-file", b"\x01" + data)
+            n = struct.unpack_from("<I", body, 0)[0]
+            messages, at = [], 4
+            for _ in range(n):
+                m, at = session_strings(body, at, 5)
+                messages.append(m)
+            rest = body[at:]
+            put("fuzz_session", name + "-v1-body",
+                b"\x00" + session_body([m[:2] for m in messages], rest))
+            if name == "one-turn":
+                calls = (b'[{"id": "call_1", "type": "function", "function": {"name": "add", '
+                         b'"arguments": {"a": 2, "b": 3}}}]')
+                tools = messages + [[b"assistant", b"", calls, b"", b""],
+                                    [b"tool", b"5", b"", b"call_1", b"add"]]
+                put("fuzz_session", "tool-calls-body", b"\x02" + session_body(tools, rest))
     finally:
         shutil.rmtree(tmp)
 

@@ -117,12 +117,16 @@ std::string grammar_json(const hearth::cli::GrammarBenchResult& g) {
       "\"argmax_ms\":{:.4f},\"sampler_ms\":{:.4f},\"mask_ms\":{:.4f},\"sampler_pct\":{:.2f},"
       "\"mask_pct\":{:.2f},\"argmax_cpu_ms\":{:.4f},\"sampler_cpu_ms\":{:.4f},"
       "\"mask_cpu_ms\":{:.4f},\"setup_ms\":{:.2f},\"same_tokens\":{},\"sampler_all\":[{}],"
-      "\"mask_all\":[{}],\"free_decode_all\":[{}]}}",
+      "\"mask_all\":[{}],\"free_decode_all\":[{}],\"chain_free_ms\":{:.4f},\"chain_ms\":{:.4f},"
+      "\"chain_free_cpu_ms\":{:.4f},\"chain_cpu_ms\":{:.4f},\"temp_free_ms\":{:.4f},"
+      "\"temp_ms\":{:.4f},\"temp_free_cpu_ms\":{:.4f},\"temp_cpu_ms\":{:.4f}}}",
       median(tokens), decode, median(g.grammar_decode_ms), median(g.argmax_ms),
       median(g.sampler_ms), median(g.mask_ms), 100 * median(g.sampler_ms) / decode,
       100 * median(g.mask_ms) / decode, median(g.argmax_cpu_ms), median(g.sampler_cpu_ms),
       median(g.mask_cpu_ms), g.setup_ms, g.same_tokens ? "true" : "false", join4(g.sampler_ms),
-      join4(g.mask_ms), join4(g.free_decode_ms));
+      join4(g.mask_ms), join4(g.free_decode_ms), median(g.chain_free_ms), median(g.chain_ms),
+      median(g.chain_free_cpu_ms), median(g.chain_cpu_ms), median(g.temp_free_ms),
+      median(g.temp_ms), median(g.temp_free_cpu_ms), median(g.temp_cpu_ms));
 }
 
 void print_grammar(const hearth::cli::GrammarBenchResult& g) {
@@ -143,6 +147,13 @@ void print_grammar(const hearth::cli::GrammarBenchResult& g) {
   fmt::print(
       "  full mask + accept:    {:.4f} ms/token = {:.2f}% of decode (cpu {:.4f})  (runs: {})\n",
       median(g.mask_ms), 100 * median(g.mask_ms) / decode, median(g.mask_cpu_ms), join4(g.mask_ms));
+  // Sampling at a temperature: the unconstrained chain is paid either way.
+  const double chain = median(g.chain_ms) - median(g.chain_free_ms);
+  const double temp = median(g.temp_ms) - median(g.temp_free_ms);
+  fmt::print("  T 0.8, top-k/p, min-p:  {:.4f} - {:.4f} without grammar = {:.2f}% of decode\n",
+             median(g.chain_ms), median(g.chain_free_ms), 100 * chain / decode);
+  fmt::print("  T 0.8 alone:           {:.4f} - {:.4f} without grammar = {:.2f}% of decode\n",
+             median(g.temp_ms), median(g.temp_free_ms), 100 * temp / decode);
 }
 
 int usage(int code) {

@@ -112,6 +112,37 @@ GrammarBenchResult bench_grammar(Context& ctx, const std::vector<int32_t>& promp
       return t;
     });
 
+    // Sampling at a temperature, with and without the grammar (an end-of-generation token
+    // ends only the constrained run: the free one keeps its length).
+    auto sampled = [&](SamplerConfig c, bool constrained_run) {
+      c.seed = 1234u + static_cast<uint64_t>(r);
+      if (constrained_run) c.grammar = b.grammar;
+      Sampler s(c, &tok);
+      return generate(ctx, prompt, b.n_gen, [&](const float* lg) {
+        const int32_t t = s.sample(lg, n_vocab);
+        if (constrained_run && tok.is_eog(t)) return -1;
+        s.accept(t);
+        return t;
+      });
+    };
+    SamplerConfig chain;  // llama.cpp's default chain
+    chain.temperature = 0.8f;
+    chain.top_k = 40;
+    chain.top_p = 0.95f;
+    chain.min_p = 0.05f;
+    SamplerConfig temp;
+    temp.temperature = 0.8f;
+    const Run chain_free = sampled(chain, false), chain_run = sampled(chain, true);
+    const Run temp_free = sampled(temp, false), temp_run = sampled(temp, true);
+    res.chain_free_ms.push_back(per_token(chain_free.choose_ms, chain_free.choices));
+    res.chain_ms.push_back(per_token(chain_run.choose_ms, chain_run.choices));
+    res.chain_free_cpu_ms.push_back(per_token(chain_free.choose_cpu_ms, chain_free.choices));
+    res.chain_cpu_ms.push_back(per_token(chain_run.choose_cpu_ms, chain_run.choices));
+    res.temp_free_ms.push_back(per_token(temp_free.choose_ms, temp_free.choices));
+    res.temp_ms.push_back(per_token(temp_run.choose_ms, temp_run.choices));
+    res.temp_free_cpu_ms.push_back(per_token(temp_free.choose_cpu_ms, temp_free.choices));
+    res.temp_cpu_ms.push_back(per_token(temp_run.choose_cpu_ms, temp_run.choices));
+
     res.free_decode_ms.push_back(per_token(free.decode_ms, free.tokens.size()));
     res.argmax_ms.push_back(per_token(free.choose_ms, free.choices));
     res.grammar_decode_ms.push_back(per_token(constrained.decode_ms, constrained.tokens.size()));
