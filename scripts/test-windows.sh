@@ -11,9 +11,10 @@
 #      against Jinja2's renderings, the kernel sets, the C ABI from C and C++, and the C example.
 #      Not the whole suite: the server, Python, sealed files (no OpenSSL for MinGW in Debian) and
 #      the CLI scripts stay Linux-only. HEARTH_WINDOWS_TESTS (a ctest regex) overrides the set.
-# Time (2 cores): ~95 s with ccache warm, ~11 min from nothing.
+# Time on the 2-core CI machine: see docs/platforms.md ("Windows", "How it is tested here").
 # Build folder: $HEARTH_WINDOWS_BUILD (default build-windows/). Shared data: ../shared, seen by
-# Wine as Z:\... . Needs: g++-mingw-w64-x86-64-posix, wine64 (scripts/install-deps.sh).
+# Wine as Z:\... . Needs: g++-mingw-w64-x86-64-posix, wine64 (scripts/install-deps.sh); without
+# them: exit 77 (skip) with a message, exit 1 when CI=true.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${HEARTH_WINDOWS_BUILD:-$root/build-windows}
@@ -25,7 +26,9 @@ start=$SECONDS
 for tool in $triple-g++-posix wine; do
   if ! command -v $tool >/dev/null; then
     echo "test-windows: $tool not installed (scripts/install-deps.sh installs it)" >&2
-    exit 1
+    [ "${CI:-}" = true ] && exit 1
+    echo "test-windows: SKIPPED (the Windows suites did not run)" >&2
+    exit 77
   fi
 done
 
@@ -107,16 +110,37 @@ echo "=== windows tests (Wine)"
 export HEARTH_TEST_DATA="Z:$data"
 # The fidelity suites under each kernel set, the C ABI from C; then the other suites through the
 # same count-checking runner (tests/gtest_selection.cmake: exit code, selection, skips).
-(cd "$build" && ctest --output-on-failure -j "$jobs" --timeout 900 \
+(cd "$build" && ctest --output-on-failure --no-tests=error -j "$jobs" --timeout 900 \
   -R '^(fidelity_isa_(scalar|avx2|avxvnni)|c_api|c_api_full)$')
 suites="*VocabVectors.*:Tokenizer.*:TokenTables.*:Template*:*TemplateConformance.*:KernelTable.*"
 suites+=":PackedRows.*:Capi*:FilterCapi.*:HearthHpp.*:Gguf.*:Cpu.*:Session*:PromptCache.*"
 suites+=":Platform*:ForwardCApi.*:ForwardContext.*:ForwardGenerate.*:ForwardLoad.*:ForwardRope.*"
 cmake -DEXE="$build/tests/hearth_tests_emulated.sh" -DFILTER="$suites" \
   -P "$root/tests/gtest_selection.cmake"
-# Every x86 kernel set against scalar. Some cases skip by design for a set without that kernel
-# (as they do on Linux, where ctest shows them as skipped), so here only failures count.
-"$build/tests/hearth_tests_emulated.sh" --gtest_filter='Isas/Kernels.*:-*/neon*' --gtest_brief=1
+# Every x86 kernel set this CPU runs (under Wine: the host's CPUID) against scalar, held to
+# gtest_selection.cmake's rules like the rest (a skip fails under CI=true). A level is tested when
+# hearth.exe, forced to it, does not fall back (`hearth info` prints the level in use,
+# "ISA = avx2 |"); the optional attention kernels that scalar, avx2 and avxvnni do not have
+# (block_softmax, attend_rows_f16acc) skip by design and are left out by name.
+kernel_filter="Isas/Kernels.*/scalar"
+optional=""
+for isa in scalar avx2 avxvnni avx512; do
+  if [ $isa != scalar ]; then
+    level=$(HEARTH_FORCE_ISA=$isa wine "$build/bin/hearth.exe" info \
+      "Z:$root/models/TinyStories-656K-Q8_0.gguf" 2>&1 | tr -d '\r')
+    if [[ $level != *"ISA = $isa |"* ]]; then
+      echo "test-windows: this CPU lacks $isa: its kernels are not tested here"
+      continue
+    fi
+    kernel_filter+=":Isas/Kernels.*/$isa"
+  fi
+  if [ $isa != avx512 ]; then
+    optional+=":*AttentionBlockSoftmaxMatchesTheRowAlgorithm/$isa"
+    optional+=":*AttentionRowsMatchThePrimitiveLoop/$isa"
+  fi
+done
+cmake -DEXE="$build/tests/hearth_tests_emulated.sh" -DFILTER="$kernel_filter:-${optional#:}" \
+  -P "$root/tests/gtest_selection.cmake"
 
 # hearth.exe takes its arguments as UTF-16 and hands the library UTF-8 (tools/hearth/utf8_args.cpp):
 # a model path with letters outside any 8-bit code page opens.

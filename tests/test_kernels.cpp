@@ -289,7 +289,7 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
     EXPECT_EQ(kernels_tested, 7) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k";
   }
   if (is_neon(GetParam())) {
-    EXPECT_EQ(kernels_tested, 5) << "q8_0, q4_0, f32, f16, bf16";
+    EXPECT_EQ(kernels_tested, 7) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k";
   }
 }
 

@@ -2,7 +2,7 @@
 # dependencies' :arm64 packages (multiarch; scripts/test-arm64.sh installs them):
 #   cmake -S . -B build-arm64 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake
 # Test binaries run under qemu-aarch64 (Debian's qemu-user): CMAKE_CROSSCOMPILING_EMULATOR lets
-# ctest and gtest_discover_tests start them, and QEMU_LD_PREFIX points qemu at the arm64 loader
+# ctest and gtest_discover_tests start them, with qemu's library prefix (-L) at the arm64 loader
 # and libraries.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
@@ -27,7 +27,17 @@ if(NOT DEFINED DNNL_LIBRARY AND EXISTS /usr/lib/aarch64-linux-gnu/libdnnl.so.2)
   set(DNNL_LIBRARY /usr/lib/aarch64-linux-gnu/libdnnl.so.2 CACHE FILEPATH "oneDNN (arm64)")
 endif()
 
+# The prefix is / when the multiarch C library (libc6:arm64, which the :arm64 packages above pull
+# in) is installed: the binaries load those packages' libraries from /lib/aarch64-linux-gnu, and
+# that libc must come with its own loader. With /usr/aarch64-linux-gnu (the cross compiler's
+# libc6-arm64-cross, a different Debian build of glibc 2.36) the loader of one build runs the
+# libc of the other, and every pthread_create spins forever (a 3-line std::thread program hangs).
 find_program(HEARTH_QEMU_AARCH64 qemu-aarch64)
+if(EXISTS /lib/aarch64-linux-gnu/ld-linux-aarch64.so.1)
+  set(HEARTH_QEMU_LD_PREFIX /)
+else()
+  set(HEARTH_QEMU_LD_PREFIX /usr/aarch64-linux-gnu)
+endif()
 if(HEARTH_QEMU_AARCH64)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${HEARTH_QEMU_AARCH64};-L;/usr/aarch64-linux-gnu)
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${HEARTH_QEMU_AARCH64};-L;${HEARTH_QEMU_LD_PREFIX})
 endif()

@@ -151,8 +151,8 @@ KernelTable neon_table() {
   KernelTable k = scalar_table();
   k.isa = Isa::kNeon;
   k.summary =
-      "neon: q8_0/q4_0/f32/f16/bf16 gemm, f32 f16 bf16 q8_0 q4_0 q4_k q6_k dots, q8_0/f16/bf16 "
-      "converters, f16 attention";
+      "neon: q8_0/q4_0/f32/f16/bf16/q4_k/q6_k gemm, f32 f16 bf16 q8_0 q4_0 q4_k q6_k dots, "
+      "q8_0/f16/bf16 converters, f16 attention, f32 attention";
   k.vec_dot[at(DType::F32)] = neon::dot_f32;
   k.vec_dot[at(DType::F16)] = neon::dot_f16;
   k.vec_dot[at(DType::BF16)] = neon::dot_bf16;
@@ -168,6 +168,8 @@ KernelTable neon_table() {
   k.gemm[at(DType::F32)] = &neon::kGemmF32;
   k.gemm[at(DType::F16)] = &neon::kGemmF16;
   k.gemm[at(DType::BF16)] = &neon::kGemmBF16;
+  k.gemm[at(DType::Q4_K)] = &neon::kGemmQ4_K;
+  k.gemm[at(DType::Q6_K)] = &neon::kGemmQ6_K;
   k.attention.dot_f32_f16 = neon::dot_f32_f16;
   k.attention.axpy_f16 = neon::axpy_f16;
   k.attention.scale_f16 = neon::scale_f16;
@@ -175,30 +177,34 @@ KernelTable neon_table() {
   k.attention.block_scores = neon::block_scores;
   k.attention.block_accumulate = neon::block_accumulate;
   k.exp_f32 = neon::exp_f32;
+  k.attend_f32 = neon::attend_f32;
   return k;
 }
 
-// DotProd on top of NEON: sdot for the Q8_0 / Q4_0 dots and gemm.
+// DotProd on top of NEON: sdot for the Q8_0 / Q4_0 dots and the Q8_0 / Q4_0 / Q4_K / Q6_K gemm.
 KernelTable neon_dotprod_table() {
   KernelTable k = neon_table();
   k.isa = Isa::kNeonDotprod;
   k.summary =
-      "neon-dotprod: sdot q8_0/q4_0 gemm and dots; neon: f32/f16/bf16 gemm, f32 f16 bf16 q4_k "
-      "q6_k dots, q8_0/f16/bf16 converters, f16 attention";
+      "neon-dotprod: sdot q8_0/q4_0/q4_k/q6_k gemm, q8_0/q4_0 dots; neon: f32/f16/bf16 gemm, f32 "
+      "f16 bf16 q4_k q6_k dots, q8_0/f16/bf16 converters, f16 and f32 attention";
   k.vec_dot[at(DType::Q8_0)] = neon_dotprod::dot_q8_0;
   k.vec_dot[at(DType::Q4_0)] = neon_dotprod::dot_q4_0;
   k.gemm[at(DType::Q8_0)] = &neon_dotprod::kGemmQ8_0;
   k.gemm[at(DType::Q4_0)] = &neon_dotprod::kGemmQ4_0;
+  k.gemm[at(DType::Q4_K)] = &neon_dotprod::kGemmQ4_K;
+  k.gemm[at(DType::Q6_K)] = &neon_dotprod::kGemmQ6_K;
   return k;
 }
 
-// I8MM on top of DotProd: smmla for batches of the Q8_0 / Q4_0 gemm.
+// I8MM on top of DotProd: smmla for batches of the Q8_0 / Q4_0 gemm (Q4_K / Q6_K keep sdot).
 KernelTable neon_i8mm_table() {
   KernelTable k = neon_dotprod_table();
   k.isa = Isa::kNeonI8mm;
   k.summary =
-      "neon-i8mm: smmla q8_0/q4_0 gemm; neon-dotprod: sdot q8_0/q4_0 dots; neon: f32/f16/bf16 "
-      "gemm, f32 f16 bf16 q4_k q6_k dots, q8_0/f16/bf16 converters, f16 attention";
+      "neon-i8mm: smmla q8_0/q4_0 gemm; neon-dotprod: sdot q4_k/q6_k gemm, q8_0/q4_0 dots; neon: "
+      "f32/f16/bf16 gemm, f32 f16 bf16 q4_k q6_k dots, q8_0/f16/bf16 converters, f16 and f32 "
+      "attention";
   k.gemm[at(DType::Q8_0)] = &neon_i8mm::kGemmQ8_0;
   k.gemm[at(DType::Q4_0)] = &neon_i8mm::kGemmQ4_0;
   return k;

@@ -41,6 +41,12 @@ void block_accumulate(const float* p, int n_rows, const uint16_t* V, int64_t kv_
 
 void exp_f32(const float* x, float* y, int64_t n);
 
+// The embedding models' f32 attention (kernel_table.hpp, AttendF32Fn; attend_f32_neon.cpp): the
+// design of the x86 ones, within float rounding of the scalar reference.
+void attend_f32(const float* q, int64_t q_stride, const float* k, const float* v, int64_t kv_stride,
+                int n, int hd, float scale, bool causal, float* out, int64_t out_stride,
+                float* scratch);
+
 // Q8_0 / Q4_0 tiled products, row layout (run) and R16 layout (run_packed), 4 rows per vector,
 // int8 products by smull + sadalp (gemm_q8_neon.cpp, gemm_q8_tiles_neon.hpp).
 extern const GemmKernel kGemmQ8_0;
@@ -49,6 +55,10 @@ extern const GemmKernel kGemmQ4_0;
 extern const GemmKernel kGemmF32;
 extern const GemmKernel kGemmF16;
 extern const GemmKernel kGemmBF16;
+// Q4_K / Q6_K batches (gemm_kquant_neon.cpp, gemm_kquant_tiles_neon.hpp): bit-identical to the
+// scalar dot products; decode keeps the dot products.
+extern const GemmKernel kGemmQ4_K;
+extern const GemmKernel kGemmQ6_K;
 
 }  // namespace hearth::kernels::neon
 
@@ -59,6 +69,9 @@ float dot_q4_0(const void* w, const void* x, int64_t n);
 // The same tiles with sdot (gemm_q8_dotprod.cpp): the same bits as the neon ones.
 extern const GemmKernel kGemmQ8_0;
 extern const GemmKernel kGemmQ4_0;
+// Q4_K / Q6_K batches with sdot (gemm_kquant_dotprod.cpp): the same bits as the neon ones.
+extern const GemmKernel kGemmQ4_K;
+extern const GemmKernel kGemmQ6_K;
 
 }  // namespace hearth::kernels::neon_dotprod
 
