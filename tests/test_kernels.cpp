@@ -286,7 +286,7 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
     }
   }
   if (GetParam() == Isa::kAvx512) {
-    EXPECT_EQ(kernels_tested, 7) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k";
+    EXPECT_EQ(kernels_tested, 11) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k, q4_1, q5_0, q5_1, q5_k";
   }
   if (is_neon(GetParam())) {
     EXPECT_EQ(kernels_tested, 7) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k";

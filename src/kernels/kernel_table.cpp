@@ -41,7 +41,7 @@ KernelTable scalar_table() {
   k.vec_dot[at(DType::Q4_K)] = scalar::dot_q4_k;
   k.vec_dot[at(DType::Q5_K)] = scalar::dot_q5_k;
   k.vec_dot[at(DType::Q6_K)] = scalar::dot_q6_k;
-  k.vec_dot[at(DType::Q2_K)] = scalar::dot_q2_k;  // every ISA: no SIMD Q2_K/Q3_K yet
+  k.vec_dot[at(DType::Q2_K)] = scalar::dot_q2_k;  // SIMD: x86 (avx2), not yet NEON
   k.vec_dot[at(DType::Q3_K)] = scalar::dot_q3_k;
   k.convert[at(DType::F32)] = scalar::convert_f32;
   k.convert[at(DType::F16)] = scalar::convert_f16;
@@ -58,13 +58,13 @@ KernelTable scalar_table() {
 }
 
 #if HEARTH_KERNELS_X86
-// AVX2 replaces the common types; Q4_1/Q5_0/Q5_1/Q5_K and the Q8_1/Q8_K quantizers stay scalar.
+// AVX2 replaces the common types; the Q8_1/Q8_K quantizers stay scalar.
 KernelTable avx2_table() {
   KernelTable k = scalar_table();
   k.isa = Isa::kAvx2;
   k.summary =
-      "avx2: q8_0/q4_0/f32/f16/bf16/q4_k/q6_k gemm, f32 f16 bf16 q8_0 q4_0 q4_k q6_k dots, "
-      "q8_0/f16/bf16 converters, f16 attention";
+      "avx2: q8_0/q4_0/q4_1/q5_0/q5_1/f32/f16/bf16/q4_k/q5_k/q6_k gemm, f32 f16 bf16 q8_0 q4_0 "
+      "q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k dots, q8_0/f16/bf16 converters, f16 attention";
   k.vec_dot[at(DType::F32)] = avx2::dot_f32;
   k.vec_dot[at(DType::F16)] = avx2::dot_f16;
   k.vec_dot[at(DType::BF16)] = avx2::dot_bf16;
@@ -72,6 +72,12 @@ KernelTable avx2_table() {
   k.vec_dot[at(DType::Q4_0)] = avx2::dot_q4_0;
   k.vec_dot[at(DType::Q4_K)] = avx2::dot_q4_k;
   k.vec_dot[at(DType::Q6_K)] = avx2::dot_q6_k;
+  k.vec_dot[at(DType::Q4_1)] = avx2::dot_q4_1;
+  k.vec_dot[at(DType::Q5_0)] = avx2::dot_q5_0;
+  k.vec_dot[at(DType::Q5_1)] = avx2::dot_q5_1;
+  k.vec_dot[at(DType::Q5_K)] = avx2::dot_q5_k;
+  k.vec_dot[at(DType::Q2_K)] = avx2::dot_q2_k;
+  k.vec_dot[at(DType::Q3_K)] = avx2::dot_q3_k;
   k.convert[at(DType::F16)] = avx2::convert_f16;
   k.convert[at(DType::BF16)] = avx2::convert_bf16;
   k.convert[at(DType::Q8_0)] = avx2::quantize_q8_0_act;
@@ -82,6 +88,10 @@ KernelTable avx2_table() {
   k.gemm[at(DType::BF16)] = &avx2::kGemmBF16;
   k.gemm[at(DType::Q4_K)] = &avx2::kGemmQ4_K;
   k.gemm[at(DType::Q6_K)] = &avx2::kGemmQ6_K;
+  k.gemm[at(DType::Q4_1)] = &avx2::kGemmQ4_1;
+  k.gemm[at(DType::Q5_0)] = &avx2::kGemmQ5_0;
+  k.gemm[at(DType::Q5_1)] = &avx2::kGemmQ5_1;
+  k.gemm[at(DType::Q5_K)] = &avx2::kGemmQ5_K;
   k.attention.dot_f32_f16 = avx2::dot_f32_f16;
   k.attention.axpy_f16 = avx2::axpy_f16;
   k.attention.scale_f16 = avx2::scale_f16;
@@ -98,12 +108,17 @@ KernelTable avxvnni_table() {
   KernelTable k = avx2_table();
   k.isa = Isa::kAvxVnni;
   k.summary =
-      "avxvnni: VNNI q8_0/q4_0/q4_k/q6_k gemm; avx2: f32/f16/bf16 gemm, f32 f16 bf16 q8_0 q4_0 "
-      "q4_k q6_k dots, q8_0/f16/bf16 converters, f16 attention";
+      "avxvnni: VNNI q8_0/q4_0/q4_1/q5_0/q5_1/q4_k/q5_k/q6_k gemm; avx2: f32/f16/bf16 gemm, f32 "
+      "f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k dots, q8_0/f16/bf16 converters, "
+      "f16 attention";
   k.gemm[at(DType::Q8_0)] = &avxvnni::kGemmQ8_0;
   k.gemm[at(DType::Q4_0)] = &avxvnni::kGemmQ4_0;
   k.gemm[at(DType::Q4_K)] = &avxvnni::kGemmQ4_K;
   k.gemm[at(DType::Q6_K)] = &avxvnni::kGemmQ6_K;
+  k.gemm[at(DType::Q4_1)] = &avxvnni::kGemmQ4_1;
+  k.gemm[at(DType::Q5_0)] = &avxvnni::kGemmQ5_0;
+  k.gemm[at(DType::Q5_1)] = &avxvnni::kGemmQ5_1;
+  k.gemm[at(DType::Q5_K)] = &avxvnni::kGemmQ5_K;
   return k;
 }
 
@@ -113,18 +128,21 @@ KernelTable avx512_table() {
   k.isa = Isa::kAvx512;
   const bool bf16 = cpu_features().avx512bf16;
   k.summary =
-      bf16 ? "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k/q6_k batch gemm, f32 f16 "
-             "bf16(dpbf16) dots, f16 "
-             "attention; avx2: q4_k q6_k dots"
-           : "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k/q6_k batch gemm, f32 f16 dots, f16 "
-             "attention; "
-             "avx2: "
-             "bf16 q4_k q6_k dots";
+      bf16 ? "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_1/q5_0/q5_1/q4_k/q5_k/q6_k batch gemm, "
+             "f32 f16 bf16(dpbf16) q4_1 q5_0 q5_1 q5_k dots, f16 attention; avx2: q2_k q3_k q4_k "
+             "q6_k dots"
+           : "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_1/q5_0/q5_1/q4_k/q5_k/q6_k batch "
+             "gemm, f32 f16 q4_1 q5_0 q5_1 q5_k dots, f16 attention; avx2: bf16 q2_k q3_k q4_k "
+             "q6_k dots";
   k.vec_dot[at(DType::F32)] = avx512::dot_f32;
   k.vec_dot[at(DType::F16)] = avx512::dot_f16;
   if (bf16) k.vec_dot[at(DType::BF16)] = avx512::dot_bf16;
   k.vec_dot[at(DType::Q8_0)] = avx512::dot_q8_0;
   k.vec_dot[at(DType::Q4_0)] = avx512::dot_q4_0;
+  k.vec_dot[at(DType::Q4_1)] = avx512::dot_q4_1;
+  k.vec_dot[at(DType::Q5_0)] = avx512::dot_q5_0;
+  k.vec_dot[at(DType::Q5_1)] = avx512::dot_q5_1;
+  k.vec_dot[at(DType::Q5_K)] = avx512::dot_q5_k;
   k.convert[at(DType::F16)] = avx512::convert_f16;
   k.convert[at(DType::Q8_0)] = avx512::quantize_q8_0_act;
   k.gemm[at(DType::Q8_0)] = &avx512::kGemmQ8_0;
@@ -134,6 +152,10 @@ KernelTable avx512_table() {
   k.gemm[at(DType::BF16)] = &avx512::kGemmBF16;
   k.gemm[at(DType::Q4_K)] = &avx512::kGemmQ4_K;
   k.gemm[at(DType::Q6_K)] = &avx512::kGemmQ6_K;
+  k.gemm[at(DType::Q4_1)] = &avx512::kGemmQ4_1;
+  k.gemm[at(DType::Q5_0)] = &avx512::kGemmQ5_0;
+  k.gemm[at(DType::Q5_1)] = &avx512::kGemmQ5_1;
+  k.gemm[at(DType::Q5_K)] = &avx512::kGemmQ5_K;
   k.attention = {avx512::dot_f32_f16,   avx512::axpy_f16,          avx512::scale_f16,
                  avx512::axpy_f16_f16,  avx512::block_scores,      avx512::block_accumulate,
                  avx512::block_softmax, avx512::attend_rows_f16acc};

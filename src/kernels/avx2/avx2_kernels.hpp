@@ -15,6 +15,14 @@ float dot_q8_0(const void* w, const void* x, int64_t n);
 float dot_q4_0(const void* w, const void* x, int64_t n);
 float dot_q4_k(const void* w, const void* x, int64_t n);
 float dot_q6_k(const void* w, const void* x, int64_t n);
+// Q4_1 / Q5_0 / Q5_1 / Q5_K (dot_q4q5_avx2.cpp; Q5_K bit-identical to the scalar dot).
+float dot_q4_1(const void* w, const void* x, int64_t n);
+float dot_q5_0(const void* w, const void* x, int64_t n);
+float dot_q5_1(const void* w, const void* x, int64_t n);
+float dot_q5_k(const void* w, const void* x, int64_t n);
+// Q2_K / Q3_K (dot_k23_avx2.cpp), bit-identical to the scalar dots.
+float dot_q2_k(const void* w, const void* x, int64_t n);
+float dot_q3_k(const void* w, const void* x, int64_t n);
 
 void convert_f16(const float* x, void* dst, int64_t n);
 void convert_bf16(const float* x, void* dst, int64_t n);
@@ -44,5 +52,12 @@ extern const GemmKernel kGemmBF16;
 // Q4_K / Q6_K weights for batches (gemm_kquant_avx2.cpp), bit-identical to the scalar dots.
 extern const GemmKernel kGemmQ4_K;
 extern const GemmKernel kGemmQ6_K;
+// Q4_1 / Q5_0 / Q5_1 weights for batches (gemm_q4q5_avx2.cpp, gemm_q4q5_tiles_avx2.hpp).
+extern const GemmKernel kGemmQ4_1;
+extern const GemmKernel kGemmQ5_0;
+extern const GemmKernel kGemmQ5_1;
+// Q5_K weights for batches (gemm_q5k_avx2.cpp, gemm_q5k_tiles_avx2.hpp), bit-identical to the
+// scalar dot.
+extern const GemmKernel kGemmQ5_K;
 
 }  // namespace hearth::kernels::avx2

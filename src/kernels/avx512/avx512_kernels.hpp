@@ -14,6 +14,11 @@ float dot_f16(const void* w, const void* x, int64_t n);
 float dot_bf16(const void* w, const void* x, int64_t n);  // needs AVX512_BF16
 float dot_q8_0(const void* w, const void* x, int64_t n);
 float dot_q4_0(const void* w, const void* x, int64_t n);
+// Q4_1 / Q5_0 / Q5_1 / Q5_K with vpdpbusd (dot_q4q5_avx512.cpp; Q5_K bit-identical to scalar).
+float dot_q4_1(const void* w, const void* x, int64_t n);
+float dot_q5_0(const void* w, const void* x, int64_t n);
+float dot_q5_1(const void* w, const void* x, int64_t n);
+float dot_q5_k(const void* w, const void* x, int64_t n);
 
 void convert_f16(const float* x, void* dst, int64_t n);
 void quantize_q8_0_act(const float* x, void* dst, int64_t n);
@@ -54,6 +59,12 @@ extern const GemmKernel kGemmBF16;
 // Q4_K / Q6_K weights for batches (gemm_kquant_avx512.cpp), bit-identical to the scalar dots.
 extern const GemmKernel kGemmQ4_K;
 extern const GemmKernel kGemmQ6_K;
+// Q4_1 / Q5_0 / Q5_1 weights for batches (gemm_q4q5_avx512.cpp) and Q5_K (gemm_q5k_avx512.cpp,
+// bit-identical to the scalar dot); decode keeps the dot products.
+extern const GemmKernel kGemmQ4_1;
+extern const GemmKernel kGemmQ5_0;
+extern const GemmKernel kGemmQ5_1;
+extern const GemmKernel kGemmQ5_K;
 
 void exp_f32(const float* x, float* y, int64_t n);
 

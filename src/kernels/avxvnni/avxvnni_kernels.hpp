@@ -14,5 +14,12 @@ extern const GemmKernel kGemmQ4_0;
 // (gemm_kquant_avxvnni.cpp).
 extern const GemmKernel kGemmQ4_K;
 extern const GemmKernel kGemmQ6_K;
+// Q4_1 / Q5_0 / Q5_1 batch products with vpdpbusd, bit-identical to the AVX2 and AVX-512 ones
+// (gemm_q4q5_avxvnni.cpp).
+extern const GemmKernel kGemmQ4_1;
+extern const GemmKernel kGemmQ5_0;
+extern const GemmKernel kGemmQ5_1;
+// Q5_K batch products with vpdpbusd, bit-identical to the scalar dot (gemm_q5k_avxvnni.cpp).
+extern const GemmKernel kGemmQ5_K;
 
 }  // namespace hearth::kernels::avxvnni

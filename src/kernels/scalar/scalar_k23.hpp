@@ -1,5 +1,6 @@
 // Scalar Q2_K / Q3_K dot products (dot_scalar_k23.cpp): weights of llama-quantize's Q2_K and
-// Q3_K_* mixes against Q8_K activations. No SIMD versions yet: every ISA's table uses these.
+// Q3_K_* mixes against Q8_K activations: the reference, the NEON tables' kernels, and what the x86
+// tables' SIMD versions (avx2/dot_k23_avx2.cpp) are tested against.
 #pragma once
 
 #include <cstdint>

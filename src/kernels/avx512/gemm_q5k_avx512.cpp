@@ -1,0 +1,233 @@
+// AVX-512 VNNI batch (prefill) matrix products for Q5_K weights with Q8_K activations: Q4_K's
+// design (gemm_kquant_avx512.cpp) with the fifth bit joined to each value at packing, so the
+// weight vectors hold unsigned 0..31. The 16 lanes of a vector are 16 weight rows and 4
+// activation bytes of one token are broadcast; eight vpdpbusd give a 32-element sub-block's
+// integer sum for 16 rows.
+//
+//   packed weights, per group of 16 rows, per super-block (256 elements):
+//     Q[j][k]   j, k = 0..7  lane i = 4 values (0..31) of row i, elements 32j + 4k .. + 3
+//     SC[j]                  lane i = the 6-bit scale of sub-block j (int32)
+//     MP[p]     p = 0..3     lane i = the mins of sub-blocks 2p, 2p+1 (int16 pair)
+//     D, DMIN                lane i = the super-block's d and dmin (float)
+//   prepared activations, per token: qs [nsb][256] int8, bsum pairs [nsb][4] (int16 sums of
+//   sub-blocks 2p, 2p+1), d [nsb] float
+//
+// Per (row, token) and super-block, exactly the scalar reference's integers and float steps:
+//   sumi = sum_j sc_j * (q . x)_j,  summ = sum_j m_j * bsum_j  (both exact in int32), then
+//   sum += (d * dx) * sumi - (dmin * dx) * summ  (separate multiplies, no fma),
+// so the result is bit-identical to the scalar dot product whatever the tile or thread count.
+// Decode (a few tokens) keeps the dot products (GemmKernel::min_tokens): the packing gathers.
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "hearth/quant.hpp"
+#include "kernels/avx512/avx512_kernels.hpp"
+#include "kernels/avx512/row_groups_avx512.hpp"
+#include "kernels/scalar/scalar_kernels.hpp"
+
+namespace hearth::kernels::avx512 {
+namespace {
+
+constexpr int kMaxGroups = 2;                // row groups per microkernel (32 rows)
+constexpr int kMaxTokens = 4;                // tokens per microkernel
+constexpr size_t kChunkBytes = 1024 * 1024;  // prepared tokens per pass over the packed rows
+constexpr int kMinTokens = 8;                // below: the dot products
+constexpr size_t kPackedBytes = 78 * 64;     // per super-block: 64 Q + 8 SC + 4 MP + D + DMIN
+constexpr size_t kPreparedBytes = 256 + 20;  // per super-block: qs, 4 bsum pairs, d
+
+int64_t super_blocks(int64_t n_in) {
+  return n_in / kQK_K;
+}
+
+size_t prepared_bytes(int64_t n_in) {
+  return (static_cast<size_t>(super_blocks(n_in)) * kPreparedBytes + 63) / 64 * 64;
+}
+
+void prepare(const float* x, void* dst, int64_t n_in) {
+  const int64_t nsb = super_blocks(n_in);
+  auto* qs = static_cast<int8_t*>(dst);
+  auto* pairs = reinterpret_cast<int32_t*>(qs + 256 * nsb);
+  auto* d = reinterpret_cast<float*>(pairs + 4 * nsb);
+  BlockQ8_K blk;
+  for (int64_t s = 0; s < nsb; ++s) {
+    scalar::quantize_q8_k_act(x + s * kQK_K, &blk, kQK_K);
+    std::memcpy(qs + 256 * s, blk.qs, 256);
+    for (int p = 0; p < 4; ++p) {
+      // Sub-block 2p covers bsums 4p, 4p+1 (16 elements each); 2p+1 covers 4p+2, 4p+3.
+      const int lo = blk.bsums[4 * p] + blk.bsums[4 * p + 1];
+      const int hi = blk.bsums[4 * p + 2] + blk.bsums[4 * p + 3];
+      pairs[4 * s + p] = static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) |
+                                              (static_cast<uint32_t>(lo) & 0xFFFFu));
+    }
+    d[s] = blk.d;
+  }
+}
+
+// Byte b (0..11) of every lane's 12 scale bytes, held as three dword vectors.
+__m512i scale_byte(const __m512i q[3], int b) {
+  return _mm512_and_si512(_mm512_srli_epi32(q[b / 4], 8 * (b % 4)), _mm512_set1_epi32(0xFF));
+}
+
+// Rows [0, n_rows) of one group into dst: [nsb][78][64 bytes]; missing rows read as zeros.
+void pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
+  const __mmask16 m = lane_mask(n_rows);
+  const __m512i row_off = row_offsets(w_stride);
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i low = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(0x01);
+  const __m512i six = _mm512_set1_epi32(63);
+  auto gather = [&](const uint8_t* p) {
+    return _mm512_mask_i32gather_epi32(zero, m, row_off, p, 1);
+  };
+  // Bit j of each byte of h, moved to bit 4 (the fifth bit of sub-block j's values).
+  auto fifth = [&](__m512i h, int j) {
+    return _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(h, j), one), 4);
+  };
+  for (int64_t s = 0; s < nsb; ++s) {
+    const uint8_t* blk = rows + s * sizeof(BlockQ5_K);
+    uint8_t* out = dst + s * kPackedBytes;
+    // Sub-blocks 2c (low nibbles) and 2c+1 (high nibbles) share qs[32c .. 32c+31]; byte l of qh
+    // holds the fifth bits of element l of every sub-block (bit j: sub-block j).
+    for (int k = 0; k < 8; ++k) {
+      const __m512i h = gather(blk + offsetof(BlockQ5_K, qh) + 4 * k);
+      for (int c = 0; c < 4; ++c) {
+        const __m512i q = gather(blk + offsetof(BlockQ5_K, qs) + 32 * c + 4 * k);
+        _mm512_store_si512(out + 64 * (8 * (2 * c) + k),
+                           _mm512_or_si512(_mm512_and_si512(q, low), fifth(h, 2 * c)));
+        _mm512_store_si512(
+            out + 64 * (8 * (2 * c + 1) + k),
+            _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(q, 4), low), fifth(h, 2 * c + 1)));
+      }
+    }
+    const __m512i q[3] = {gather(blk + offsetof(BlockQ5_K, scales)),
+                          gather(blk + offsetof(BlockQ5_K, scales) + 4),
+                          gather(blk + offsetof(BlockQ5_K, scales) + 8)};
+    __m512i sc[8], mn[8];
+    for (int j = 0; j < 4; ++j) {  // as hearth::k_scale_min
+      sc[j] = _mm512_and_si512(scale_byte(q, j), six);
+      mn[j] = _mm512_and_si512(scale_byte(q, j + 4), six);
+    }
+    for (int j = 4; j < 8; ++j) {
+      const __m512i b = scale_byte(q, j + 4);
+      sc[j] = _mm512_or_si512(_mm512_and_si512(b, _mm512_set1_epi32(0xF)),
+                              _mm512_slli_epi32(_mm512_srli_epi32(scale_byte(q, j - 4), 6), 4));
+      mn[j] = _mm512_or_si512(_mm512_srli_epi32(b, 4),
+                              _mm512_slli_epi32(_mm512_srli_epi32(scale_byte(q, j), 6), 4));
+    }
+    for (int j = 0; j < 8; ++j) _mm512_store_si512(out + 64 * (64 + j), sc[j]);
+    for (int p = 0; p < 4; ++p)
+      _mm512_store_si512(out + 64 * (72 + p),
+                         _mm512_or_si512(mn[2 * p], _mm512_slli_epi32(mn[2 * p + 1], 16)));
+    const __m512i dd = gather(blk);  // d (low half), dmin (high half)
+    _mm512_store_ps(out + 64 * 76, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dd)));
+    _mm512_store_ps(out + 64 * 77,
+                    _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dd, 16))));
+  }
+}
+
+// G packed groups (group_bytes apart) x T prepared tokens (act_stride apart) ->
+// y[t * ldy + 16 g + i], lanes of the last group masked by last_mask.
+template <int G, int T>
+void micro(const uint8_t* packed, size_t group_bytes, const uint8_t* act, size_t act_stride,
+           int64_t nsb, float* y, int64_t ldy, __mmask16 last_mask) {
+  __m512 acc[G][T];
+#pragma GCC unroll 2
+  for (int g = 0; g < G; ++g)
+#pragma GCC unroll 4
+    for (int t = 0; t < T; ++t) acc[g][t] = _mm512_setzero_ps();
+  const size_t pairs_off = static_cast<size_t>(256 * nsb);
+  const size_t d_off = pairs_off + 16 * static_cast<size_t>(nsb);
+  for (int64_t s = 0; s < nsb; ++s) {
+    const uint8_t* ws = packed + s * kPackedBytes;
+    __m512i sumi[G][T];
+#pragma GCC unroll 2
+    for (int g = 0; g < G; ++g)
+#pragma GCC unroll 4
+      for (int t = 0; t < T; ++t) sumi[g][t] = _mm512_setzero_si512();
+    for (int j = 0; j < 8; ++j) {
+      __m512i isum[G][T];
+#pragma GCC unroll 2
+      for (int g = 0; g < G; ++g)
+#pragma GCC unroll 4
+        for (int t = 0; t < T; ++t) isum[g][t] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; ++v) {
+        __m512i w[G];
+#pragma GCC unroll 2
+        for (int g = 0; g < G; ++g)
+          w[g] = _mm512_load_si512(ws + g * group_bytes + 64 * (8 * j + v));
+#pragma GCC unroll 4
+        for (int t = 0; t < T; ++t) {
+          const __m512i x =
+              _mm512_set1_epi32(load_i32(act + t * act_stride + 256 * s + 32 * j + 4 * v));
+#pragma GCC unroll 2
+          for (int g = 0; g < G; ++g) isum[g][t] = _mm512_dpbusd_epi32(isum[g][t], w[g], x);
+        }
+      }
+#pragma GCC unroll 2
+      for (int g = 0; g < G; ++g) {
+        const __m512i sc = _mm512_load_si512(ws + g * group_bytes + 64 * (64 + j));
+#pragma GCC unroll 4
+        for (int t = 0; t < T; ++t)
+          sumi[g][t] = _mm512_add_epi32(sumi[g][t], _mm512_mullo_epi32(isum[g][t], sc));
+      }
+    }
+#pragma GCC unroll 2
+    for (int g = 0; g < G; ++g) {
+      const uint8_t* wg = ws + g * group_bytes;
+      const __m512 dw = _mm512_load_ps(wg + 64 * 76), dmin = _mm512_load_ps(wg + 64 * 77);
+#pragma GCC unroll 4
+      for (int t = 0; t < T; ++t) {
+        const uint8_t* a = act + t * act_stride;
+        float dx;
+        std::memcpy(&dx, a + d_off + 4 * s, 4);
+        const __m512 vdx = _mm512_set1_ps(dx);
+        const __m512 plus = _mm512_mul_ps(_mm512_mul_ps(dw, vdx), _mm512_cvtepi32_ps(sumi[g][t]));
+        __m512i summ = _mm512_setzero_si512();
+        for (int p = 0; p < 4; ++p)
+          summ = _mm512_dpwssd_epi32(summ, _mm512_load_si512(wg + 64 * (72 + p)),
+                                     _mm512_set1_epi32(load_i32(a + pairs_off + 16 * s + 4 * p)));
+        const __m512 minus = _mm512_mul_ps(_mm512_mul_ps(dmin, vdx), _mm512_cvtepi32_ps(summ));
+        acc[g][t] = _mm512_add_ps(acc[g][t], _mm512_sub_ps(plus, minus));
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int t = 0; t < T; ++t)
+#pragma GCC unroll 2
+    for (int g = 0; g < G; ++g)
+      _mm512_mask_storeu_ps(y + t * ldy + kLanes * g, g == G - 1 ? last_mask : __mmask16{0xFFFF},
+                            acc[g][t]);
+}
+
+template <int G, int T>
+struct Tile {
+  static constexpr auto run = micro<G, T>;
+};
+constexpr TileTable<Tile, kMaxGroups, kMaxTokens> kTiles;
+
+void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
+         int64_t n_in, float* y, int64_t ldy) {
+  const int64_t nsb = super_blocks(n_in);
+  const size_t stride = prepared_bytes(n_in);
+  const size_t group_bytes = static_cast<size_t>(nsb) * kPackedBytes;
+  uint8_t* packed = pack_buffer(group_bytes * kMaxGroups);
+  run_packed<kMaxGroups, kMaxTokens>(
+      r0, r1, n_tok, token_chunk(kChunkBytes, stride, kMaxTokens),
+      [&](int64_t r, int g, int n_rows) {
+        pack_group(w + (r + kLanes * g) * w_stride, w_stride, n_rows, nsb,
+                   packed + g * group_bytes);
+      },
+      [&](int t, int nt, int64_t r, int groups, __mmask16 last_mask) {
+        kTiles.at(groups, nt)(packed, group_bytes, act + t * stride, stride, nsb, y + t * ldy + r,
+                              ldy, last_mask);
+      });
+}
+
+}  // namespace
+
+const GemmKernel kGemmQ5_K = {prepared_bytes, prepare, run, kMinTokens};
+
+}  // namespace hearth::kernels::avx512
