@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -267,6 +269,60 @@ TEST(Engine, CancelMidPrefillAndMidDecodeFreesBlocks) {
   EXPECT_EQ(dr->reason, FinishReason::kCancelled);
   EXPECT_LE(dr->tokens.size(), 4u);
   EXPECT_EQ(engine.stats().blocks_used, 0);
+}
+
+// A long prompt that arrives while other requests decode is admitted in several chunks (the stall
+// guard, step_cost.hpp; the token budget alone would take it in one step), and its logits and
+// tokens are still those of a single context.
+TEST(Engine, LongPromptBesideStreamsIsChunkedAndMatchesAlone) {
+  HEARTH_REQUIRE_DATA(test::data_path(kTiny));
+  auto model = load(kTiny);
+  const auto prompts = eight_prompts(*model);
+  EngineParams p = small_params();
+  p.token_budget = 512;
+  p.max_decode_stall = 3;
+  Engine engine(model, p);
+  std::vector<std::shared_ptr<Request>> streams;
+  for (int i = 0; i < 3; ++i) {
+    RequestOptions o;
+    o.prompt = prompts[i];
+    o.max_tokens = 400;
+    for (int eog : model->config().eog_tokens)
+      o.sampler.logit_bias.push_back({eog, -INFINITY});  // decode until cancelled
+    streams.push_back(engine.submit(std::move(o)));
+  }
+  auto decoded = [](const std::shared_ptr<Request>& r) {
+    std::lock_guard<std::mutex> lock(r->mu);
+    return r->tokens.size();
+  };
+  for (auto& r : streams)  // every stream decoding: decode-only steps measured
+    while (decoded(r) < 4) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  const auto& prompt = prompts[7];
+  ASSERT_GT(prompt.size(), 120u);
+  RequestOptions o;
+  o.prompt = prompt;
+  o.max_tokens = 6;
+  std::vector<std::vector<float>> logits;
+  uint64_t steps_at_first_token = 0;
+  o.on_logits = [&](const float* l, int n) {
+    if (logits.empty()) steps_at_first_token = engine.stats().steps;
+    logits.emplace_back(l, l + n);
+  };
+  const uint64_t steps_at_submit = engine.stats().steps;
+  auto r = engine.submit(std::move(o));
+  ASSERT_TRUE(r->wait(60000));
+  for (auto& s : streams) EXPECT_TRUE(engine.cancel(s));  // still decoding all along
+
+  const Alone a = single_context(model, prompt, 6);
+  std::lock_guard<std::mutex> lock(r->mu);
+  EXPECT_EQ(r->tokens, a.tokens);
+  ASSERT_FALSE(logits.empty());
+  EXPECT_EQ(0, std::memcmp(logits[0].data(), a.first_logits.data(),
+                           a.first_logits.size() * sizeof(float)));
+  // 16 calibration tokens, then at most twice the longest chunk measured: 16, 32 and 64 tokens
+  // in steps finished before the one that completes the prompt (more if the guard cut them).
+  EXPECT_GE(steps_at_first_token - steps_at_submit, 3u) << prompt.size() << " prompt tokens";
 }
 
 TEST(Engine, PreemptedRequestsStillMatchSingleContext) {

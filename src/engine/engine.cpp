@@ -182,7 +182,7 @@ void Engine::loop() {
     run_step(plan);  // takes the lock for its bookkeeping
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     lock.lock();
-    step_cost_.record(plan.n_decode, plan.n_prefill, seconds);
+    step_cost_.record(plan.n_decode, plan.n_prefill, plan.prefill_cells, seconds);
   }
 }
 

@@ -19,10 +19,10 @@
 #include <thread>
 #include <vector>
 
-#include "engine/step_cost.hpp"
 #include "engine/block_pool.hpp"
 #include "engine/request.hpp"
 #include "engine/sequence.hpp"
+#include "engine/step_cost.hpp"
 #include "hearth/model.hpp"
 
 namespace hearth {
@@ -81,9 +81,10 @@ class Engine {
  private:
   struct Plan {
     std::vector<Sequence*> seqs;
-    std::vector<int> n_tok;  // tokens each runs this step
-    int n_decode = 0;        // sequences decoding one token
-    int n_prefill = 0;       // prompt tokens
+    std::vector<int> n_tok;    // tokens each runs this step
+    int n_decode = 0;          // sequences decoding one token
+    int n_prefill = 0;         // prompt tokens
+    double prefill_cells = 0;  // attention cells they read (StepCost::cells)
   };
   void loop();
   // submit()'s checks; the sequence that would be queued.

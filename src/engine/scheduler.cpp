@@ -110,13 +110,18 @@ bool Engine::plan_step(Plan& plan) {
   int reserve = static_cast<int>(
       std::count_if(running_.begin(), running_.end(), [](auto& s) { return !s->prefilling(); }));
   int budget = token_budget_;
-  // Prompt tokens this step may carry without stalling the decoding sequences (step_cost.hpp).
-  int prefill_left = step_cost_.prefill_cap(reserve, max_decode_stall_);
+  // The prompt work this step may carry without stalling the decoding sequences (step_cost.hpp).
+  StepCost::Budget prefill = step_cost_.budget(reserve, max_decode_stall_);
+  auto add_chunk = [&](const Sequence& s, int k) {  // k prompt tokens of s, from n_computed
+    plan.n_prefill += k;
+    plan.prefill_cells += StepCost::cells(k, s.n_computed);
+    prefill.spend(k, s.n_computed);
+  };
   for (size_t i = 0; i < running_.size(); ++i) {
     Sequence& s = *running_[i];
     const bool decode = !s.prefilling();
     if (decode) --reserve;
-    int k = decode ? 1 : std::min({s.remaining(), budget - reserve, prefill_left});
+    int k = decode ? 1 : prefill.fit(s.n_computed, std::min(s.remaining(), budget - reserve));
     if (k <= 0) continue;
     if (!ensure_blocks(s, k, true)) {
       // Only s itself is left to give way: it is the newest running sequence.
@@ -138,20 +143,19 @@ bool Engine::plan_step(Plan& plan) {
     if (decode) {
       ++plan.n_decode;
     } else {
-      plan.n_prefill += k;
-      prefill_left -= k;
+      add_chunk(s, k);
     }
   }
 
   while (!waiting_.empty() && static_cast<int>(running_.size()) < max_running_ && budget > 0 &&
-         prefill_left > 0) {
+         prefill.has_room()) {
     Sequence& s = *waiting_.front();
     admit_prefix(s);
-    int k = std::min({s.remaining(), budget, prefill_left});
-    if (!ensure_blocks(s, k, false)) {
+    int k = prefill.fit(s.n_computed, std::min(s.remaining(), budget));
+    if (k <= 0 || !ensure_blocks(s, k, false)) {
       const int room = static_cast<int>(s.blocks.size()) * kBlockTokens - s.n_computed;
-      if (room <= 0) {
-        // No room now: give the prefix back (it stays cached) and wait for blocks to free up.
+      if (k <= 0 || room <= 0) {
+        // No budget or no room now: give the prefix back (it stays cached) and wait.
         release_blocks(s);
         s.n_computed = s.n_published = 0;
         s.last_hash = tenant_seed(s.req->options.tenant);
@@ -171,8 +175,7 @@ bool Engine::plan_step(Plan& plan) {
     plan.seqs.push_back(&s);
     plan.n_tok.push_back(k);
     budget -= k;
-    plan.n_prefill += k;
-    prefill_left -= k;
+    add_chunk(s, k);
   }
   return !plan.seqs.empty();
 }

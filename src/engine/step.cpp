@@ -95,17 +95,41 @@ void Engine::run_step(Plan& plan) {
     fwd::forward_batch(*model_, pool_.get(), tokens.data(), static_cast<int>(tokens.size()),
                        slices.data(), static_cast<int>(n_seqs), kv, logit_rows.data(),
                        static_cast<int>(logit_rows.size()), logits.data());
-    const Tokenizer* tok = model_->tokenizer();
+    auto row_of = [&](size_t i) {
+      return logits.data() + static_cast<size_t>(logit_index[i]) * n_vocab;
+    };
+    // The sequences that sample a token this step. Their samplers are independent (each its own
+    // state; a grammar's vocabulary trie is shared read-only), so they run on the pool's
+    // threads: at 8 sequences, 8 scans of a 152k vocabulary were ~3% of the step on the engine
+    // thread alone while the other threads waited.
+    std::vector<size_t> sampling;
     for (size_t i = 0; i < n_seqs; ++i) {
       Sequence& s = *plan.seqs[i];
       s.n_computed += plan.n_tok[i];
-      if (logit_index[i] < 0 || s.req->cancel_requested.load()) continue;
+      if (logit_index[i] >= 0 && !s.req->cancel_requested.load()) sampling.push_back(i);
+    }
+    parallel_for(pool_.get(), static_cast<int64_t>(sampling.size()), [&](int64_t b, int64_t e) {
+      for (int64_t j = b; j < e; ++j) {
+        const size_t i = sampling[j];
+        Outcome& o = out[i];
+        try {
+          o.token = plan.seqs[i]->sampler.sample(row_of(i), n_vocab);
+          o.sampled = true;
+        } catch (const std::exception& ex) {
+          o.reason = FinishReason::kError;
+          o.error = ex.what();
+        }
+      }
+    });
+    const Tokenizer* tok = model_->tokenizer();
+    for (size_t i : sampling) {
+      Sequence& s = *plan.seqs[i];
       Outcome& o = out[i];
+      // The sampler failed, or a cancel came while the samplers ran (as before the loop: no
+      // more text for a cancelled request).
+      if (!o.sampled || s.req->cancel_requested.load()) continue;
       try {
-        const float* row = logits.data() + static_cast<size_t>(logit_index[i]) * n_vocab;
-        if (s.req->options.on_logits) s.req->options.on_logits(row, n_vocab);
-        o.token = s.sampler.sample(row, n_vocab);
-        o.sampled = true;
+        if (s.req->options.on_logits) s.req->options.on_logits(row_of(i), n_vocab);
         if (s.n_sampled++ == 0) {
           std::lock_guard<std::mutex> lock(s.req->mu);
           s.req->timings.first_token_ms = ms_since(s.req->submitted);
