@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: a warnings-as-errors release build with ctest (C++, C, Python, install
 # consumers), then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, then the
-# fuzzers (45 s each, coverage printed), and a ThreadSanitizer run of the threaded suites.
-# Build folders: build-test/, build-asan/, build-tsan/, build-fuzz/.
+# fuzzers (45 s each, coverage printed), a ThreadSanitizer run of the threaded suites, and last
+# the cross builds: Windows (MinGW-w64, tests under Wine) and ARM64 (tests under qemu-aarch64).
+# Build folders: build-test/, build-asan/, build-tsan/, build-fuzz/ (the cross scripts name theirs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)

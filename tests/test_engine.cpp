@@ -331,14 +331,18 @@ TEST(Engine, PreemptedRequestsStillMatchSingleContext) {
   const auto prompts = eight_prompts(*model);
   EngineParams p = small_params();
   p.kv_blocks = 24;  // 384 tokens for 8 sequences of up to ~170: the newest get preempted
+  // Chunks sized by the token budget alone, and all eight queued at once: the schedule (and so
+  // whether the pool overflows) then does not depend on timing. The stall guard sizes chunks
+  // from measured step times, and under Wine or a sanitizer a slow submit loop let the first
+  // requests finish before the last arrived: no preemption in one run.
+  p.max_decode_stall = 0;
   Engine engine(model, p);
-  std::vector<std::shared_ptr<Request>> reqs;
+  std::vector<RequestOptions> options(8);
   for (int i = 0; i < 8; ++i) {
-    RequestOptions o;
-    o.prompt = prompts[i];
-    o.max_tokens = 24;
-    reqs.push_back(engine.submit(std::move(o)));
+    options[i].prompt = prompts[i];
+    options[i].max_tokens = 24;
   }
+  const std::vector<std::shared_ptr<Request>> reqs = engine.submit_all(std::move(options));
   for (int i = 0; i < 8; ++i) {
     ASSERT_TRUE(reqs[i]->wait(60000));
     const Alone a = single_context(model, prompts[i], 24);
