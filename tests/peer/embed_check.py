@@ -8,13 +8,12 @@ Reranker scores (the rank head) must match llama.cpp's within 1e-4 (relative abo
 Exit 0: all match; 1: a mismatch, or (with CI=true) missing data / peer; 77: data or peer
 missing outside CI (a ctest skip).
 """
-import argparse
 import json
 import math
 import os
 import sys
 import tempfile
-from peer_common import run, unavailable
+from peer_common import check_args, run, unavailable
 
 MIN_COSINE = 0.9999
 TEXTS = [
@@ -124,25 +123,21 @@ def check_reranker(cli, shared, work, preset, vocab, dtype):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("cli")
-    ap.add_argument("shared")
-    ap.add_argument("--work")
-    args = ap.parse_args()
-    vocab_dir = os.path.join(args.shared, "testdata", "tokenizer")
+    cli, shared, work_arg = check_args()
+    vocab_dir = os.path.join(shared, "testdata", "tokenizer")
     if not os.path.isdir(vocab_dir):
         return unavailable(f"no shared vocabularies in {vocab_dir}")
-    run_sh = os.path.join(args.shared, "tools", "peer-llamacpp", "run.sh")
+    run_sh = os.path.join(shared, "tools", "peer-llamacpp", "run.sh")
     if not os.path.exists(run_sh):
         return unavailable("no llama.cpp peer script")
-    work = args.work or tempfile.mkdtemp(prefix="hearth-embed-check-")
+    work = work_arg or tempfile.mkdtemp(prefix="hearth-embed-check-")
     os.makedirs(work, exist_ok=True)
     try:
         failures = 0
         for preset, vocab, dtype, poolings in EMBEDDERS:
-            failures += check_embedder(args.cli, args.shared, work, preset, vocab, dtype, poolings)
+            failures += check_embedder(cli, shared, work, preset, vocab, dtype, poolings)
         for preset, vocab, dtype in RERANKERS:
-            failures += check_reranker(args.cli, args.shared, work, preset, vocab, dtype)
+            failures += check_reranker(cli, shared, work, preset, vocab, dtype)
     except RuntimeError as e:
         if "npm install" in str(e):
             return unavailable("the llama.cpp peer cannot be installed")

@@ -10,7 +10,6 @@ missing outside CI, reported by ctest as a skip.
 Greedy continuations are compared whole: hearth's tokens must equal llama.cpp's token for token,
 and each must be at least MIN_TOKENS long (a one-token output cannot pass by being a prefix).
 """
-import argparse
 import json
 import os
 import struct
@@ -18,7 +17,7 @@ import sys
 import tempfile
 
 import hearth
-from peer_common import run, unavailable  # noqa: E402
+from peer_common import check_args, run, unavailable  # noqa: E402
 
 PROMPT = "Once upon a time"
 GEN_TOKENS = 32
@@ -67,12 +66,7 @@ def judge(label, ids, got, want, top_delta):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("cli")
-    ap.add_argument("shared")
-    ap.add_argument("--work")
-    args = ap.parse_args()
-    shared, cli = os.path.abspath(args.shared), os.path.abspath(args.cli)
+    cli, shared, work_arg = check_args()
     real = os.path.join(shared, "models", "real")
     if not os.path.isdir(real):
         return unavailable(f"test data not found: {real}")
@@ -82,7 +76,7 @@ def main():
         if "npm install" in str(e):
             return unavailable(f"the llama.cpp peer could not be installed ({e})")
         raise
-    work = args.work or tempfile.mkdtemp(prefix="hearth-peer-")
+    work = work_arg or tempfile.mkdtemp(prefix="hearth-peer-")
     os.makedirs(work, exist_ok=True)
     out = lambda name: os.path.join(work, name)  # noqa: E731
     steps = [

@@ -1,6 +1,7 @@
 """What every llama.cpp cross-check script in tests/peer/ shares: the skip convention (exit 77
 when data or the peer is missing, a failure when CI=true) and running a command that must
-succeed."""
+succeed, and the arguments the checks take."""
+import argparse
 import os
 import subprocess
 
@@ -23,3 +24,14 @@ def run(cmd, env=None):
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     return proc.stdout
+
+
+def check_args():
+    """CLI SHARED [--work DIR]: the hearth binary, the shared data folder (both absolute) and the
+    work folder (None: the check makes a temporary one)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cli")
+    ap.add_argument("shared")
+    ap.add_argument("--work")
+    args = ap.parse_args()
+    return os.path.abspath(args.cli), os.path.abspath(args.shared), args.work

@@ -11,7 +11,6 @@ usage: quant_forward_check.py HEARTH_CLI SHARED_DIR [--work DIR]
 Needs HEARTH_LIBRARY (libhearth.so) and PYTHONPATH=python/. Exit 0: all match; 1: a mismatch,
 or (with CI=true) missing test data or peer; 77: data or peer missing outside CI (a skip).
 """
-import argparse
 import json
 import math
 import os
@@ -20,7 +19,7 @@ import sys
 import tempfile
 
 import hearth
-from peer_common import run, unavailable  # noqa: E402
+from peer_common import check_args, run, unavailable  # noqa: E402
 
 TYPES = ["q4_1", "q5_0", "q5_1", "q5_k_m", "q3_k_m", "q2_k"]
 PROMPT_TOKENS = 64
@@ -34,17 +33,12 @@ def read_f32(path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("cli")
-    ap.add_argument("shared")
-    ap.add_argument("--work")
-    args = ap.parse_args()
-    shared, cli = os.path.abspath(args.shared), os.path.abspath(args.cli)
+    cli, shared, work_arg = check_args()
     src = os.path.join(shared, "models", "synth", "llama-d256-f16.gguf")
     peer = os.path.join(shared, "tools", "peer-llamacpp", "run.sh")
     if not os.path.isfile(src) or not os.path.isfile(peer):
         return unavailable(f"test data not found: {src} or {peer}")
-    work = args.work or tempfile.mkdtemp(prefix="hearth-quant-forward-")
+    work = work_arg or tempfile.mkdtemp(prefix="hearth-quant-forward-")
     os.makedirs(work, exist_ok=True)
     isa = os.environ.get("HEARTH_FORCE_ISA", "best")
     all_ok = True

@@ -12,14 +12,13 @@ usage: quantize_check.py HEARTH_CLI SHARED_DIR [--work DIR]
 Exit 0: all match; 1: a mismatch, or (with CI=true) missing data or a peer that cannot be
 installed; 77: data or peer missing outside CI (a ctest skip).
 """
-import argparse
 import hashlib
 import os
 import shutil
 import struct
 import sys
 import tempfile
-from peer_common import run, unavailable
+from peer_common import check_args, run, unavailable
 
 PEER_TYPES = {"f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k_m", "q5_k_m", "q6_k"}
 # llama_ftype numbers (for tests/peer/llama_quantize.cpp).
@@ -93,13 +92,8 @@ class Peer:
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("cli")
-    ap.add_argument("shared")
-    ap.add_argument("--work")
-    args = ap.parse_args()
-    shared, cli = os.path.abspath(args.shared), os.path.abspath(args.cli)
-    work = args.work or tempfile.mkdtemp(prefix="hearth-quantize-check-")
+    cli, shared, work_arg = check_args()
+    work = work_arg or tempfile.mkdtemp(prefix="hearth-quantize-check-")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     sha_list = os.path.join(shared, "models", "reference", "llama.cpp-quantize.sha256")
