@@ -39,6 +39,18 @@ def chat_count(server):
     return int(m.group(1)) if m else 0
 
 
+def settled_counts(want_total, timeout=3.0):
+    """Both servers' counts once they add up to want_total (or at the timeout): a server counts a
+    request in /metrics after it has written the response, so a read right after the client got
+    its answer may miss the last one."""
+    deadline = time.time() + timeout
+    while True:
+        counts = [chat_count(s) for s in servers]
+        if sum(counts) >= want_total or time.time() > deadline:
+            return counts
+        time.sleep(0.05)
+
+
 def post(port, session, turn):
     # A long shared system prompt: the conversation's prefix spans several 16-token KV blocks.
     system = "You tell short stories about a girl named Lily and her dog, in simple words. " * 4
@@ -84,7 +96,7 @@ try:
     # Same session -> same server, whose prefix cache is then reused.
     results = [post(front, "alice", t) for t in range(4)]
     check("session alice: all answered", all(st == 200 for st, _ in results), results)
-    counts = [chat_count(s) for s in servers]
+    counts = settled_counts(4)
     check("session alice: every request on one server", sorted(counts) == [0, 4], counts)
     cached = [b["usage"]["prompt_tokens_details"]["cached_tokens"] for st, b in results if st == 200]
     check("session alice: later turns reuse the cached prefix", len(cached) == 4 and cached[0] == 0
@@ -94,7 +106,7 @@ try:
     # Several sessions spread over both servers (consistent hashing on the header).
     for i in range(12):
         post(front, f"user-{i}", 0)
-    spread = [chat_count(s) for s in servers]
+    spread = settled_counts(16)
     check("other sessions reach both servers", spread[0] > (4 if home == 0 else 0) and
           spread[1] > (4 if home == 1 else 0), spread)
 
@@ -106,6 +118,9 @@ try:
     results = [post(front, "alice", t) for t in range(6)]
     check("after failover: no failed request", all(st == 200 for st, _ in results),
           [st for st, _ in results])
+    deadline = time.time() + 3  # the last request is counted after its response (above)
+    while chat_count(servers[other]) - before < 6 and time.time() < deadline:
+        time.sleep(0.05)
     check("after failover: traffic on the other server", chat_count(servers[other]) - before == 6,
           chat_count(servers[other]) - before)
 finally:
