@@ -486,7 +486,7 @@ typedef struct hearth_engine_params {
   int32_t token_budget; /* tokens per step; default 512; >= max_running */
   /* While requests stream, a step that also runs a chunk of a new prompt is sized to take at
    * most this many times a decode-only step (measured as the engine runs), so a long prompt
-   * never stalls the streams; default 3.0; 0: chunks limited by token_budget only; else >= 1.5 */
+   * never stalls the streams; default 2.5; 0: chunks limited by token_budget only; else >= 1.5 */
   double max_decode_stall;
 } hearth_engine_params;
 
