@@ -81,7 +81,7 @@ done
 
 python3 - "$results" "$bw" "$threads" "$pp" "$tg" "$cpu" "$isa" <<'PY'
 import json, sys, statistics, datetime
-rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8", errors="replace")]  # peer text may hold partial UTF-8
 bw = json.loads(sys.argv[2])["read_gb_s"]
 threads, pp, tg, cpu, isa = sys.argv[3], sys.argv[4], sys.argv[5], json.loads(sys.argv[6]), sys.argv[7]
 h_isa = sorted({r["hearth"].get("isa", "?") for r in rows})
