@@ -10,10 +10,10 @@
 # Under each model: CPU detection against the model, every NEON kernel of every level the model
 # runs against the scalar reference (Isas/*.*/<level>: dots, converters, tiled / R16 / Q4_K /
 # Q6_K gemm, f16 and f32 attention, exp), and the fidelity suites (llama.cpp's logits and greedy
-# tokens on the shared models, every weight type's matmul) on that model's default kernels.
+# tokens on the shared models, every weight type's matmul) on that model's default kernels, and
+# the tokenizers and chat templates against their references (11 s each).
 # Once, under max (they do not depend on the CPU model): the engine's exactness tests (Engine.*),
-# the scalar kernels' fidelity, the tokenizers and chat templates, the C ABI programs, and the
-# weak-symbol check of the ISA objects.
+# the scalar kernels' fidelity, the C ABI programs, and the weak-symbol check of the ISA objects.
 # Not run here (emulation is 10-50x slower than native; the full suite would take hours): the
 # rest of hearth_tests, Python, the CLI scripts, the sanitizers and the peer cross-checks, which
 # the x86 run covers with the same portable code. Speed cannot be measured under emulation.
@@ -116,19 +116,18 @@ for model in cortex-a72:neon neoverse-n1:neon-dotprod max:neon-i8mm; do
   esac
   select_tests "kernels vs scalar, cpu detection" "$kernels$optional"
   select_tests "fidelity ($HEARTH_EXPECT_ISA kernels)" "$fidelity"
+  select_tests "tokenizers and templates" "Tokenizer*:*TokenTables*:*VocabVectors*:*Template*"
 done
 
 # Once, under max (they do not depend on the CPU model): the engine's exactness tests (batched
 # requests give a Context's tokens and logits bit for bit; 90 s of the 120 s a full fidelity run
 # takes under qemu, so not repeated per model: their kernels are the ones tested above), the
-# scalar kernels on ARM (portable code, compiled for AArch64), the tokenizers and chat templates
-# against their references, and the C ABI from C11.
+# scalar kernels on ARM (portable code, compiled for AArch64), and the C ABI from C11.
 export QEMU_CPU=max
 unset HEARTH_EXPECT_ISA
 select_tests "engine exactness (neon-i8mm kernels)" "Engine.*"
 HEARTH_FORCE_ISA=scalar select_tests "fidelity (scalar kernels)" \
   "$fidelity:Isas/*.*/scalar$optional"
-select_tests "tokenizers and templates" "Tokenizer*:*TokenTables*:*VocabVectors*:*Template*"
 echo "=== arm64 C ABI"
 t0=$SECONDS
 qemu-aarch64 "$build/tests/hearth_c_api_test" "$data"
