@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "embed/encoder_ops.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernel_table.hpp"
 
 namespace hearth {
@@ -118,15 +119,11 @@ TEST_P(EmbedKernels, AttendF32ReadsOnlyItsKeys) {
 INSTANTIATE_TEST_SUITE_P(Isas, EmbedKernels,
                          ::testing::Values(Isa::kScalar, Isa::kNeon, Isa::kNeonDotprod,
                                            Isa::kNeonI8mm),
-                         [](const auto& info) {
-                           std::string s = isa_name(info.param);
-                           std::replace(s.begin(), s.end(), '-', '_');
-                           return s;
-                         });
+                         [](const auto& info) { return test::isa_param_name(info.param); });
 #else
 INSTANTIATE_TEST_SUITE_P(Isas, EmbedKernels,
                          ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512),
-                         [](const auto& info) { return std::string(isa_name(info.param)); });
+                         [](const auto& info) { return test::isa_param_name(info.param); });
 #endif
 
 // GELU (tanh approximation, as ggml_gelu) and SwiGLU against their formulas in double.

@@ -15,6 +15,7 @@
 
 #include "hearth/cpu.hpp"
 #include "hearth/quant.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernel_table.hpp"
 #include "kernels/packed_rows.hpp"
 
@@ -128,12 +129,7 @@ TEST_P(SmallBatchGemm, EveryBatchSizeMatchesTheBlockReferenceBitForBit) {
 INSTANTIATE_TEST_SUITE_P(Isas, SmallBatchGemm,
                          ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512,
                                            Isa::kNeon, Isa::kNeonDotprod, Isa::kNeonI8mm),
-                         [](const auto& info) {
-                           std::string name = isa_name(info.param);
-                           for (char& c : name)
-                             if (c == '-') c = '_';
-                           return name;
-                         });
+                         [](const auto& info) { return test::isa_param_name(info.param); });
 
 }  // namespace
 }  // namespace hearth

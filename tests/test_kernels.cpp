@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "hearth/quant.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernel_table.hpp"
 #include "kernels/packed_rows.hpp"
 
@@ -21,10 +22,9 @@ namespace hearth {
 namespace {
 
 using kernels::KernelTable;
-
-const KernelTable& scalar_table() {
-  return *kernels::kernels_for(Isa::kScalar);
-}
+using test::magnitude;
+using test::scalar_table;
+using test::slot;
 
 const DType kWeightTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0,
                               DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
@@ -48,10 +48,6 @@ DType act_type(DType w) {
     default:
       return DType::Q8_K;
   }
-}
-
-int slot(DType t) {
-  return static_cast<int>(t);
 }
 
 enum class Fill { kRandom, kZero, kExtreme };
@@ -120,16 +116,6 @@ std::vector<float> activations(int64_t n, Fill fill, std::mt19937& rng) {
   return x;
 }
 
-// sum |w_i * x_i| from the dequantized operands: the scale of the allowed rounding difference.
-double magnitude(DType wt, const uint8_t* w, DType at, const uint8_t* xa, int64_t n) {
-  std::vector<float> wf(static_cast<size_t>(n)), xf(static_cast<size_t>(n));
-  dequantize_row(wt, w, wf.data(), static_cast<size_t>(n));
-  dequantize_row(at, xa, xf.data(), static_cast<size_t>(n));
-  double mag = 0;
-  for (int64_t i = 0; i < n; ++i) mag += std::fabs(static_cast<double>(wf[i]) * xf[i]);
-  return mag;
-}
-
 std::vector<int64_t> sizes_for(DType t) {
   const int64_t be = dtype_traits(t).block_elems;
   if (be == 1) return {1, 7, 15, 16, 17, 31, 33, 64, 100, 257, 1000, 4096};
@@ -138,14 +124,6 @@ std::vector<int64_t> sizes_for(DType t) {
 
 bool is_neon(Isa isa) {
   return isa == Isa::kNeon || isa == Isa::kNeonDotprod || isa == Isa::kNeonI8mm;
-}
-
-// A gtest parameter name: letters, digits and underscores only ("neon-dotprod" -> neon_dotprod).
-std::string param_name(Isa isa) {
-  std::string name = isa_name(isa);
-  for (char& c : name)
-    if (c == '-') c = '_';
-  return name;
 }
 
 class Kernels : public ::testing::TestWithParam<Isa> {
@@ -286,7 +264,8 @@ TEST_P(Kernels, TiledGemmMatchesScalarDots) {
     }
   }
   if (GetParam() == Isa::kAvx512) {
-    EXPECT_EQ(kernels_tested, 11) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k, q4_1, q5_0, q5_1, q5_k";
+    EXPECT_EQ(kernels_tested, 11)
+        << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k, q4_1, q5_0, q5_1, q5_k";
   }
   if (is_neon(GetParam())) {
     EXPECT_EQ(kernels_tested, 7) << "q8_0, q4_0, f32, f16, bf16, q4_k, q6_k";
@@ -730,11 +709,11 @@ TEST(KernelTable, ActiveTableFollowsActiveIsa) {
 INSTANTIATE_TEST_SUITE_P(Isas, Kernels,
                          ::testing::Values(Isa::kScalar, Isa::kNeon, Isa::kNeonDotprod,
                                            Isa::kNeonI8mm),
-                         [](const auto& info) { return param_name(info.param); });
+                         [](const auto& info) { return test::isa_param_name(info.param); });
 #else
 INSTANTIATE_TEST_SUITE_P(Isas, Kernels,
                          ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512),
-                         [](const auto& info) { return param_name(info.param); });
+                         [](const auto& info) { return test::isa_param_name(info.param); });
 #endif
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "hearth/quant.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernel_table.hpp"
 
 // x86 kernels only (the NEON tables keep the scalar dots of these types).
@@ -22,14 +23,9 @@ namespace hearth {
 namespace {
 
 using kernels::KernelTable;
-
-const KernelTable& scalar_table() {
-  return *kernels::kernels_for(Isa::kScalar);
-}
-
-int slot(DType t) {
-  return static_cast<int>(t);
-}
+using test::magnitude;
+using test::scalar_table;
+using test::slot;
 
 const DType kTypes[] = {DType::Q4_1, DType::Q5_0, DType::Q5_1,
                         DType::Q5_K, DType::Q2_K, DType::Q3_K};
@@ -109,16 +105,6 @@ std::vector<float> activations(int64_t n, Fill fill, std::mt19937& rng) {
   return x;
 }
 
-// sum |w_i * x_i| from the dequantized operands: the scale of the allowed rounding difference.
-double magnitude(DType wt, const uint8_t* w, DType at, const uint8_t* xa, int64_t n) {
-  std::vector<float> wf(static_cast<size_t>(n)), xf(static_cast<size_t>(n));
-  dequantize_row(wt, w, wf.data(), static_cast<size_t>(n));
-  dequantize_row(at, xa, xf.data(), static_cast<size_t>(n));
-  double mag = 0;
-  for (int64_t i = 0; i < n; ++i) mag += std::fabs(static_cast<double>(wf[i]) * xf[i]);
-  return mag;
-}
-
 // The scalar reference: the activation row converted by the scalar table, then its dot.
 float reference_dot(DType wt, const uint8_t* w, const float* x, int64_t n,
                     std::vector<uint8_t>* xa) {
@@ -126,13 +112,6 @@ float reference_dot(DType wt, const uint8_t* w, const float* x, int64_t n,
   xa->assign(*row_bytes(at, static_cast<uint64_t>(n)), 0);
   scalar_table().convert[slot(at)](x, xa->data(), n);
   return scalar_table().vec_dot[slot(wt)](w, xa->data(), n);
-}
-
-std::string param_name(Isa isa) {
-  std::string name = isa_name(isa);
-  for (char& c : name)
-    if (c == '-') c = '_';
-  return name;
 }
 
 class QuantKernels : public ::testing::TestWithParam<Isa> {};
@@ -284,7 +263,7 @@ TEST(QuantKernelTables, Q4Q5GemmsAreBitIdenticalAcrossIsas) {
 
 INSTANTIATE_TEST_SUITE_P(Isas, QuantKernels,
                          ::testing::Values(Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512),
-                         [](const auto& info) { return param_name(info.param); });
+                         [](const auto& info) { return test::isa_param_name(info.param); });
 
 }  // namespace
 }  // namespace hearth
