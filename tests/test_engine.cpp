@@ -283,20 +283,26 @@ TEST(Engine, LongPromptBesideStreamsIsChunkedAndMatchesAlone) {
   p.max_decode_stall = 3;
   Engine engine(model, p);
   std::vector<std::shared_ptr<Request>> streams;
+  // The streams must still decode when the long prompt is admitted, however late this thread
+  // runs: once all three have 5 tokens (decode-only steps measured), the engine waits in their
+  // callback until the long prompt is submitted. (A CI run on a loaded machine once saw them
+  // reach max_tokens first.)
+  std::atomic<int> streams_ready{0};
+  std::atomic<bool> long_submitted{false};
   for (int i = 0; i < 3; ++i) {
     RequestOptions o;
     o.prompt = prompts[i];
     o.max_tokens = 400;
     for (int eog : model->config().eog_tokens)
       o.sampler.logit_bias.push_back({eog, -INFINITY});  // decode until cancelled
+    o.on_logits = [&, n = 0](const float*, int) mutable {
+      if (++n == 5) ++streams_ready;
+      for (int w = 0; w < 30000 && streams_ready.load() == 3 && !long_submitted.load(); ++w)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    };
     streams.push_back(engine.submit(std::move(o)));
   }
-  auto decoded = [](const std::shared_ptr<Request>& r) {
-    std::lock_guard<std::mutex> lock(r->mu);
-    return r->tokens.size();
-  };
-  for (auto& r : streams)  // every stream decoding: decode-only steps measured
-    while (decoded(r) < 4) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (streams_ready.load() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   const auto& prompt = prompts[7];
   ASSERT_GT(prompt.size(), 120u);
@@ -311,6 +317,7 @@ TEST(Engine, LongPromptBesideStreamsIsChunkedAndMatchesAlone) {
   };
   const uint64_t steps_at_submit = engine.stats().steps;
   auto r = engine.submit(std::move(o));
+  long_submitted = true;
   ASSERT_TRUE(r->wait(60000));
   for (auto& s : streams) EXPECT_TRUE(engine.cancel(s));  // still decoding all along
 

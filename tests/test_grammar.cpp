@@ -237,6 +237,18 @@ TEST(JsonSchema, KeywordsAndErrors) {
   EXPECT_NE(err(R"({"type":"string","pattern":"(a)\\1"})").find("not supported"),
             std::string::npos);
   EXPECT_NE(err("{not json").find("not valid JSON"), std::string::npos);
+  // Found by fuzz_grammar under UBSan: minItems 3.3e119 was converted to long long.
+  EXPECT_NE(err(R"({"items":{"type":"null"},"minItems":3.3e119})").find("over 2000"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"type":"string","maxLength":-1})").find("non-negative integer"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"type":"string","minLength":1.5})").find("non-negative integer"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"type":"integer","minimum":-1e300})").find("beyond 15 digits"),
+            std::string::npos);
+  const std::string two_items = json_schema_to_gbnf(R"({"items":{"type":"null"},"minItems":2.0})");
+  EXPECT_TRUE(accepts(two_items, "[null, null]"));
+  EXPECT_FALSE(accepts(two_items, "[null]"));
   EXPECT_NE(err(R"({"type":"integer","minimum":5,"maximum":1})").find("above maximum"),
             std::string::npos);
   // Recursive $ref: a linked list.

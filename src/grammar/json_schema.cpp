@@ -444,9 +444,27 @@ class Converter {
     return add_rule(name, "\"\\\"\" " + body(0) + " \"\\\"\" " + prim("space"));
   }
 
+  // minItems/maxItems/minLength/maxLength: a non-negative integer (3.0 is accepted, as JSON Schema
+  // allows). Read by hand because nlohmann's get<long long>() on 1e300 is undefined behaviour.
+  long long count_keyword(const json& s, const char* key, long long absent,
+                          const std::string& path) {
+    if (!s.contains(key)) return absent;
+    const json& v = s[key];
+    constexpr double kLimit = 1e15;  // far above any count we accept; exact in a double
+    if (v.is_number_unsigned())
+      return v.get<uint64_t>() > kLimit ? static_cast<long long>(kLimit) : v.get<long long>();
+    if (v.is_number_integer() && v.get<long long>() >= 0) return v.get<long long>();
+    if (v.is_number_float()) {
+      const double d = v.get<double>();
+      if (d >= 0 && d == std::floor(d))
+        return d > kLimit ? static_cast<long long>(kLimit) : static_cast<long long>(d);
+    }
+    error(path, fmt::format("{} must be a non-negative integer", key));
+  }
+
   std::string array(const json& s, const std::string& name, const std::string& path, size_t depth) {
-    const long long min_items = s.value("minItems", 0LL);
-    const long long max_items = s.contains("maxItems") ? s["maxItems"].get<long long>() : -1;
+    const long long min_items = count_keyword(s, "minItems", 0, path);
+    const long long max_items = count_keyword(s, "maxItems", -1, path);
     if (min_items < 0 || (max_items >= 0 && max_items < min_items))
       error(path, "minItems/maxItems out of order");
     std::vector<std::string> parts;
@@ -509,8 +527,8 @@ class Converter {
       return add_rule(name, "\"\\\"\" " + body + " \"\\\"\" " + prim("space"));
     }
     if (has_len) {
-      const long long lo = s.value("minLength", 0LL);
-      const long long hi = s.contains("maxLength") ? s["maxLength"].get<long long>() : -1;
+      const long long lo = count_keyword(s, "minLength", 0, path);
+      const long long hi = count_keyword(s, "maxLength", -1, path);
       if (lo < 0 || (hi >= 0 && hi < lo)) error(path, "minLength/maxLength out of order");
       if (lo > 2000 || hi > 2000) error(path, "minLength/maxLength over 2000");
       const std::string reps =
@@ -526,7 +544,10 @@ class Converter {
     bool has_lo = false, has_hi = false;
     auto num = [&](const char* k) {
       if (!s[k].is_number()) error(path, fmt::format("{} must be a number", k));
-      return s[k].get<double>();
+      const double d = s[k].get<double>();
+      // checked before any cast to long long: converting 1e300 would be undefined behaviour
+      if (std::fabs(d) > 1e16) error(path, "integer bounds beyond 15 digits");
+      return d;
     };
     if (s.contains("minimum"))
       lo = static_cast<long long>(std::ceil(num("minimum"))), has_lo = true;

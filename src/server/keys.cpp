@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -58,9 +59,18 @@ std::vector<KeyEntry> load_key_file(const std::string& path) {
       k.role = *role;
       k.salt_hex = j.at("salt").get<std::string>();
       k.hash_hex = j.at("sha256").get<std::string>();
-      k.rpm = j.value("rpm", -1);
-      k.tpm = j.value("tpm", int64_t{0});
-      k.max_parallel = j.value("max_parallel", 0);
+      // Integers only: j.value("rpm", -1) would convert a hand-edited 1e300 with undefined
+      // behaviour.
+      auto limit = [&j](const char* key, int64_t absent) {
+        if (!j.contains(key)) return absent;
+        const auto& v = j[key];
+        if (!v.is_number_integer() || v.get<int64_t>() < -1 || v.get<int64_t>() > INT32_MAX)
+          throw std::runtime_error(std::string(key) + " must be an integer from -1 to 2^31-1");
+        return v.get<int64_t>();
+      };
+      k.rpm = static_cast<int>(limit("rpm", -1));
+      k.tpm = limit("tpm", 0);
+      k.max_parallel = static_cast<int>(limit("max_parallel", 0));
       k.revoked = j.value("revoked", false);
       std::string tmp;
       if (!hex_decode(k.salt_hex, &tmp) || k.hash_hex.size() != 64)
@@ -77,12 +87,9 @@ std::vector<KeyEntry> load_key_file(const std::string& path) {
 void save_key_file(const std::string& path, const std::vector<KeyEntry>& keys) {
   std::string text;
   for (const auto& k : keys) {
-    nlohmann::json j = {{"id", k.id},
-                        {"role", role_name(k.role)},
-                        {"salt", k.salt_hex},
-                        {"sha256", k.hash_hex},
-                        {"tpm", k.tpm},
-                        {"max_parallel", k.max_parallel},
+    nlohmann::json j = {{"id", k.id},          {"role", role_name(k.role)},
+                        {"salt", k.salt_hex},  {"sha256", k.hash_hex},
+                        {"tpm", k.tpm},        {"max_parallel", k.max_parallel},
                         {"revoked", k.revoked}};
     if (k.rpm >= 0) j["rpm"] = k.rpm;  // absent: the server's --default-rpm applies
     text += j.dump() + "\n";
