@@ -1,6 +1,7 @@
 // The engine (src/engine/) on the shared real models: batched greedy decoding reproduces the
 // single-context path token for token and logit for logit; prefix sharing, tenant isolation,
 // cancellation.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -289,6 +290,9 @@ TEST(Engine, LongPromptBesideStreamsIsChunkedAndMatchesAlone) {
   // reach max_tokens first.)
   std::atomic<int> streams_ready{0};
   std::atomic<bool> long_submitted{false};
+  // Submitted together, so they are prefilled together with nothing decoding (no stall guard,
+  // no chunk measured) and the long prompt's chunks start from the 16 calibration tokens.
+  std::vector<RequestOptions> stream_options;
   for (int i = 0; i < 3; ++i) {
     RequestOptions o;
     o.prompt = prompts[i];
@@ -300,8 +304,9 @@ TEST(Engine, LongPromptBesideStreamsIsChunkedAndMatchesAlone) {
       for (int w = 0; w < 30000 && streams_ready.load() == 3 && !long_submitted.load(); ++w)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     };
-    streams.push_back(engine.submit(std::move(o)));
+    stream_options.push_back(std::move(o));
   }
+  streams = engine.submit_all(std::move(stream_options));
   while (streams_ready.load() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   const auto& prompt = prompts[7];
@@ -319,7 +324,13 @@ TEST(Engine, LongPromptBesideStreamsIsChunkedAndMatchesAlone) {
   auto r = engine.submit(std::move(o));
   long_submitted = true;
   ASSERT_TRUE(r->wait(60000));
-  for (auto& s : streams) EXPECT_TRUE(engine.cancel(s));  // still decoding all along
+  for (auto& s : streams) {  // still decoding all along
+    EXPECT_TRUE(engine.cancel(s)) << [&] {
+      std::lock_guard<std::mutex> lock(s->mu);
+      return fmt::format("stream ended: reason {}, error '{}', {} tokens",
+                         static_cast<int>(s->reason), s->error, s->tokens.size());
+    }();
+  }
 
   const Alone a = single_context(model, prompt, 6);
   std::lock_guard<std::mutex> lock(r->mu);

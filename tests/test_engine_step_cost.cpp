@@ -84,6 +84,20 @@ TEST(StepCost, ChunkSizeCountsAttentionOverTheCachedPrefix) {
   EXPECT_EQ(c.budget(4, 11.0 * c.margin()).fit(0, 500), 2 * 64);
 }
 
+// Found by a loaded CI machine: with the margin at the stall limit the budget left nothing, so
+// has_room() was false and a new prompt waited until the running streams had all finished.
+TEST(StepCost, FirstChunkHasRoomWhenTheMarginReachesTheLimit) {
+  StepCost c;
+  c.record(4, 0, 0, 0.010);
+  c.record(4, 32, StepCost::cells(32, 0), step_seconds(0.010, 32, 0));
+  StepCost::Budget b = c.budget(4, c.margin());  // limit == margin: no time left at all
+  EXPECT_TRUE(b.has_room());
+  EXPECT_EQ(b.fit(0, 500), StepCost::kMinChunk);
+  b.spend(StepCost::kMinChunk, 0);
+  EXPECT_FALSE(b.has_room());  // but only the first chunk
+  EXPECT_EQ(b.fit(0, 500), 0);
+}
+
 TEST(StepCost, MarginFollowsThePredictionErrors) {
   StepCost c;
   c.record(4, 0, 0, 0.010);

@@ -112,7 +112,10 @@ void StepCost::Budget::spend(int n, int p0) {
 }
 
 bool StepCost::Budget::has_room() const {
-  return kind_ == Kind::kUnlimited || left_ > 0;
+  // The step's first chunk always has room (fit gives it kMinChunk): when the margin reaches the
+  // stall limit (noisy step times on a loaded machine) nothing else is left, and a waiting
+  // prompt would otherwise wait until every stream had finished.
+  return kind_ == Kind::kUnlimited || left_ > 0 || first_;
 }
 
 }  // namespace hearth::engine

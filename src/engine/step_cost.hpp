@@ -38,7 +38,7 @@ class StepCost {
     int fit(int p0, int max_n) const;
     // Takes a chunk of n tokens at p0 out of what is left.
     void spend(int n, int p0);
-    bool has_room() const;
+    bool has_room() const;  // true for the step's first chunk, whatever is left
 
    private:
     friend class StepCost;
