@@ -19,14 +19,7 @@ std::vector<int32_t> chat_prompt_tokens(const Model& model,
   opt.bos_token = d.bos_text;
   opt.eos_token = d.eos_text;
   const std::string text = tmpl::render_or_fallback(d.chat_template, messages, opt);
-  std::vector<int32_t> tokens;
-  // As Session::prompt_tokens: templates often write the BOS text themselves.
-  if (tok->add_bos() && tok->bos() >= 0 &&
-      (d.bos_text.empty() || text.compare(0, d.bos_text.size(), d.bos_text) != 0))
-    tokens.push_back(tok->bos());
-  const std::vector<int32_t> body = tok->encode(text, false, true);
-  tokens.insert(tokens.end(), body.begin(), body.end());
-  return tokens;
+  return tmpl::chat_text_tokens(*tok, text);
 }
 
 }  // namespace hearth::engine

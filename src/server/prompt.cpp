@@ -3,6 +3,7 @@
 #include "hearth/error.hpp"
 #include "hearth/tokenizer.hpp"
 #include "server/api_error.hpp"
+#include "template/model_template.hpp"
 
 namespace hearth::server {
 
@@ -37,15 +38,7 @@ std::vector<int32_t> chat_prompt_tokens(const Model& model, const std::string& c
     throw ApiError(400, std::string("the chat template failed for these messages: ") + e.what(),
                    "messages");
   }
-  // Same rule as Session::prompt_tokens: templates often write the BOS text themselves.
-  std::vector<int32_t> tokens;
-  const std::string bos_text = text_of(tok, tok.bos());
-  if (tok.add_bos() && tok.bos() >= 0 &&
-      (bos_text.empty() || text.compare(0, bos_text.size(), bos_text) != 0))
-    tokens.push_back(tok.bos());
-  const std::vector<int32_t> body = tok.encode(text, false, true);
-  tokens.insert(tokens.end(), body.begin(), body.end());
-  return tokens;
+  return tmpl::chat_text_tokens(tok, text);
 }
 
 std::vector<int32_t> completion_prompt_tokens(const Model& model, const std::string& prompt) {

@@ -5,6 +5,7 @@
 
 #include "hearth/error.hpp"
 #include "hearth/tokenizer.hpp"
+#include "template/model_template.hpp"
 #include "tokenizer/unicode.hpp"
 
 namespace hearth {
@@ -83,16 +84,7 @@ std::string Session::render_prompt() const {
 }
 
 std::vector<int32_t> Session::prompt_tokens() const {
-  const std::string text = render_prompt();
-  std::vector<int32_t> tokens;
-  // Templates often write the BOS text themselves; adding another would give a double BOS.
-  const std::string bos_text = token_text_or_empty(tokenizer_, tokenizer_.bos());
-  if (tokenizer_.add_bos() && tokenizer_.bos() >= 0 &&
-      (bos_text.empty() || text.compare(0, bos_text.size(), bos_text) != 0))
-    tokens.push_back(tokenizer_.bos());
-  const std::vector<int32_t> body = tokenizer_.encode(text, false, true);
-  tokens.insert(tokens.end(), body.begin(), body.end());
-  return tokens;
+  return tmpl::chat_text_tokens(tokenizer_, render_prompt());
 }
 
 void Session::stash_in_prompt_cache() {

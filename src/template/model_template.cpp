@@ -22,6 +22,17 @@ ModelChatDefaults model_chat_defaults(const GgufFile& file, const Tokenizer* tok
   return d;
 }
 
+std::vector<int32_t> chat_text_tokens(const Tokenizer& tokenizer, const std::string& text) {
+  std::vector<int32_t> tokens;
+  const std::string bos_text = token_text_or_empty(&tokenizer, tokenizer.bos());
+  if (tokenizer.add_bos() && tokenizer.bos() >= 0 &&
+      (bos_text.empty() || text.compare(0, bos_text.size(), bos_text) != 0))
+    tokens.push_back(tokenizer.bos());
+  const std::vector<int32_t> body = tokenizer.encode(text, false, true);
+  tokens.insert(tokens.end(), body.begin(), body.end());
+  return tokens;
+}
+
 std::string render_or_fallback(const std::optional<std::string>& tmpl,
                                const std::vector<ChatMessage>& messages,
                                const RenderOptions& options) {

@@ -26,4 +26,10 @@ std::string render_or_fallback(const std::optional<std::string>& tmpl,
                                const std::vector<ChatMessage>& messages,
                                const RenderOptions& options);
 
+// The prompt tokens of a rendered chat: BOS first when the tokenizer adds one and the template
+// did not write its text already (templates often do; a second would give a double BOS), then
+// the text with special-token text parsed. The one rule for sessions, the engine, tool prompts
+// and the server.
+std::vector<int32_t> chat_text_tokens(const Tokenizer& tokenizer, const std::string& text);
+
 }  // namespace hearth::tmpl

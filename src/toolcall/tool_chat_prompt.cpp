@@ -25,12 +25,7 @@ ToolChatPrompt tool_chat_prompt(const Model& model, const std::vector<tmpl::Chat
   opt.eos_token = d.eos_text;
   opt.tools_json = conv.tools_json;
   const std::string text = tmpl::render_or_fallback(d.chat_template, conv.messages, opt);
-  // As engine::chat_prompt_tokens: templates often write the BOS text themselves.
-  if (tok->add_bos() && tok->bos() >= 0 &&
-      (d.bos_text.empty() || text.compare(0, d.bos_text.size(), d.bos_text) != 0))
-    out.tokens.push_back(tok->bos());
-  const std::vector<int32_t> body = tok->encode(text, false, true);
-  out.tokens.insert(out.tokens.end(), body.begin(), body.end());
+  out.tokens = tmpl::chat_text_tokens(*tok, text);
   return out;
 }
 
