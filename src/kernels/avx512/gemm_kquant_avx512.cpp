@@ -1,14 +1,15 @@
-// AVX-512 VNNI batch (prefill) matrix products for Q4_K and Q6_K weights with Q8_K activations
-// (Q6_K: see the second half of the file), in the
+// AVX-512 VNNI batch (prefill) matrix products for Q4_K, Q5_K and Q6_K weights with Q8_K
+// activations (Q5_K: Q4_K's kernel with the fifth bit joined at packing; Q6_K: see the second
+// half of the file), in the
 // layout of gemm_q8_avx512.cpp: the 16 lanes of a vector are 16 weight rows and 4 activation
 // bytes of one token are broadcast, so eight vpdpbusd give a 32-element sub-block's integer sum
 // for 16 rows.
 //
 //   packed weights, per group of 16 rows, per super-block (256 elements):
-//     Q[j][k]   j, k = 0..7  lane i = 4 nibbles (0..15) of row i, elements 32j + 4k .. + 3
-//     SC[j]                  lane i = the 6-bit scale of sub-block j (int32)
-//     MP[p]     p = 0..3     lane i = the mins of sub-blocks 2p, 2p+1 (int16 pair)
-//     D, DMIN                lane i = the super-block's d and dmin (float)
+//     Q[j][k]   j, k = 0..7  lane i = 4 nibbles (0..15; Q5_K 0..31) of row i, elements 32j + 4k ..
+//     + 3 SC[j]                  lane i = the 6-bit scale of sub-block j (int32) MP[p]     p = 0..3
+//     lane i = the mins of sub-blocks 2p, 2p+1 (int16 pair) D, DMIN                lane i = the
+//     super-block's d and dmin (float)
 //   prepared activations, per token, per super-block:
 //     qs [256] int8, bsum pairs [4] (int16 sums of sub-blocks 2p, 2p+1), d (float)
 //
@@ -19,8 +20,10 @@
 // Decode (a few tokens) keeps the dot products (GemmKernel::min_tokens).
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "hearth/quant.hpp"
 #include "kernels/avx512/avx512_kernels.hpp"
@@ -82,29 +85,47 @@ __m512i scale_byte(const __m512i q[3], int b) {
 }
 
 // Rows [0, n_rows) of one group into dst: [nsb][78][64 bytes]; missing rows read as zeros.
-void q4_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
+// Block is BlockQ4_K or BlockQ5_K: Q5_K is Q4_K with a fifth bit per value (qh), joined here, so
+// the weight vectors hold 0..31 and the same microkernel computes both (vpdpbusd sums in int32;
+// the scalar dots' integers are the same formula).
+template <class Block>
+void q45_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
+  constexpr bool kFive = std::is_same_v<Block, BlockQ5_K>;
   const __mmask16 m = lane_mask(n_rows);
   const __m512i row_off = row_offsets(w_stride);
   const __m512i zero = _mm512_setzero_si512();
-  const __m512i low = _mm512_set1_epi8(0x0F);
+  const __m512i low = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(0x01);
   const __m512i six = _mm512_set1_epi32(63);
   auto gather = [&](const uint8_t* p) {
     return _mm512_mask_i32gather_epi32(zero, m, row_off, p, 1);
   };
+  // Bit j of each byte of h, moved to bit 4 (the fifth bit of sub-block j's values).
+  auto fifth = [&](__m512i h, int j) {
+    return _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(h, j), one), 4);
+  };
   for (int64_t s = 0; s < nsb; ++s) {
-    const uint8_t* blk = rows + s * sizeof(BlockQ4_K);
+    const uint8_t* blk = rows + s * sizeof(Block);
     uint8_t* out = dst + s * kQ4KPackedBytes;
-    // Sub-blocks 2c (low nibbles) and 2c+1 (high nibbles) share qs[32c .. 32c+31].
-    for (int c = 0; c < 4; ++c)
-      for (int k = 0; k < 8; ++k) {
-        const __m512i q = gather(blk + offsetof(BlockQ4_K, qs) + 32 * c + 4 * k);
-        _mm512_store_si512(out + 64 * (8 * (2 * c) + k), _mm512_and_si512(q, low));
-        _mm512_store_si512(out + 64 * (8 * (2 * c + 1) + k),
-                           _mm512_and_si512(_mm512_srli_epi16(q, 4), low));
+    // Sub-blocks 2c (low nibbles) and 2c+1 (high nibbles) share qs[32c .. 32c+31]; byte l of
+    // Q5_K's qh holds the fifth bits of element l of every sub-block (bit j: sub-block j).
+    for (int k = 0; k < 8; ++k) {
+      __m512i h = zero;
+      if constexpr (kFive) h = gather(blk + offsetof(BlockQ5_K, qh) + 4 * k);
+      for (int c = 0; c < 4; ++c) {
+        const __m512i q = gather(blk + offsetof(Block, qs) + 32 * c + 4 * k);
+        __m512i lo = _mm512_and_si512(q, low);
+        __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), low);
+        if constexpr (kFive) {
+          lo = _mm512_or_si512(lo, fifth(h, 2 * c));
+          hi = _mm512_or_si512(hi, fifth(h, 2 * c + 1));
+        }
+        _mm512_store_si512(out + 64 * (8 * (2 * c) + k), lo);
+        _mm512_store_si512(out + 64 * (8 * (2 * c + 1) + k), hi);
       }
-    const __m512i q[3] = {gather(blk + offsetof(BlockQ4_K, scales)),
-                          gather(blk + offsetof(BlockQ4_K, scales) + 4),
-                          gather(blk + offsetof(BlockQ4_K, scales) + 8)};
+    }
+    const __m512i q[3] = {gather(blk + offsetof(Block, scales)),
+                          gather(blk + offsetof(Block, scales) + 4),
+                          gather(blk + offsetof(Block, scales) + 8)};
     __m512i sc[8], mn[8];
     for (int j = 0; j < 4; ++j) {  // as hearth::k_scale_min
       sc[j] = _mm512_and_si512(scale_byte(q, j), six);
@@ -293,7 +314,10 @@ struct KQuant {
   TileTable<Tile, kMaxGroups, kMaxTokens> tiles;
 };
 
-constexpr KQuant<Q4KTile> kQ4K = {kQ4KPackedBytes, q4_k_prepared_bytes, q4_k_pack_group, {}};
+constexpr KQuant<Q4KTile> kQ4K = {
+    kQ4KPackedBytes, q4_k_prepared_bytes, q45_k_pack_group<BlockQ4_K>, {}};
+constexpr KQuant<Q4KTile> kQ5K = {
+    kQ4KPackedBytes, q4_k_prepared_bytes, q45_k_pack_group<BlockQ5_K>, {}};
 constexpr KQuant<Q6KTile> kQ6K = {kQ6KPackedBytes, q6_k_prepared_bytes, q6_k_pack_group, {}};
 
 template <const auto& kQ>
@@ -318,5 +342,6 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
 
 const GemmKernel kGemmQ4_K = {q4_k_prepared_bytes, prepare<false>, run<kQ4K>, kMinTokens};
 const GemmKernel kGemmQ6_K = {q6_k_prepared_bytes, prepare<true>, run<kQ6K>, kMinTokens};
+const GemmKernel kGemmQ5_K = {q4_k_prepared_bytes, prepare<false>, run<kQ5K>, kMinTokens};
 
 }  // namespace hearth::kernels::avx512
