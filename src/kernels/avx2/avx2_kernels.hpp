@@ -56,8 +56,8 @@ extern const GemmKernel kGemmQ6_K;
 extern const GemmKernel kGemmQ4_1;
 extern const GemmKernel kGemmQ5_0;
 extern const GemmKernel kGemmQ5_1;
-// Q5_K weights for batches (gemm_q5k_avx2.cpp, gemm_q5k_tiles_avx2.hpp), bit-identical to the
-// scalar dot.
+// Q5_K weights for batches (gemm_kquant_avx2.cpp: Q4_K's tiles with the fifth bit joined at
+// packing), bit-identical to the scalar dot.
 extern const GemmKernel kGemmQ5_K;
 
 }  // namespace hearth::kernels::avx2

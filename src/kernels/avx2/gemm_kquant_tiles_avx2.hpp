@@ -1,14 +1,16 @@
-// The 256-bit batch (prefill) matrix products for Q4_K and Q6_K weights with Q8_K activations,
-// shared by the AVX2 (gemm_kquant_avx2.cpp) and AVX-VNNI (avxvnni/gemm_kquant_avxvnni.cpp) kernels,
-// which differ only in the u8 x s8 step (the Ops policy: vpmaddubsw into int16, or vpdpbusd into
-// int32). Include only from those two files: everything is in an unnamed namespace, so each
-// includer compiles its own copy with its own flags (ctest isa_symbols).
+// The 256-bit batch (prefill) matrix products for Q4_K, Q5_K and Q6_K weights with Q8_K
+// activations, shared by the AVX2 (gemm_kquant_avx2.cpp) and AVX-VNNI
+// (avxvnni/gemm_kquant_avxvnni.cpp) kernels, which differ only in the u8 x s8 step (the Ops policy:
+// vpmaddubsw into int16, or vpdpbusd into int32). Include only from those two files: everything is
+// in an unnamed namespace, so each includer compiles its own copy with its own flags (ctest
+// isa_symbols).
 //
 // The layout of avx512/gemm_kquant_avx512.cpp at half the width: the 8 int32 lanes of a vector
 // are 8 weight rows, 4 activation bytes of one token are broadcast and multiplied by the unsigned
 // weight values. Row tiles are packed per call with plain loads and 8x8 dword
 // transposes (kernel_scratch), per half of 8 rows and super-block of 256 elements:
 //   Q4_K: Q[j][k]  j, k = 0..7  lane i = 4 nibbles (0..15) of row i, elements 32j + 4k .. + 3
+//         (Q5_K: the same layout, each value with its fifth bit: 0..31)
 //         SC[j]                 lane i = the 6-bit scale of sub-block j, as an int16 pair (sc, sc)
 //         MP[p]     p = 0..3    lane i = the mins of sub-blocks 2p, 2p+1 (int16 pair)
 //         D, DMIN               lane i = the super-block's d and dmin (float)
@@ -35,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "hearth/quant.hpp"
@@ -105,26 +108,42 @@ inline void scale_min(int j, const uint8_t* q, int* scale, int* min) {
 }
 
 // Rows [0, n_rows) (n_rows <= 8) of one half into dst: [nsb][78][32 bytes]; missing rows read a
-// zero block.
-inline void q4_k_pack_half(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb,
-                           uint8_t* dst) {
-  static const BlockQ4_K kZero = {};
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
+// zero block. Block is BlockQ4_K or BlockQ5_K (Q4_K with a fifth bit per value, joined here: the
+// vectors then hold 0..31 and the same microkernel computes both).
+template <class Block>
+inline void q45_k_pack_half(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb,
+                            uint8_t* dst) {
+  constexpr bool kFive = std::is_same_v<Block, BlockQ5_K>;
+  static const Block kZero = {};
+  const __m256i low4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(0x01);
+  // Bit j of each byte of h, moved to bit 4 (the fifth bit of sub-block j's values).
+  auto fifth = [&](__m256i h, int j) {
+    return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, j), one), 4);
+  };
   for (int64_t s = 0; s < nsb; ++s) {
-    const BlockQ4_K* b[kHalfRows];
+    const Block* b[kHalfRows];
     for (int i = 0; i < kHalfRows; ++i)
-      b[i] = i < n_rows ? reinterpret_cast<const BlockQ4_K*>(rows + i * w_stride) + s : &kZero;
+      b[i] = i < n_rows ? reinterpret_cast<const Block*>(rows + i * w_stride) + s : &kZero;
     uint8_t* out = dst + s * kQ4KVectors * 32;
-    // Sub-blocks 2c (low nibbles) and 2c+1 (high nibbles) share qs[32c .. 32c+31].
+    // Sub-blocks 2c (low nibbles) and 2c+1 (high nibbles) share qs[32c .. 32c+31]; bit j of Q5_K's
+    // qh[l] is the fifth bit of element l of sub-block j.
     for (int c = 0; c < 4; ++c) {
-      __m256i v[8];
-      for (int i = 0; i < 8; ++i) v[i] = load32(b[i]->qs + 32 * c);
-      transpose8x8_epi32(v);
+      __m256i lo[8], hi[8];
+      for (int i = 0; i < 8; ++i) {
+        const __m256i q = load32(b[i]->qs + 32 * c);
+        lo[i] = _mm256_and_si256(q, low4);
+        hi[i] = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+        if constexpr (kFive) {
+          const __m256i h = load32(b[i]->qh);
+          lo[i] = _mm256_or_si256(lo[i], fifth(h, 2 * c));
+          hi[i] = _mm256_or_si256(hi[i], fifth(h, 2 * c + 1));
+        }
+      }
+      transpose8x8_epi32(lo);
+      transpose8x8_epi32(hi);
       for (int k = 0; k < 8; ++k) {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * (8 * (2 * c) + k)),
-                            _mm256_and_si256(v[k], low4));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * (8 * (2 * c + 1) + k)),
-                            _mm256_and_si256(_mm256_srli_epi16(v[k], 4), low4));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * (8 * (2 * c) + k)), lo[k]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * (8 * (2 * c + 1) + k)), hi[k]);
       }
     }
     int32_t sc[8][kHalfRows], mp[4][kHalfRows];
@@ -199,7 +218,7 @@ inline __m256i load_v(const uint8_t* p, size_t vector) {
 
 // H packed halves (half_bytes apart) x T prepared tokens (act_stride apart) ->
 // y[t * ldy + 8 h + i] for rows 8 h + i < valid.
-template <class Ops, bool kSix, int H, int T>
+template <class Ops, bool kSix, bool kFive, int H, int T>
 void micro(const uint8_t* packed, size_t half_bytes, const uint8_t* act, size_t act_stride,
            int64_t nsb, float* y, int64_t ldy, int valid) {
   constexpr size_t kVectors = kSix ? kQ6KVectors : kQ4KVectors;
@@ -220,9 +239,11 @@ void micro(const uint8_t* packed, size_t half_bytes, const uint8_t* act, size_t 
     for (int h = 0; h < H; ++h)
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) sumi[h][t] = _mm256_setzero_si256();
-    // Q4_K: 8 sub-blocks of 8 steps; Q6_K: 16 sub-blocks of 4 steps, scaled every kQ6Steps.
-    constexpr int kSub = kSix ? 16 : 8, kSteps = kSix ? Ops::kQ6Steps : 8;
-    constexpr int kRounds = kSix ? 4 / Ops::kQ6Steps : 1;
+    // Q4_K: 8 sub-blocks of 8 steps; Q5_K: the same in two rounds of 4 (values up to 31: int16
+    // sums <= 4 * 2 * 31 * 128 = 31744 on AVX2); Q6_K: 16 sub-blocks of 4 steps, scaled every
+    // kQ6Steps.
+    constexpr int kSub = kSix ? 16 : 8, kSteps = kSix ? Ops::kQ6Steps : kFive ? 4 : 8;
+    constexpr int kRounds = kSix ? 4 / Ops::kQ6Steps : kFive ? 2 : 1;
     for (int j = 0; j < kSub; ++j) {
       __m256i sc[H];
 #pragma GCC unroll 2
@@ -300,20 +321,21 @@ void micro(const uint8_t* packed, size_t half_bytes, const uint8_t* act, size_t 
 using MicroFn = void (*)(const uint8_t*, size_t, const uint8_t*, size_t, int64_t, float*, int64_t,
                          int);
 
-template <class Ops, bool kSix, int H, int... T>
+template <class Ops, bool kSix, bool kFive, int H, int... T>
 constexpr MicroFn at_tokens(int t, std::integer_sequence<int, T...>) {
-  constexpr MicroFn fns[] = {micro<Ops, kSix, H, T + 1>...};
+  constexpr MicroFn fns[] = {micro<Ops, kSix, kFive, H, T + 1>...};
   return fns[t - 1];
 }
 
-// micro<Ops, kSix, H, T> for H <= kTileHalves (2), T <= kTileTokens.
-template <class Ops, bool kSix>
+// micro<Ops, kSix, kFive, H, T> for H <= kTileHalves (2), T <= kTileTokens.
+template <class Ops, bool kSix, bool kFive>
 MicroFn tile(int halves, int tokens) {
   constexpr auto seq = std::make_integer_sequence<int, kTileTokens>{};
-  return halves == 1 ? at_tokens<Ops, kSix, 1>(tokens, seq) : at_tokens<Ops, kSix, 2>(tokens, seq);
+  return halves == 1 ? at_tokens<Ops, kSix, kFive, 1>(tokens, seq)
+                     : at_tokens<Ops, kSix, kFive, 2>(tokens, seq);
 }
 
-template <class Ops, bool kSix>
+template <class Ops, bool kSix, bool kFive>
 void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
          int64_t n_in, float* y, int64_t ldy) {
   const int64_t nsb = super_blocks(n_in);
@@ -330,22 +352,24 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
       const int halves = (rows + kHalfRows - 1) / kHalfRows;
       for (int h = 0; h < halves; ++h) {
         const int n = rows - kHalfRows * h < kHalfRows ? rows - kHalfRows * h : kHalfRows;
-        (kSix ? q6_k_pack_half : q4_k_pack_half)(w + (r + kHalfRows * h) * w_stride, w_stride, n,
-                                                 nsb, packed + h * half_bytes);
+        (kSix    ? q6_k_pack_half
+         : kFive ? q45_k_pack_half<BlockQ5_K>
+                 : q45_k_pack_half<BlockQ4_K>)(w + (r + kHalfRows * h) * w_stride, w_stride, n, nsb,
+                                               packed + h * half_bytes);
       }
       for (int t = t0; t < t1; t += kTileTokens) {
         const int nt = t1 - t < kTileTokens ? t1 - t : kTileTokens;
-        tile<Ops, kSix>(halves, nt)(packed, half_bytes, act + t * stride, stride, nsb,
-                                    y + t * ldy + r, ldy, rows);
+        tile<Ops, kSix, kFive>(halves, nt)(packed, half_bytes, act + t * stride, stride, nsb,
+                                           y + t * ldy + r, ldy, rows);
       }
     }
   }
 }
 
-// The GemmKernel of Q4_K (kSix false) or Q6_K.
-template <class Ops, bool kSix>
+// The GemmKernel of Q4_K (kSix and kFive false), Q5_K (kFive) or Q6_K (kSix).
+template <class Ops, bool kSix, bool kFive = false>
 constexpr GemmKernel kquant_gemm_kernel() {
-  return {prepared_bytes<kSix>, prepare<kSix>, run<Ops, kSix>, kMinTokens};
+  return {prepared_bytes<kSix>, prepare<kSix>, run<Ops, kSix, kFive>, kMinTokens};
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ extern const GemmKernel kGemmQ6_K;
 extern const GemmKernel kGemmQ4_1;
 extern const GemmKernel kGemmQ5_0;
 extern const GemmKernel kGemmQ5_1;
-// Q5_K batch products with vpdpbusd, bit-identical to the scalar dot (gemm_q5k_avxvnni.cpp).
+// Q5_K batch products with vpdpbusd, bit-identical to the scalar dot (gemm_kquant_avxvnni.cpp).
 extern const GemmKernel kGemmQ5_K;
 
 }  // namespace hearth::kernels::avxvnni
