@@ -23,4 +23,29 @@ std::shared_ptr<const uint8_t> repack_weights(const GgufFile& file,
                                               const std::vector<TensorView*>& weights,
                                               size_t* bytes);
 
+// The same copy in two halves, so that the rest of a load (the tokenizer: tens of milliseconds
+// for a 151k-token vocabulary) runs on the calling thread while the other cores repack:
+//   WeightRepack r(file, weights);  // plans, allocates and starts the other cores
+//   ...                             // other work on this thread
+//   buffer = r.finish(&bytes);      // this thread joins in; sets `packed` on the views
+// The views and the file must outlive the object and must not change until finish() returns;
+// `packed` is set only by finish(). Destroying it unfinished (an exception in between) stops
+// the copy at the next chunk and joins the threads; the views keep no `packed`.
+// The constructor throws hearth::Error kOutOfMemory when the buffer cannot be allocated.
+class WeightRepack {
+ public:
+  WeightRepack(const GgufFile& file, const std::vector<TensorView*>& weights);
+  ~WeightRepack();
+  WeightRepack(const WeightRepack&) = delete;
+  WeightRepack& operator=(const WeightRepack&) = delete;
+
+  // Repacks what the other threads have not, waits for them and returns as repack_weights.
+  // Once only: a second call returns null.
+  std::shared_ptr<const uint8_t> finish(size_t* bytes);
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
 }  // namespace hearth::model

@@ -20,6 +20,14 @@ std::shared_ptr<uint8_t> allocate_large_buffer(size_t bytes) {
   return std::shared_ptr<uint8_t>(p, [](uint8_t* q) { _aligned_free(q); });
 }
 
-void populate_large_buffer(uint8_t*, size_t) noexcept {}  // already written by the memset
+LargeBufferFiller::LargeBufferFiller(uint8_t* base, size_t bytes, double slow_ns_per_step) noexcept
+    : base_(base), bytes_(bytes), slow_ns_per_step_(slow_ns_per_step) {}
+
+void LargeBufferFiller::populate(uint8_t*, size_t) noexcept {
+  // Already written by the memset; no huge pages to ask for (see the comment at the top).
+  (void)base_;
+  (void)bytes_;
+  (void)slow_ns_per_step_;
+}
 
 }  // namespace hearth::platform
