@@ -88,9 +88,9 @@ KernelTable avx2_table() {
   k.gemm[at(DType::BF16)] = &avx2::kGemmBF16;
   k.gemm[at(DType::Q4_K)] = &avx2::kGemmQ4_K;
   k.gemm[at(DType::Q6_K)] = &avx2::kGemmQ6_K;
-  k.gemm[at(DType::Q4_1)] = &avx2::kGemmQ4_1;
-  k.gemm[at(DType::Q5_0)] = &avx2::kGemmQ5_0;
-  k.gemm[at(DType::Q5_1)] = &avx2::kGemmQ5_1;
+  k.gemm[at(DType::Q4_1)] = &avx2::kGemmQ4_1R16;  // + run_packed (R16 layout)
+  k.gemm[at(DType::Q5_0)] = &avx2::kGemmQ5_0R16;
+  k.gemm[at(DType::Q5_1)] = &avx2::kGemmQ5_1R16;
   k.gemm[at(DType::Q5_K)] = &avx2::kGemmQ5_K;
   k.attention.dot_f32_f16 = avx2::dot_f32_f16;
   k.attention.axpy_f16 = avx2::axpy_f16;
@@ -115,9 +115,9 @@ KernelTable avxvnni_table() {
   k.gemm[at(DType::Q4_0)] = &avxvnni::kGemmQ4_0;
   k.gemm[at(DType::Q4_K)] = &avxvnni::kGemmQ4_K;
   k.gemm[at(DType::Q6_K)] = &avxvnni::kGemmQ6_K;
-  k.gemm[at(DType::Q4_1)] = &avxvnni::kGemmQ4_1;
-  k.gemm[at(DType::Q5_0)] = &avxvnni::kGemmQ5_0;
-  k.gemm[at(DType::Q5_1)] = &avxvnni::kGemmQ5_1;
+  k.gemm[at(DType::Q4_1)] = &avxvnni::kGemmQ4_1R16;  // + run_packed (R16 layout)
+  k.gemm[at(DType::Q5_0)] = &avxvnni::kGemmQ5_0R16;
+  k.gemm[at(DType::Q5_1)] = &avxvnni::kGemmQ5_1R16;
   k.gemm[at(DType::Q5_K)] = &avxvnni::kGemmQ5_K;
   return k;
 }
@@ -128,11 +128,11 @@ KernelTable avx512_table() {
   k.isa = Isa::kAvx512;
   const bool bf16 = cpu_features().avx512bf16;
   k.summary =
-      bf16 ? "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_1/q5_0/q5_1/q4_k/q5_k/q6_k batch gemm, "
-             "f32 f16 bf16(dpbf16) q4_1 q5_0 q5_1 q5_k dots, f16 attention; avx2: q2_k q3_k q4_k "
-             "q6_k dots"
-           : "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_1/q5_0/q5_1/q4_k/q5_k/q6_k batch "
-             "gemm, f32 f16 q4_1 q5_0 q5_1 q5_k dots, f16 attention; avx2: bf16 q2_k q3_k q4_k "
+      bf16 ? "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k/q5_k/q6_k batch gemm, f32 f16 "
+             "bf16(dpbf16) q4_1 q5_0 q5_1 q5_k dots, f16 attention; avx2: q4_1/q5_0/q5_1 gemm, "
+             "q2_k q3_k q4_k q6_k dots"
+           : "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k/q5_k/q6_k batch gemm, f32 f16 q4_1 "
+             "q5_0 q5_1 q5_k dots, f16 attention; avx2: q4_1/q5_0/q5_1 gemm, bf16 q2_k q3_k q4_k "
              "q6_k dots";
   k.vec_dot[at(DType::F32)] = avx512::dot_f32;
   k.vec_dot[at(DType::F16)] = avx512::dot_f16;
@@ -152,9 +152,14 @@ KernelTable avx512_table() {
   k.gemm[at(DType::BF16)] = &avx512::kGemmBF16;
   k.gemm[at(DType::Q4_K)] = &avx512::kGemmQ4_K;
   k.gemm[at(DType::Q6_K)] = &avx512::kGemmQ6_K;
-  k.gemm[at(DType::Q4_1)] = &avx512::kGemmQ4_1;
-  k.gemm[at(DType::Q5_0)] = &avx512::kGemmQ5_0;
-  k.gemm[at(DType::Q5_1)] = &avx512::kGemmQ5_1;
+  // Q4_1 / Q5_0 / Q5_1: AVX2's kernels on the R16 layout, which decode a token alone with the
+  // bits it gets in a batch. The 512-bit batch gemms (avx512::kGemmQ4_1, ...) sum in another
+  // order than the 512-bit dot products that decoding alone would use, so a sequence's logits
+  // would depend on what else the engine batched with it; they wait for an R16 kernel of their
+  // own.
+  k.gemm[at(DType::Q4_1)] = &avx2::kGemmQ4_1R16;
+  k.gemm[at(DType::Q5_0)] = &avx2::kGemmQ5_0R16;
+  k.gemm[at(DType::Q5_1)] = &avx2::kGemmQ5_1R16;
   k.gemm[at(DType::Q5_K)] = &avx512::kGemmQ5_K;
   k.attention = {avx512::dot_f32_f16,   avx512::axpy_f16,          avx512::scale_f16,
                  avx512::axpy_f16_f16,  avx512::block_scores,      avx512::block_accumulate,

@@ -1,0 +1,26 @@
+// AVX-VNNI products of Q4_1, Q5_0 and Q5_1 weights repacked at load (the R16 layout,
+// kernels/packed_rows_q4q5.hpp): the tiles of avx2/gemm_q4q5_r16_tiles_avx2.hpp with one
+// vpdpbusd per weight vector and token (4 u8 x s8 products into an int32 lane, no saturation),
+// the step of gemm_q4q5_avxvnni.cpp.
+#include <immintrin.h>
+
+#include "kernels/avx2/gemm_q4q5_r16_tiles_avx2.hpp"
+#include "kernels/avxvnni/avxvnni_kernels.hpp"
+
+namespace hearth::kernels::avxvnni {
+namespace {
+
+struct VnniR16Ops {
+  static __m256i step(__m256i acc, __m256i w, __m256i x) {
+    return _mm256_dpbusd_avx_epi32(acc, w, x);
+  }
+  static __m256i finish(__m256i acc) { return acc; }
+};
+
+}  // namespace
+
+const GemmKernel kGemmQ4_1R16 = avx2::q45_r16_gemm_kernel<VnniR16Ops, avx2::Q45::kQ4_1>();
+const GemmKernel kGemmQ5_0R16 = avx2::q45_r16_gemm_kernel<VnniR16Ops, avx2::Q45::kQ5_0>();
+const GemmKernel kGemmQ5_1R16 = avx2::q45_r16_gemm_kernel<VnniR16Ops, avx2::Q45::kQ5_1>();
+
+}  // namespace hearth::kernels::avxvnni
