@@ -80,7 +80,7 @@ const Isa kIsas[] = {
 };
 
 // The table's one-row kernel over blocks against the same table's primitives (vec_dot[F16],
-// scale_f16, axpy_f16_f16) looped over the contiguous cells, row by row: bit for bit.
+// exp_f32, scale_f16, axpy_f16_f16) looped over the contiguous cells, row by row: bit for bit.
 TEST(AttentionBlocks, RowKernelReadsBlockTables) {
   int tested = 0;
   for (Isa isa : kIsas) {
@@ -118,11 +118,13 @@ TEST(AttentionBlocks, RowKernelReadsBlockTables) {
                                  scale;
                 float ms = 1.0f, vs = 1.0f;
                 if (sv > M) {
-                  ms = std::exp(M - sv);
+                  const float arg = M - sv;
+                  k->exp_f32(&arg, &ms, 1);
                   M = sv;
                   a.scale_f16(acc.data(), ms, hd);
                 } else {
-                  vs = std::exp(sv - M);
+                  const float arg = sv - M;
+                  k->exp_f32(&arg, &vs, 1);
                 }
                 a.axpy_f16_f16(vs, V + static_cast<size_t>(j) * cells.kv_dim, acc.data(), hd);
                 S = S * ms + vs;

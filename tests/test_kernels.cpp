@@ -575,7 +575,8 @@ TEST_P(Kernels, AttentionBlockAccumulateSkipsInvisibleCells) {
 }
 
 // The one-row algorithm in registers, for 1..7 query rows sharing K/V (interleaved in groups),
-// against the same table's primitives through memory, row by row.
+// against the same table's primitives (vec_dot[F16], exp_f32, scale_f16, axpy_f16_f16) through
+// memory, row by row.
 TEST_P(Kernels, AttentionRowsMatchThePrimitiveLoop) {
   REQUIRE_ISA();
   const auto& a = k->attention;
@@ -606,11 +607,13 @@ TEST_P(Kernels, AttentionRowsMatchThePrimitiveLoop) {
             const float sv = k->vec_dot[slot(DType::F16)](qr, K.data() + j * stride, hd) * scale;
             float ms = 1.0f, vs = 1.0f;
             if (sv > M) {
-              ms = std::exp(M - sv);
+              const float arg = M - sv;
+              k->exp_f32(&arg, &ms, 1);
               M = sv;
               a.scale_f16(acc.data(), ms, hd);
             } else {
-              vs = std::exp(sv - M);
+              const float arg = sv - M;
+              k->exp_f32(&arg, &vs, 1);
             }
             a.axpy_f16_f16(vs, V.data() + j * stride, acc.data(), hd);
             S = S * ms + vs;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 #include <set>
 
 #include "generate/generate.hpp"
@@ -76,6 +77,46 @@ TEST(Sampler, TemperatureZeroIsArgmax) {
   const float ties[4] = {0.5f, 3.0f, 3.0f, -1.0f};
   EXPECT_EQ(argmax(ties, 4), 1);  // the first of equal maxima, like llama.cpp
   EXPECT_EQ(draws(SamplerConfig{}, {0.5f, 3.0f, 3.0f, -1.0f}, 1)[0], 1);
+}
+
+// The vectorized argmax against its definition, the scalar scan (best = 0; i >= 1 replaces it
+// when logits[i] > logits[best]), on vectors with many equal values, +0 and -0, infinities and
+// NaN (first or elsewhere), at lengths around the vector widths and at a real vocabulary's.
+TEST(Sampler, ArgmaxMatchesTheScalarScan) {
+  auto scan = [](const std::vector<float>& x) {
+    int best = 0;
+    for (int i = 1; i < static_cast<int>(x.size()); ++i)
+      if (x[i] > x[best]) best = i;
+    return best;
+  };
+  std::mt19937 rng(7);
+  const float specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 3.0f, -2.0f};
+  std::vector<int> sizes;
+  for (int n = 1; n <= 70; ++n) sizes.push_back(n);
+  sizes.push_back(151936);
+  int checked = 0;
+  for (int n : sizes)
+    for (int round = 0; round < 40; ++round) {
+      std::vector<float> x(static_cast<size_t>(n));
+      const int kind = round % 4;  // few distinct values (ties), specials, or normal values
+      for (auto& v : x) {
+        const uint32_t r = rng();
+        if (kind == 0)
+          v = static_cast<float>(static_cast<int>(r % 5)) - 6.0f;
+        else if (kind == 1)
+          v = specials[r % 7];
+        else
+          v = static_cast<float>(static_cast<int32_t>(r)) * 1e-9f;
+      }
+      if (kind == 3) x[rng() % x.size()] = NAN;  // one NaN, sometimes the first
+      ASSERT_EQ(argmax(x.data(), n), scan(x)) << "n " << n << " round " << round;
+      ++checked;
+    }
+  const float nan_first[5] = {NAN, 1.0f, 2.0f, 3.0f, 4.0f};
+  EXPECT_EQ(argmax(nan_first, 5), 0);
+  const float zeros[3] = {-1.0f, -0.0f, 0.0f};
+  EXPECT_EQ(argmax(zeros, 3), 1);
+  EXPECT_GT(checked, 2000);
 }
 
 TEST(Sampler, TopKNeverLeavesTheKLargest) {

@@ -28,19 +28,26 @@ void attend_f16acc(const kernels::KernelTable& ktab, const float* q, int n_rows,
   for (int r = 0; r < n_rows; ++r) {
     std::fill(acc, acc + hd, uint16_t{0});
     float M = -INFINITY, S = 0;
-    for (int j = 0; j < n_kv; ++j) {
-      const uint16_t* kj = kv.k_row(j);
-      const float sv = dot_f16(qh + r * hd, kj, hd) * scale;
-      float ms = 1.0f, vs = 1.0f;
-      if (sv > M) {
-        ms = std::exp(M - sv);
-        M = sv;
-        ktab.attention.scale_f16(acc, ms, hd);
-      } else {
-        vs = std::exp(sv - M);
+    // Per cell: raised = sv > M, ms = exp(M - sv) (rescale) or vs = exp(sv - M) (weight) with
+    // the table's exp_f32 (llama.cpp: expf), M = max. The exps of 16 cells go in one call;
+    // each cell's arguments depend on the scores only, so the order of operations is unchanged.
+    for (int j0 = 0; j0 < n_kv; j0 += 16) {
+      const int n = std::min(16, n_kv - j0);
+      float e[16];
+      bool raised[16];
+      for (int jj = 0; jj < n; ++jj) {
+        const float sv = dot_f16(qh + r * hd, kv.k_row(j0 + jj), hd) * scale;
+        raised[jj] = sv > M;
+        e[jj] = raised[jj] ? M - sv : sv - M;
+        if (raised[jj]) M = sv;
       }
-      ktab.attention.axpy_f16_f16(vs, kv.v_row(j), acc, hd);
-      S = S * ms + vs;
+      ktab.exp_f32(e, e, n);
+      for (int jj = 0; jj < n; ++jj) {
+        const float ms = raised[jj] ? e[jj] : 1.0f, vs = raised[jj] ? 1.0f : e[jj];
+        if (raised[jj]) ktab.attention.scale_f16(acc, ms, hd);
+        ktab.attention.axpy_f16_f16(vs, kv.v_row(j0 + jj), acc, hd);
+        S = S * ms + vs;
+      }
     }
     for (int i = 0; i < hd; ++i) out[r * hd + i] = fp16_to_fp32(acc[i]) / S;
   }

@@ -107,8 +107,8 @@ struct AttentionKernels {
   // Optional: the whole one-row (F16 accumulator) algorithm for n_rows query rows qh (already
   // F16, [n_rows][hd]) that share K/V (the query heads of one KV head), over cells 0..n_kv-1 of
   // the block table kv, the accumulators kept in registers; per row the same operations as the
-  // loop over vec_dot[F16] / scale_f16 / axpy_f16_f16 of the same table (bit-identical, whatever
-  // the blocks). out: [n_rows][hd]. False: hd not handled (use the loop).
+  // loop over vec_dot[F16] / exp_f32 / scale_f16 / axpy_f16_f16 of the same table
+  // (bit-identical, whatever the blocks). out: [n_rows][hd]. False: hd not handled (use the loop).
   bool (*attend_rows_f16acc)(const uint16_t* qh, int n_rows, const KvBlocks& kv, int n_kv, int hd,
                              float scale, float* out);
 };

@@ -47,13 +47,6 @@ uint64_t resolve_seed(const SamplerConfig& config) {
 
 }  // namespace
 
-int argmax(const float* logits, int n_vocab) {
-  int best = 0;
-  for (int i = 1; i < n_vocab; ++i)
-    if (logits[i] > logits[best]) best = i;
-  return best;
-}
-
 Sampler::Sampler(const SamplerConfig& config, const Tokenizer* vocab)
     : config_(config), seed_(resolve_seed(config)), rng_(seed_), history_(config.penalty_last_n) {
   if (config.grammar.empty()) return;

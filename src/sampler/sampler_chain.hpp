@@ -94,7 +94,7 @@ class Sampler {
   int draw(const Candidates& c);
 };
 
-// The lowest index of the largest logit.
+// The lowest index of the largest logit (NaN never wins; 0 when logits[0] is NaN). argmax.cpp.
 int argmax(const float* logits, int n_vocab);
 
 }  // namespace hearth

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/avx512/avx512_kernels.hpp"
+#include "kernels/avx512/exp_avx512.hpp"
 
 namespace hearth::kernels::avx512 {
 namespace {
@@ -63,13 +64,63 @@ void axpy_f16_f16(float a, const uint16_t* v, uint16_t* acc, int64_t n) {
 namespace {
 
 // The one-row algorithm with NC = hd / 64 chunks of four vectors, for G query rows that share
-// K/V (the query heads of one KV head). The dot product repeats dot_f16's order (four
-// accumulators over 64-element steps); the accumulator is rounded to F16 after every update, as
-// scale_f16 / axpy_f16_f16 do through memory. Each row's accumulator update depends on the
-// previous cell's (a chain of fma and two F16 conversions), so one row is latency bound; G rows
-// interleave G independent chains, and every K/V vector is loaded and converted once for all G.
-// Per row the operations are those of G = 1 (bit-identical).
+// K/V (the query heads of one KV head). Per row the operations are those of the loop over the
+// table's primitives (attention.cpp: vec_dot[F16], exp_f32, scale_f16, axpy_f16_f16), so a row's
+// result does not depend on G, on the blocks or on the grouping below (bit-identical).
+//
+// Cells go in groups of up to 16 within a block, in three phases:
+//  1. scores: per cell and row the four fma chains of dot_f16 over 64-element steps and their
+//     vertical sum (a0 + a1) + (a2 + a3); the horizontal sums of the group's 16 cells then run as
+//     one transposing tree (sum16) with the pairing of _mm512_reduce_add_ps, instead of 16 trees
+//     of shuffles, and come out one cell per lane;
+//  2. the running max and the exp arguments for the 16 cells at once (a prefix-max scan that keeps
+//     the earlier value on ties, like the loop's `sv > M`), exp16 (exactly the table's exp_f32,
+//     inline: no call between the updates), then the sum S in cell order (scalar, the loop's
+//     S = S * ms + vs);
+//  3. the accumulator updates in cell order, rounded to F16 after every update as scale_f16 /
+//     axpy_f16_f16 do through memory. Each row's update depends on the previous cell's (a chain
+//     of fma and two F16 conversions); G rows interleave G independent chains, and every V
+//     vector is loaded and converted once for all G.
 constexpr int kPrefetchCells = 32;
+
+// Lane L of sum16(t) is the reduce_add of t[kSlot[L]]: cell jj's vector goes in slot kSlot[jj]
+// (the tree below transposes 4 x 4: its lane 4k + m sums the input 4m + k).
+constexpr int kSlot[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
+
+// The 16 horizontal sums of t[0..15] with the halving tree of _mm512_reduce_add_ps (lanes i and
+// i + 8, then i and i + 4, i and i + 2, i and i + 1); float addition is commutative, so each
+// sum is bit-identical to the reduce_add of its vector. Lane 4k + m holds the sum of t[4m + k].
+inline __m512 sum16(const __m512* t) {
+  __m512 u[8], w[4], x[2];
+  for (int p = 0; p < 8; ++p)  // lanes i + (i + 8): vector 2p in the low half, 2p + 1 high
+    u[p] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * p], t[2 * p + 1], 0x44),
+                         _mm512_shuffle_f32x4(t[2 * p], t[2 * p + 1], 0xEE));
+  for (int q = 0; q < 4; ++q)  // i + (i + 4): 128-bit lane k holds vector 4q + k
+    w[q] = _mm512_add_ps(_mm512_shuffle_f32x4(u[2 * q], u[2 * q + 1], 0x88),
+                         _mm512_shuffle_f32x4(u[2 * q], u[2 * q + 1], 0xDD));
+  for (int r = 0; r < 2; ++r) {  // i + (i + 2): pairs of vectors 8r + k and 8r + 4 + k
+    const __m512d a = _mm512_castps_pd(w[2 * r]), b = _mm512_castps_pd(w[2 * r + 1]);
+    x[r] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
+                         _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+  }
+  return _mm512_add_ps(_mm512_shuffle_ps(x[0], x[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_ps(x[0], x[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// Lane i of the inclusive prefix max of s (lanes 0..i), m_in before lane 0. _mm512_max_ps(a, b)
+// is a > b ? a : b; with the later lanes as a, ties keep the earlier value, as the loop's
+// `if (sv > M) M = sv` does. prev gets the max before each lane (m_in in lane 0).
+inline __m512 prefix_max(__m512 s, __m512 m_in, __m512* prev) {
+  const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  for (int k = 1; k < 16; k *= 2) {
+    const __mmask16 from_k = static_cast<__mmask16>(0xFFFF << k);
+    s = _mm512_mask_max_ps(s, from_k, s,
+                           _mm512_permutexvar_ps(_mm512_sub_epi32(lane, _mm512_set1_epi32(k)), s));
+  }
+  s = _mm512_max_ps(s, m_in);
+  *prev = _mm512_mask_permutexvar_ps(m_in, 0xFFFE, _mm512_sub_epi32(lane, _mm512_set1_epi32(1)), s);
+  return s;
+}
 
 template <int NC, int G>
 void rows_f16acc(const uint16_t* qh, const KvBlocks& kv, int n_kv, float scale, float* out) {
@@ -80,13 +131,13 @@ void rows_f16acc(const uint16_t* qh, const KvBlocks& kv, int n_kv, float scale, 
       q[g][v] = load_f16(qh + g * HD + 16 * v, 0xFFFF);
       acc[g][v] = _mm512_setzero_ps();
     }
-  // Cells in groups of up to 16 within a block: the scores first, then the running max and
-  // every expf argument (they depend on the scores only), the expf calls in a row, and the
-  // accumulator updates last. The same operations as one cell at a time, but the calls (which
-  // clobber every vector register) no longer sit between the updates; so the grouping (and
-  // with it the block size) does not change the bits.
-  float M[G], S[G];
-  for (int g = 0; g < G; ++g) M[g] = -__builtin_inff(), S[g] = 0;
+  __m512 M[G];  // the running max, in every lane
+  float S[G];
+  for (int g = 0; g < G; ++g) M[g] = _mm512_set1_ps(-__builtin_inff()), S[g] = 0;
+  alignas(64) __m512 part[G][16];  // phase 1's per-cell vectors, in sum16's slots
+  alignas(64) float e[G][16];      // the exp of each cell: ms where raised, else vs
+  __mmask16 raised[G];             // cells that raise the running max
+  const __m512 vscale = _mm512_set1_ps(scale);
   const int64_t kv_stride = kv.stride;
   for (int b0 = 0; b0 < n_kv; b0 += kv.block_tokens) {
     const int in_block = n_kv - b0 < kv.block_tokens ? n_kv - b0 : kv.block_tokens;
@@ -94,11 +145,11 @@ void rows_f16acc(const uint16_t* qh, const KvBlocks& kv, int n_kv, float scale, 
     const uint16_t* V = kv.v[b0 / kv.block_tokens] + kv.offset;
     for (int j0 = 0; j0 < in_block; j0 += 16) {
       const int n = in_block - j0 < 16 ? in_block - j0 : 16;
-      float sv[G][16], e[G][16];
-      bool raised[G][16];
       // The K/V rows of the cells kPrefetchCells ahead: a head's rows lie kv_stride apart (the
       // other heads' in between) and come from memory (a token's weights evict the cache), and
-      // the hardware prefetchers stop at page ends, so each cell waited on its loads.
+      // the hardware prefetchers stop at page ends, so each cell waited on its loads. Within a
+      // block only: across the engine's 16-cell blocks prefetching was measured no faster (a
+      // thread reads the shared prompt blocks from memory for its first sequence only).
       // Prefetches change no result.
       for (int jj = 0; jj < n && j0 + jj + kPrefetchCells < in_block; ++jj)
         for (int c = 0; c < 2 * NC; ++c) {
@@ -116,39 +167,44 @@ void rows_f16acc(const uint16_t* qh, const KvBlocks& kv, int n_kv, float scale, 
           for (int c = 0; c < NC; ++c)
             for (int u = 0; u < 4; ++u)
               a[u] = _mm512_fmadd_ps(q[g][4 * c + u], kv[4 * c + u], a[u]);
-          sv[g][jj] = _mm512_reduce_add_ps(
-                          _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]))) *
-                      scale;
+          part[g][kSlot[jj]] = _mm512_add_ps(_mm512_add_ps(a[0], a[1]), _mm512_add_ps(a[2], a[3]));
         }
       }
-      for (int g = 0; g < G; ++g)
+      for (int jj = n; jj < 16; ++jj)  // a block's last, partial group: defined (unused) lanes
+        for (int g = 0; g < G; ++g) part[g][kSlot[jj]] = _mm512_setzero_ps();
+      const __mmask16 live = static_cast<__mmask16>((1u << n) - 1);
+      for (int g = 0; g < G; ++g) {
+        // Cells past n get -inf: they never raise the max, so lane 15 carries it on.
+        const __m512 sv =
+            _mm512_mask_mul_ps(_mm512_set1_ps(-__builtin_inff()), live, sum16(part[g]), vscale);
+        __m512 before;
+        const __m512 upto = prefix_max(sv, M[g], &before);
+        M[g] = _mm512_permutexvar_ps(_mm512_set1_epi32(15), upto);
+        raised[g] = _mm512_cmp_ps_mask(sv, before, _CMP_GT_OQ);
+        // raised: exp(M - sv) rescales what came before; else exp(sv - M) weighs the cell.
+        const __m512 arg = _mm512_mask_sub_ps(_mm512_sub_ps(sv, before), raised[g], before, sv);
+        _mm512_store_ps(e[g], exp16(arg));
         for (int jj = 0; jj < n; ++jj) {
-          raised[g][jj] = sv[g][jj] > M[g];
-          e[g][jj] = raised[g][jj] ? M[g] - sv[g][jj] : sv[g][jj] - M[g];
-          if (raised[g][jj]) M[g] = sv[g][jj];
+          const bool up = (raised[g] >> jj) & 1;
+          const float ms = up ? e[g][jj] : 1.0f, vs = up ? 1.0f : e[g][jj];
+          S[g] = S[g] * ms + vs;
         }
-      for (int g = 0; g < G; ++g)
-        for (int jj = 0; jj < n; ++jj) e[g][jj] = __builtin_expf(e[g][jj]);
+      }
       for (int jj = 0; jj < n; ++jj) {
         const uint16_t* row = V + (j0 + jj) * kv_stride;
         __m512 vv[NV];
         for (int v = 0; v < NV; ++v) vv[v] = load_f16(row + 16 * v, 0xFFFF);
         for (int g = 0; g < G; ++g) {
-          float ms = 1.0f, vs = 1.0f;
-          if (raised[g][jj]) {
-            ms = e[g][jj];
-            const __m512 m = _mm512_set1_ps(ms);
+          __m512 w = _mm512_set1_ps(e[g][jj]);
+          if ((raised[g] >> jj) & 1) {
             for (int v = 0; v < NV; ++v)
               acc[g][v] = _mm512_cvtph_ps(
-                  _mm512_cvtps_ph(_mm512_mul_ps(acc[g][v], m), _MM_FROUND_TO_NEAREST_INT));
-          } else {
-            vs = e[g][jj];
+                  _mm512_cvtps_ph(_mm512_mul_ps(acc[g][v], w), _MM_FROUND_TO_NEAREST_INT));
+            w = _mm512_set1_ps(1.0f);
           }
-          const __m512 w = _mm512_set1_ps(vs);
           for (int v = 0; v < NV; ++v)
             acc[g][v] = _mm512_cvtph_ps(
                 _mm512_cvtps_ph(_mm512_fmadd_ps(vv[v], w, acc[g][v]), _MM_FROUND_TO_NEAREST_INT));
-          S[g] = S[g] * ms + vs;
         }
       }
     }
