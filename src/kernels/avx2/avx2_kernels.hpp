@@ -56,7 +56,7 @@ extern const GemmKernel kGemmQ6_K;
 extern const GemmKernel kGemmQ4_1;
 extern const GemmKernel kGemmQ5_0;
 extern const GemmKernel kGemmQ5_1;
-// The same three with run_packed on the R16 layout written at load (gemm_q4q5_r16_avx2.cpp):
+// The same three with run_packed on the R16 layout written at load (gemm_q4q5_avx2.cpp):
 // decode and batches from the repacked weights, the bits of the batch kernels above.
 extern const GemmKernel kGemmQ4_1R16;
 extern const GemmKernel kGemmQ5_0R16;

@@ -1,6 +1,7 @@
-// AVX2 batch matrix products for Q4_1, Q5_0 and Q5_1 weights (the tiles of
+// AVX2 matrix products for Q4_1, Q5_0 and Q5_1 weights (the tiles of
 // gemm_q4q5_tiles_avx2.hpp) with vpmaddubsw, whose int16 pair sums saturate: each step sum below
 // is bounded in int16.
+#include "kernels/avx2/gemm_q4q5_r16_tiles_avx2.hpp"
 #include "kernels/avx2/gemm_q4q5_tiles_avx2.hpp"
 
 #include <immintrin.h>
@@ -24,5 +25,9 @@ struct Avx2Q45Ops {
 const GemmKernel kGemmQ4_1 = q45_gemm_kernel<Avx2Q45Ops, Q45::kQ4_1>();
 const GemmKernel kGemmQ5_0 = q45_gemm_kernel<Avx2Q45Ops, Q45::kQ5_0>();
 const GemmKernel kGemmQ5_1 = q45_gemm_kernel<Avx2Q45Ops, Q45::kQ5_1>();
+// The same products from weights repacked at load (R16, gemm_q4q5_r16_tiles_avx2.hpp).
+const GemmKernel kGemmQ4_1R16 = q45_r16_gemm_kernel<Avx2Q45Ops, Q45::kQ4_1>();
+const GemmKernel kGemmQ5_0R16 = q45_r16_gemm_kernel<Avx2Q45Ops, Q45::kQ5_0>();
+const GemmKernel kGemmQ5_1R16 = q45_r16_gemm_kernel<Avx2Q45Ops, Q45::kQ5_1>();
 
 }  // namespace hearth::kernels::avx2

@@ -1,6 +1,6 @@
 // GemmKernel::run_packed for Q4_1, Q5_0 and Q5_1 weights in the R16 layout
-// (kernels/packed_rows_q4q5.hpp), shared by the AVX2 (gemm_q4q5_r16_avx2.cpp) and AVX-VNNI
-// (avxvnni/gemm_q4q5_r16_avxvnni.cpp) tables, which differ only in the u8 x s8 step (the Ops
+// (kernels/packed_rows_q4q5.hpp), shared by the AVX2 (gemm_q4q5_avx2.cpp) and AVX-VNNI
+// (avxvnni/gemm_q4q5_avxvnni.cpp) tables, which differ only in the u8 x s8 step (the Ops
 // policy of gemm_q4q5_tiles_avx2.hpp). Include only from those two files: everything is in an
 // unnamed namespace, so each includer compiles its own copy with its own flags (ctest
 // isa_symbols).

@@ -19,7 +19,7 @@ extern const GemmKernel kGemmQ6_K;
 extern const GemmKernel kGemmQ4_1;
 extern const GemmKernel kGemmQ5_0;
 extern const GemmKernel kGemmQ5_1;
-// The same three with run_packed on the R16 layout written at load (gemm_q4q5_r16_avxvnni.cpp).
+// The same three with run_packed on the R16 layout written at load (gemm_q4q5_avxvnni.cpp).
 extern const GemmKernel kGemmQ4_1R16;
 extern const GemmKernel kGemmQ5_0R16;
 extern const GemmKernel kGemmQ5_1R16;
