@@ -8,6 +8,7 @@
 // through AVX2's kernels, for this reason), scalar and NEON decode and batch with the same dot
 // products.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -31,7 +32,9 @@ namespace fs = std::filesystem;
 TEST(Engine, Q4Q5RepackedLogitsBitIdenticalAloneAndBatched) {
   const std::string src = test::data_path("models/synth/llama-d256-f16.gguf");
   HEARTH_REQUIRE_DATA(src);
-  const fs::path dir = fs::temp_directory_path() / "hearth_engine_q4q5_r16";
+  // Unique per process: the per-ISA fidelity suites run this test beside the main one.
+  const fs::path dir =
+      fs::temp_directory_path() / ("hearth_engine_q4q5_r16_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   int checked = 0;
   const std::pair<const char*, DType> types[] = {

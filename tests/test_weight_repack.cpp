@@ -2,9 +2,11 @@
 // finished after it, it must leave exactly the portable packer's bytes, and an unfinished copy
 // (an error between the halves) must stop, join its threads and set no `packed`.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "hearth/gguf.hpp"
@@ -22,7 +24,11 @@ namespace {
 
 fs::path synth_file(const std::string& type) {
   const auto vocab = test::data_path("testdata/tokenizer/ggml-vocab-qwen2.gguf");
-  const fs::path out = fs::temp_directory_path() / ("hearth_repack_" + type + ".gguf");
+  // Unique per process and test: ctest runs each test (and the per-ISA suites) in parallel.
+  const fs::path out =
+      fs::temp_directory_path() /
+      ("hearth_repack_" + std::to_string(::getpid()) + "_" +
+       ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" + type + ".gguf");
   SynthOptions o;
   o.preset = "tiny-qwen2";
   o.vocab_path = vocab;
