@@ -144,9 +144,13 @@ try:
     check("redacted request served", st == 200, b)
 finally:
     s.stop()
+# The logged text only: the records' hashes, ids and times are random hex and digits, in which
+# "555" or "4111" turn up by chance (a CI run once failed on a hash containing "555").
 log = open(audit3).read()
+texts = " ".join(str(r.get("prompt", "")) + " " + str(r.get("reply", ""))
+                 for r in (json.loads(line) for line in log.splitlines() if line.strip()))
 check("audit redacts e-mail, phone and card", "jane.doe@example.com" not in log and
-      "555" not in log and "4111" not in log and "[EMAIL]" in log and "[CARD]" in log and
-      "[PHONE]" in log, log[-600:])
+      "555" not in texts and "4111" not in texts and "[EMAIL]" in texts and "[CARD]" in texts and
+      "[PHONE]" in texts, log[-600:])
 
 finish()
