@@ -22,9 +22,9 @@ void populate_pages(uint8_t* p, size_t n) noexcept {
           kPopulateWrite);
 }
 
-double thread_cpu_ns() noexcept {
+double wall_ns() noexcept {
   timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 #endif
@@ -62,9 +62,9 @@ void LargeBufferFiller::populate(uint8_t* p, size_t n) noexcept {
   while (p < end && huge_pages()) {
     const auto next = (reinterpret_cast<uintptr_t>(p) / kHugePage + 1) * kHugePage;
     uint8_t* const step_end = std::min(end, reinterpret_cast<uint8_t*>(next));
-    const double t0 = thread_cpu_ns();
+    const double t0 = wall_ns();
     populate_pages(p, static_cast<size_t>(step_end - p));
-    const double ns = thread_cpu_ns() - t0;
+    const double ns = wall_ns() - t0;
     // Judged as a whole step even when partial (the loader's chunks do not end on 2 MiB
     // boundaries): its first touch faults in the whole huge page all the same.
     if (ns > slow_ns_per_step_ && huge_.exchange(false)) {
