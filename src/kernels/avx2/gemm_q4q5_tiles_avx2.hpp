@@ -4,7 +4,7 @@
 // from those two files: everything is in an unnamed namespace, so each includer compiles its own
 // copy with its own flags (ctest isa_symbols).
 //
-// The layout of avx512/gemm_q4q5_avx512.cpp at half the width: the 8 int32 lanes of a vector are
+// The layout of the AVX-512 Q8_0 gemm at half the width: the 8 int32 lanes of a vector are
 // 8 weight rows, 4 activation bytes of one token are broadcast and multiplied by the unsigned
 // weight values. Row tiles are packed per call with plain loads and 8x8 dword transposes
 // (kernel_scratch), per half of 8 rows and block of 32 elements:
@@ -16,8 +16,8 @@
 // Q8_1 block's s) and dx [nb] float (Q8_1).
 //
 // Numerics: per (row, token), in block order, acc = fma(float(isum), d_w * d_x, acc), then for
-// Q4_1 / Q5_1 acc = fma(m_w, s_x, acc), isum the exact integer sum (+ corr): the operations of
-// the AVX-512 kernels, so the three ISAs give the same bits, whatever the tile or row split.
+// Q4_1 / Q5_1 acc = fma(m_w, s_x, acc), isum the exact integer sum (+ corr): the same operations
+// on AVX2 and AVX-VNNI (and the AVX-512 table runs these), whatever the tile or row split.
 // Decode (a few tokens) keeps the dot products (GemmKernel::min_tokens).
 #pragma once
 

@@ -59,11 +59,8 @@ extern const GemmKernel kGemmBF16;
 // Q4_K / Q6_K weights for batches (gemm_kquant_avx512.cpp), bit-identical to the scalar dots.
 extern const GemmKernel kGemmQ4_K;
 extern const GemmKernel kGemmQ6_K;
-// Q4_1 / Q5_0 / Q5_1 weights for batches (gemm_q4q5_avx512.cpp) and Q5_K (gemm_kquant_avx512.cpp,
-// bit-identical to the scalar dot); decode keeps the dot products.
-extern const GemmKernel kGemmQ4_1;
-extern const GemmKernel kGemmQ5_0;
-extern const GemmKernel kGemmQ5_1;
+// Q5_K weights for batches (gemm_kquant_avx512.cpp, bit-identical to the scalar dot); decode keeps
+// the dot products. (Q4_1 / Q5_0 / Q5_1 run AVX2's R16 kernels: see kernel_table.cpp.)
 extern const GemmKernel kGemmQ5_K;
 
 void exp_f32(const float* x, float* y, int64_t n);
