@@ -6,6 +6,7 @@
 
 #include "hearth/error.hpp"
 #include "hearth/tokenizer.hpp"
+#include "model/tensor_lookup.hpp"
 #include "model/weight_repack.hpp"
 
 namespace hearth::embed {
@@ -13,81 +14,6 @@ namespace {
 
 [[noreturn]] void bad_model(const std::string& msg) {
   fail(Status::kInvalidModel, msg);
-}
-
-int get_dim(const GgufFile& f, const std::string& key, std::optional<int64_t> fallback = {}) {
-  auto v = f.get_int(key);
-  if (!v) v = fallback;
-  if (!v) bad_model(fmt::format("the model lacks the metadata key '{}'", key));
-  if (*v <= 0 || *v > (int64_t{1} << 30))
-    bad_model(fmt::format("metadata '{}' = {} is out of range", key, *v));
-  return static_cast<int>(*v);
-}
-
-bool computable(DType t) {
-  switch (t) {
-    case DType::F32:
-    case DType::F16:
-    case DType::BF16:
-    case DType::Q8_0:
-    case DType::Q4_0:
-    case DType::Q4_1:
-    case DType::Q5_0:
-    case DType::Q5_1:
-    case DType::Q2_K:
-    case DType::Q3_K:
-    case DType::Q4_K:
-    case DType::Q5_K:
-    case DType::Q6_K:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// A tensor of shape [n_in] (n_out 0) or [n_in, n_out]; absent and optional: an empty view.
-TensorView tensor(const GgufFile& f, const std::string& name, int64_t n_in, int64_t n_out,
-                  bool required = true) {
-  TensorView v;
-  const GgufTensorInfo* t = f.find_tensor(name);
-  if (!t) {
-    if (required) bad_model(fmt::format("the model lacks the tensor '{}'", name));
-    return v;
-  }
-  const bool ok = n_out == 0 ? (t->dims.size() == 1 && t->dims[0] == uint64_t(n_in))
-                             : (t->dims.size() == 2 && t->dims[0] == uint64_t(n_in) &&
-                                t->dims[1] == uint64_t(n_out));
-  if (!ok) {
-    std::string dims;
-    for (auto d : t->dims) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-    bad_model(fmt::format("tensor '{}' has shape [{}], expected [{}{}]", name, dims, n_in,
-                          n_out ? fmt::format(", {}", n_out) : ""));
-  }
-  if (!computable(t->type))
-    fail(Status::kUnsupported,
-         fmt::format("tensor '{}' has type {}, which hearth cannot compute with yet", name,
-                     dtype_name(t->type)));
-  const auto rb = row_bytes(t->type, static_cast<uint64_t>(n_in));
-  if (!rb)
-    bad_model(fmt::format("tensor '{}': rows of {} elements do not fit type {}", name, n_in,
-                          dtype_name(t->type)));
-  v.info = t;
-  v.type = t->type;
-  v.n_in = n_in;
-  v.n_out = n_out ? n_out : 1;
-  v.row_bytes = *rb;
-  v.data = t->data;
-  return v;
-}
-
-// Norm weights and biases are read as floats directly.
-TensorView vec(const GgufFile& f, const std::string& name, int64_t n, bool required = true) {
-  TensorView v = tensor(f, name, n, 0, required);
-  if (v && v.type != DType::F32)
-    fail(Status::kUnsupported,
-         fmt::format("tensor '{}' has type {}; hearth expects F32 norms and biases", name,
-                     dtype_name(v.type)));
-  return v;
 }
 
 Pooling file_pooling(const GgufFile& f, const std::string& p, Pooling fallback) {
@@ -123,21 +49,21 @@ std::shared_ptr<const EncoderModel> EncoderModel::load(std::shared_ptr<const Ggu
              : c.architecture == "nomic-bert" ? Family::kNomicBert
                                               : Family::kDecoder;
   const std::string p = c.architecture + ".";
-  c.n_embd = get_dim(f, p + "embedding_length");
-  c.n_layer = get_dim(f, p + "block_count");
-  c.n_head = get_dim(f, p + "attention.head_count");
-  c.n_head_kv = get_dim(f, p + "attention.head_count_kv", c.n_head);
-  c.n_ff = get_dim(f, p + "feed_forward_length");
-  c.n_ctx = get_dim(f, p + "context_length", 512);
+  c.n_embd = model::metadata_dim(f, p + "embedding_length");
+  c.n_layer = model::metadata_dim(f, p + "block_count");
+  c.n_head = model::metadata_dim(f, p + "attention.head_count");
+  c.n_head_kv = model::metadata_dim(f, p + "attention.head_count_kv", c.n_head);
+  c.n_ff = model::metadata_dim(f, p + "feed_forward_length");
+  c.n_ctx = model::metadata_dim(f, p + "context_length", 512);
   if (c.n_head % c.n_head_kv != 0)
     bad_model(
         fmt::format("head_count {} is not a multiple of head_count_kv {}", c.n_head, c.n_head_kv));
-  c.head_dim = get_dim(
+  c.head_dim = model::metadata_dim(
       f, p + "attention.key_length",
       c.n_embd % c.n_head == 0 ? std::optional<int64_t>(c.n_embd / c.n_head) : std::nullopt);
   if (c.family != Family::kDecoder && c.head_dim * c.n_head != c.n_embd)
     bad_model("BERT models need head_count * head size == embedding_length");
-  c.n_rot = get_dim(f, p + "rope.dimension_count", c.head_dim);
+  c.n_rot = model::metadata_dim(f, p + "rope.dimension_count", c.head_dim);
   if (c.n_rot > c.head_dim || c.n_rot % 2) bad_model("rope.dimension_count does not fit a head");
   c.rope_base = static_cast<float>(f.get_float(p + "rope.freq_base").value_or(10000.0));
   if (c.family == Family::kDecoder) {
@@ -162,56 +88,58 @@ std::shared_ptr<const EncoderModel> EncoderModel::load(std::shared_ptr<const Ggu
   if (!m->tokenizer) bad_model("the model has no tokenizer");
 
   const int d = c.n_embd, q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;
-  m->token_embd = tensor(f, "token_embd.weight", d, c.n_vocab);
+  m->token_embd = model::weight_view(f, "token_embd.weight", d, c.n_vocab);
   std::vector<TensorView*> mm;
   if (c.family == Family::kDecoder) {
-    m->output_norm = vec(f, "output_norm.weight", d);
+    m->output_norm = model::f32_vector(f, "output_norm.weight", d);
   } else {
     if (const GgufTensorInfo* t = f.find_tensor("token_types.weight"); t && t->dims.size() == 2)
-      m->token_types = tensor(f, "token_types.weight", d, static_cast<int64_t>(t->dims[1]));
-    if (c.family == Family::kBert) m->pos_embd = tensor(f, "position_embd.weight", d, c.n_ctx);
-    m->embd_norm = vec(f, "token_embd_norm.weight", d);
-    m->embd_norm_b = vec(f, "token_embd_norm.bias", d);
+      m->token_types =
+          model::weight_view(f, "token_types.weight", d, static_cast<int64_t>(t->dims[1]));
+    if (c.family == Family::kBert)
+      m->pos_embd = model::weight_view(f, "position_embd.weight", d, c.n_ctx);
+    m->embd_norm = model::f32_vector(f, "token_embd_norm.weight", d);
+    m->embd_norm_b = model::f32_vector(f, "token_embd_norm.bias", d);
   }
-  m->cls = tensor(f, "cls.weight", d, d, false);
-  m->cls_b = vec(f, "cls.bias", d, false);
-  m->cls_out = tensor(f, "cls.output.weight", d, c.n_cls_out, false);
-  m->cls_out_b = vec(f, "cls.output.bias", c.n_cls_out, false);
+  m->cls = model::weight_view(f, "cls.weight", d, d, false);
+  m->cls_b = model::f32_vector(f, "cls.bias", d, false);
+  m->cls_out = model::weight_view(f, "cls.output.weight", d, c.n_cls_out, false);
+  m->cls_out_b = model::f32_vector(f, "cls.output.bias", c.n_cls_out, false);
 
   for (int i = 0; i < c.n_layer; ++i) {
     const std::string b = fmt::format("blk.{}.", i);
     EncoderLayer l;
     if (c.family == Family::kNomicBert) {
-      l.wqkv = tensor(f, b + "attn_qkv.weight", d, q_dim + 2 * kv_dim);
+      l.wqkv = model::weight_view(f, b + "attn_qkv.weight", d, q_dim + 2 * kv_dim);
     } else {
-      l.wq = tensor(f, b + "attn_q.weight", d, q_dim);
-      l.wk = tensor(f, b + "attn_k.weight", d, kv_dim);
-      l.wv = tensor(f, b + "attn_v.weight", d, kv_dim);
+      l.wq = model::weight_view(f, b + "attn_q.weight", d, q_dim);
+      l.wk = model::weight_view(f, b + "attn_k.weight", d, kv_dim);
+      l.wv = model::weight_view(f, b + "attn_v.weight", d, kv_dim);
       const bool bias = c.family == Family::kBert;
-      l.bq = vec(f, b + "attn_q.bias", q_dim, bias);
-      l.bk = vec(f, b + "attn_k.bias", kv_dim, bias);
-      l.bv = vec(f, b + "attn_v.bias", kv_dim, bias);
+      l.bq = model::f32_vector(f, b + "attn_q.bias", q_dim, bias);
+      l.bk = model::f32_vector(f, b + "attn_k.bias", kv_dim, bias);
+      l.bv = model::f32_vector(f, b + "attn_v.bias", kv_dim, bias);
     }
-    l.wo = tensor(f, b + "attn_output.weight", q_dim, d);
-    l.bo = vec(f, b + "attn_output.bias", d, false);
+    l.wo = model::weight_view(f, b + "attn_output.weight", q_dim, d);
+    l.bo = model::f32_vector(f, b + "attn_output.bias", d, false);
     if (c.family == Family::kDecoder) {
-      l.attn_norm = vec(f, b + "attn_norm.weight", d);
-      l.q_norm = vec(f, b + "attn_q_norm.weight", c.head_dim, false);
-      l.k_norm = vec(f, b + "attn_k_norm.weight", c.head_dim, false);
-      l.ffn_norm = vec(f, b + "ffn_norm.weight", d);
+      l.attn_norm = model::f32_vector(f, b + "attn_norm.weight", d);
+      l.q_norm = model::f32_vector(f, b + "attn_q_norm.weight", c.head_dim, false);
+      l.k_norm = model::f32_vector(f, b + "attn_k_norm.weight", c.head_dim, false);
+      l.ffn_norm = model::f32_vector(f, b + "ffn_norm.weight", d);
     } else {
-      l.attn_out_norm = vec(f, b + "attn_output_norm.weight", d);
-      l.attn_out_norm_b = vec(f, b + "attn_output_norm.bias", d);
-      l.layer_out_norm = vec(f, b + "layer_output_norm.weight", d);
-      l.layer_out_norm_b = vec(f, b + "layer_output_norm.bias", d);
+      l.attn_out_norm = model::f32_vector(f, b + "attn_output_norm.weight", d);
+      l.attn_out_norm_b = model::f32_vector(f, b + "attn_output_norm.bias", d);
+      l.layer_out_norm = model::f32_vector(f, b + "layer_output_norm.weight", d);
+      l.layer_out_norm_b = model::f32_vector(f, b + "layer_output_norm.bias", d);
     }
-    l.ffn_up = tensor(f, b + "ffn_up.weight", d, c.n_ff);
-    l.ffn_down = tensor(f, b + "ffn_down.weight", c.n_ff, d);
+    l.ffn_up = model::weight_view(f, b + "ffn_up.weight", d, c.n_ff);
+    l.ffn_down = model::weight_view(f, b + "ffn_down.weight", c.n_ff, d);
     if (c.family == Family::kBert) {
-      l.ffn_up_b = vec(f, b + "ffn_up.bias", c.n_ff, false);
-      l.ffn_down_b = vec(f, b + "ffn_down.bias", d, false);
+      l.ffn_up_b = model::f32_vector(f, b + "ffn_up.bias", c.n_ff, false);
+      l.ffn_down_b = model::f32_vector(f, b + "ffn_down.bias", d, false);
     } else {
-      l.ffn_gate = tensor(f, b + "ffn_gate.weight", d, c.n_ff);
+      l.ffn_gate = model::weight_view(f, b + "ffn_gate.weight", d, c.n_ff);
     }
     m->layers.push_back(l);
   }

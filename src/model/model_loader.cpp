@@ -9,6 +9,7 @@
 #include "hearth/model.hpp"
 #include "hearth/tokenizer.hpp"
 #include "model/arch.hpp"
+#include "model/tensor_lookup.hpp"
 #include "model/weight_repack.hpp"
 
 namespace hearth {
@@ -26,77 +27,6 @@ namespace {
 
 [[noreturn]] void bad_model(const std::string& msg) {
   fail(Status::kInvalidModel, msg);
-}
-
-int get_dim(const GgufFile& f, const std::string& key, std::optional<int64_t> fallback = {}) {
-  auto v = f.get_int(key);
-  if (!v) v = fallback;
-  if (!v) bad_model(fmt::format("the model lacks the metadata key '{}'", key));
-  if (*v <= 0 || *v > (int64_t{1} << 30))
-    bad_model(fmt::format("metadata '{}' = {} is out of range", key, *v));
-  return static_cast<int>(*v);
-}
-
-// Looks up a tensor and checks its shape: dims[0] == n_in, dims[1] == n_out (n_out 0: 1-D).
-TensorView tensor(const GgufFile& f, const std::string& name, int64_t n_in, int64_t n_out,
-                  bool required = true) {
-  TensorView v;
-  const GgufTensorInfo* t = f.find_tensor(name);
-  if (!t) {
-    if (required) bad_model(fmt::format("the model lacks the tensor '{}'", name));
-    return v;
-  }
-  const bool shape_ok = n_out == 0 ? (t->dims.size() == 1 && t->dims[0] == uint64_t(n_in))
-                                   : (t->dims.size() == 2 && t->dims[0] == uint64_t(n_in) &&
-                                      t->dims[1] == uint64_t(n_out));
-  if (!shape_ok) {
-    std::string dims;
-    for (auto d : t->dims) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-    bad_model(fmt::format("tensor '{}' has shape [{}], expected [{}{}]", name, dims, n_in,
-                          n_out ? fmt::format(", {}", n_out) : ""));
-  }
-  switch (t->type) {
-    case DType::F32:
-    case DType::F16:
-    case DType::BF16:
-    case DType::Q8_0:
-    case DType::Q4_0:
-    case DType::Q4_1:
-    case DType::Q5_0:
-    case DType::Q5_1:
-    case DType::Q2_K:
-    case DType::Q3_K:
-    case DType::Q4_K:
-    case DType::Q5_K:
-    case DType::Q6_K:
-      break;
-    default:
-      fail(Status::kUnsupported, fmt::format("tensor '{}' has type {}, which hearth cannot "
-                                             "compute with yet",
-                                             name, dtype_name(t->type)));
-  }
-  v.info = t;
-  v.type = t->type;
-  v.n_in = n_in;
-  v.n_out = n_out ? n_out : 1;
-  auto rb = row_bytes(t->type, static_cast<uint64_t>(n_in));
-  if (!rb)
-    bad_model(fmt::format("tensor '{}': rows of {} elements do not fit type {}", name, n_in,
-                          dtype_name(t->type)));
-  v.row_bytes = *rb;
-  v.data = t->data;
-  return v;
-}
-
-// Norm weights and biases are added/multiplied as floats: require F32 (as every converter
-// writes them) so the forward pass can read them directly.
-TensorView f32_vector(const GgufFile& f, const std::string& name, int64_t n, bool required = true) {
-  TensorView v = tensor(f, name, n, 0, required);
-  if (v && v.type != DType::F32)
-    fail(Status::kUnsupported,
-         fmt::format("tensor '{}' has type {}; hearth expects F32 norms and biases", name,
-                     dtype_name(v.type)));
-  return v;
 }
 
 // Copies the F32 vectors (norms, biases, RoPE factors) out of the mapping and points their views
@@ -154,22 +84,22 @@ std::shared_ptr<const Model> Model::load(std::shared_ptr<const GgufFile> file) {
   c.qkv_bias = spec->qkv_bias;
   c.qk_norm = spec->qk_norm;
   const std::string p = arch + ".";
-  c.n_embd = get_dim(f, p + "embedding_length");
-  c.n_layer = get_dim(f, p + "block_count");
-  c.n_head = get_dim(f, p + "attention.head_count");
-  c.n_head_kv = get_dim(f, p + "attention.head_count_kv", c.n_head);
-  c.n_ff = get_dim(f, p + "feed_forward_length");
-  c.n_ctx_train = get_dim(f, p + "context_length", 2048);
+  c.n_embd = model::metadata_dim(f, p + "embedding_length");
+  c.n_layer = model::metadata_dim(f, p + "block_count");
+  c.n_head = model::metadata_dim(f, p + "attention.head_count");
+  c.n_head_kv = model::metadata_dim(f, p + "attention.head_count_kv", c.n_head);
+  c.n_ff = model::metadata_dim(f, p + "feed_forward_length");
+  c.n_ctx_train = model::metadata_dim(f, p + "context_length", 2048);
   if (c.n_head % c.n_head_kv != 0)
     bad_model(
         fmt::format("head_count {} is not a multiple of head_count_kv {}", c.n_head, c.n_head_kv));
-  c.head_dim = get_dim(
+  c.head_dim = model::metadata_dim(
       f, p + "attention.key_length",
       c.n_embd % c.n_head == 0 ? std::optional<int64_t>(c.n_embd / c.n_head) : std::nullopt);
-  c.head_dim_v = get_dim(f, p + "attention.value_length", c.head_dim);
+  c.head_dim_v = model::metadata_dim(f, p + "attention.value_length", c.head_dim);
   if (c.head_dim_v != c.head_dim)
     fail(Status::kUnsupported, "attention.value_length != key_length is not supported");
-  c.n_rot = get_dim(f, p + "rope.dimension_count", c.head_dim);
+  c.n_rot = model::metadata_dim(f, p + "rope.dimension_count", c.head_dim);
   if (c.n_rot > c.head_dim || c.n_rot % 2)
     bad_model(
         fmt::format("rope.dimension_count {} does not fit head size {}", c.n_rot, c.head_dim));
@@ -200,31 +130,31 @@ std::shared_ptr<const Model> Model::load(std::shared_ptr<const GgufFile> file) {
   c.eos_token = token_id("tokenizer.ggml.eos_token_id");
 
   const int q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;
-  m->token_embd = tensor(f, "token_embd.weight", c.n_embd, c.n_vocab);
-  m->output_norm = f32_vector(f, "output_norm.weight", c.n_embd);
-  m->output = tensor(f, "output.weight", c.n_embd, c.n_vocab, false);
+  m->token_embd = model::weight_view(f, "token_embd.weight", c.n_embd, c.n_vocab);
+  m->output_norm = model::f32_vector(f, "output_norm.weight", c.n_embd);
+  m->output = model::weight_view(f, "output.weight", c.n_embd, c.n_vocab, false);
   if (!m->output) m->output = m->token_embd;  // tied embeddings
-  m->rope_freqs = f32_vector(f, "rope_freqs.weight", c.n_rot / 2, false);
+  m->rope_freqs = model::f32_vector(f, "rope_freqs.weight", c.n_rot / 2, false);
   for (int i = 0; i < c.n_layer; ++i) {
     const std::string b = fmt::format("blk.{}.", i);
     LayerWeights l;
-    l.attn_norm = f32_vector(f, b + "attn_norm.weight", c.n_embd);
-    l.wq = tensor(f, b + "attn_q.weight", c.n_embd, q_dim);
-    l.wk = tensor(f, b + "attn_k.weight", c.n_embd, kv_dim);
-    l.wv = tensor(f, b + "attn_v.weight", c.n_embd, kv_dim);
-    l.wo = tensor(f, b + "attn_output.weight", q_dim, c.n_embd);
+    l.attn_norm = model::f32_vector(f, b + "attn_norm.weight", c.n_embd);
+    l.wq = model::weight_view(f, b + "attn_q.weight", c.n_embd, q_dim);
+    l.wk = model::weight_view(f, b + "attn_k.weight", c.n_embd, kv_dim);
+    l.wv = model::weight_view(f, b + "attn_v.weight", c.n_embd, kv_dim);
+    l.wo = model::weight_view(f, b + "attn_output.weight", q_dim, c.n_embd);
     // Biases are optional in llama files too (some fine-tunes carry them).
-    l.bq = f32_vector(f, b + "attn_q.bias", q_dim, spec->qkv_bias);
-    l.bk = f32_vector(f, b + "attn_k.bias", kv_dim, spec->qkv_bias);
-    l.bv = f32_vector(f, b + "attn_v.bias", kv_dim, spec->qkv_bias);
+    l.bq = model::f32_vector(f, b + "attn_q.bias", q_dim, spec->qkv_bias);
+    l.bk = model::f32_vector(f, b + "attn_k.bias", kv_dim, spec->qkv_bias);
+    l.bv = model::f32_vector(f, b + "attn_v.bias", kv_dim, spec->qkv_bias);
     if (spec->qk_norm) {
-      l.q_norm = f32_vector(f, b + "attn_q_norm.weight", c.head_dim);
-      l.k_norm = f32_vector(f, b + "attn_k_norm.weight", c.head_dim);
+      l.q_norm = model::f32_vector(f, b + "attn_q_norm.weight", c.head_dim);
+      l.k_norm = model::f32_vector(f, b + "attn_k_norm.weight", c.head_dim);
     }
-    l.ffn_norm = f32_vector(f, b + "ffn_norm.weight", c.n_embd);
-    l.ffn_gate = tensor(f, b + "ffn_gate.weight", c.n_embd, c.n_ff);
-    l.ffn_up = tensor(f, b + "ffn_up.weight", c.n_embd, c.n_ff);
-    l.ffn_down = tensor(f, b + "ffn_down.weight", c.n_ff, c.n_embd);
+    l.ffn_norm = model::f32_vector(f, b + "ffn_norm.weight", c.n_embd);
+    l.ffn_gate = model::weight_view(f, b + "ffn_gate.weight", c.n_embd, c.n_ff);
+    l.ffn_up = model::weight_view(f, b + "ffn_up.weight", c.n_embd, c.n_ff);
+    l.ffn_down = model::weight_view(f, b + "ffn_down.weight", c.n_ff, c.n_embd);
     m->layers.push_back(l);
   }
   std::vector<TensorView*> matmul_weights{&m->output};
