@@ -1,15 +1,19 @@
 // What the kernel tests share: the scalar table (every SIMD kernel's reference), a table slot
-// from a type, the scale of a dot product's allowed rounding difference, and gtest parameter
-// names for ISAs.
+// from a type, the scale of a dot product's allowed rounding difference, gtest parameter names
+// for ISAs, and the bit checks of a gemm kernel on the R16 layout.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "hearth/quant.hpp"
 #include "kernels/kernel_table.hpp"
+#include "kernels/packed_rows.hpp"
 
 namespace hearth::test {
 
@@ -37,6 +41,45 @@ inline std::string isa_param_name(Isa isa) {
   for (char& c : name)
     if (c == '-') c = '_';
   return name;
+}
+
+// The R16 checks of gemm kernel g for one weight w (rows x n elements, row layout) and n_tok
+// tokens x: the ISA's pack_r16 (where it has one) writes pack_rows16's bytes, and run_packed gives
+// the bits of run (the batch kernel on the row layout) for the whole batch, split at row 16 and
+// for each token alone (decode). *y gets run_packed's output [n_tok][rows]. Call through
+// ASSERT_NO_FATAL_FAILURE.
+inline void check_packed_gemm_bits(const kernels::GemmKernel& g, DType wt,
+                                   const std::vector<uint8_t>& w, const std::vector<float>& x,
+                                   int64_t n, int64_t rows, int n_tok, std::vector<float>* y) {
+  const std::string what = std::string(dtype_name(wt)) + " n=" + std::to_string(n) +
+                           " rows=" + std::to_string(rows) + " tokens=" + std::to_string(n_tok);
+  const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
+  std::vector<uint8_t> packed(w.size());
+  kernels::pack_rows16(wt, w.data(), rb, n, 0, rows / 16, packed.data());
+  if (g.pack_r16) {
+    std::vector<uint8_t> fast(w.size(), 0xCD);
+    g.pack_r16(w.data(), rb, n, 0, 1, fast.data());
+    g.pack_r16(w.data(), rb, n, 1, rows / 16, fast.data());
+    ASSERT_EQ(fast, packed) << what << ": pack_r16";
+  }
+  const size_t stride = g.prepared_bytes(n);
+  std::vector<uint8_t> prepared(stride * n_tok);
+  for (int t = 0; t < n_tok; ++t) g.prepare(x.data() + t * n, prepared.data() + t * stride, n);
+  const size_t bytes = static_cast<size_t>(rows * n_tok) * sizeof(float);
+  y->assign(static_cast<size_t>(rows * n_tok), NAN);
+  std::vector<float> y_rows(y->size(), NAN), y_split(y->size(), NAN);
+  g.run_packed(packed.data(), rb, 0, rows, prepared.data(), n_tok, n, y->data(), rows);
+  g.run(w.data(), rb, 0, rows, prepared.data(), n_tok, n, y_rows.data(), rows);
+  ASSERT_EQ(0, std::memcmp(y->data(), y_rows.data(), bytes)) << what << ": run_packed vs run";
+  g.run_packed(packed.data(), rb, 0, 16, prepared.data(), n_tok, n, y_split.data(), rows);
+  g.run_packed(packed.data(), rb, 16, rows, prepared.data(), n_tok, n, y_split.data(), rows);
+  ASSERT_EQ(0, std::memcmp(y->data(), y_split.data(), bytes)) << what << ": split at row 16";
+  for (int t = 0; t < n_tok; ++t) {
+    std::vector<float> y1(static_cast<size_t>(rows), NAN);
+    g.run_packed(packed.data(), rb, 0, rows, prepared.data() + t * stride, 1, n, y1.data(), rows);
+    ASSERT_EQ(0, std::memcmp(y1.data(), y->data() + t * rows, rows * sizeof(float)))
+        << what << ": token " << t << " alone";
+  }
 }
 
 }  // namespace hearth::test

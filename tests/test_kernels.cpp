@@ -22,6 +22,7 @@ namespace hearth {
 namespace {
 
 using kernels::KernelTable;
+using test::check_packed_gemm_bits;
 using test::magnitude;
 using test::scalar_table;
 using test::slot;
@@ -318,35 +319,8 @@ TEST_P(Kernels, PackedGemmMatchesRowLayout) {
             const auto w = weight_rows(wt, n, rows, f, rng);
             const auto x = activations(n * n_tok, f, rng);
             const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
-            std::vector<uint8_t> packed(w.size());
-            kernels::pack_rows16(wt, w.data(), rb, n, 0, rows / 16, packed.data());
-            if (g->pack_r16) {  // the ISA's faster repacking writes the same bytes
-              std::vector<uint8_t> fast(w.size(), 0xCD);
-              g->pack_r16(w.data(), rb, n, 0, 1, fast.data());
-              g->pack_r16(w.data(), rb, n, 1, rows / 16, fast.data());
-              ASSERT_EQ(fast, packed) << dtype_name(wt) << " nb=" << nb << " rows=" << rows;
-            }
-            const size_t stride = g->prepared_bytes(n);
-            std::vector<uint8_t> prepared(stride * n_tok);
-            for (int t = 0; t < n_tok; ++t)
-              g->prepare(x.data() + t * n, prepared.data() + t * stride, n);
-            std::vector<float> y(static_cast<size_t>(rows * n_tok), NAN), y_split(y.size(), NAN),
-                y_rows(y.size(), NAN);
-            g->run_packed(packed.data(), rb, 0, rows, prepared.data(), n_tok, n, y.data(), rows);
-            g->run(w.data(), rb, 0, rows, prepared.data(), n_tok, n, y_rows.data(), rows);
-            EXPECT_EQ(y, y_rows) << dtype_name(wt) << " nb=" << nb << " rows=" << rows;
-            g->run_packed(packed.data(), rb, 0, 16, prepared.data(), n_tok, n, y_split.data(),
-                          rows);
-            g->run_packed(packed.data(), rb, 16, rows, prepared.data(), n_tok, n, y_split.data(),
-                          rows);
-            EXPECT_EQ(y, y_split) << dtype_name(wt) << " nb=" << nb << " rows=" << rows;
-            for (int t = 0; t < n_tok; ++t) {
-              std::vector<float> y1(static_cast<size_t>(rows));
-              g->run_packed(packed.data(), rb, 0, rows, prepared.data() + t * stride, 1, n,
-                            y1.data(), rows);
-              for (int64_t r = 0; r < rows; ++r)
-                ASSERT_EQ(y1[r], y[t * rows + r]) << dtype_name(wt) << " tok " << t << " row " << r;
-            }
+            std::vector<float> y;
+            ASSERT_NO_FATAL_FAILURE(check_packed_gemm_bits(*g, wt, w, x, n, rows, n_tok, &y));
             const DType at = act_type(wt);
             std::vector<uint8_t> xa(*row_bytes(at, static_cast<uint64_t>(n)));
             for (int t = 0; t < n_tok; ++t) {

@@ -23,6 +23,7 @@ namespace hearth {
 namespace {
 
 using kernels::KernelTable;
+using test::check_packed_gemm_bits;
 using test::magnitude;
 using test::scalar_table;
 using test::slot;
@@ -162,39 +163,8 @@ TEST_P(PackedQ4Q5, RunPackedMatchesBatchKernelBits) {
             const auto w = weight_rows(wt, n, rows, f, rng);
             const auto x = activations(n * n_tok, f, rng);
             const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
-            std::vector<uint8_t> packed(w.size());
-            kernels::pack_rows16(wt, w.data(), rb, n, 0, rows / 16, packed.data());
-            if (g->pack_r16) {  // the ISA's faster repacking writes the same bytes
-              std::vector<uint8_t> fast(w.size(), 0xCD);
-              g->pack_r16(w.data(), rb, n, 0, 1, fast.data());
-              g->pack_r16(w.data(), rb, n, 1, rows / 16, fast.data());
-              ASSERT_EQ(fast, packed) << dtype_name(wt) << " nb=" << nb << " rows=" << rows;
-            }
-            const size_t stride = g->prepared_bytes(n);
-            std::vector<uint8_t> prepared(stride * n_tok);
-            for (int t = 0; t < n_tok; ++t)
-              g->prepare(x.data() + t * n, prepared.data() + t * stride, n);
-            std::vector<float> y(static_cast<size_t>(rows * n_tok), NAN), y_rows(y.size(), NAN),
-                y_split(y.size(), NAN);
-            g->run_packed(packed.data(), rb, 0, rows, prepared.data(), n_tok, n, y.data(), rows);
-            g->run(w.data(), rb, 0, rows, prepared.data(), n_tok, n, y_rows.data(), rows);
-            ASSERT_EQ(0, std::memcmp(y.data(), y_rows.data(), y.size() * sizeof(float)))
-                << isa_name(GetParam()) << " " << dtype_name(wt) << " nb=" << nb << " rows=" << rows
-                << " tokens=" << n_tok;
-            g->run_packed(packed.data(), rb, 0, 16, prepared.data(), n_tok, n, y_split.data(),
-                          rows);
-            g->run_packed(packed.data(), rb, 16, rows, prepared.data(), n_tok, n, y_split.data(),
-                          rows);
-            ASSERT_EQ(0, std::memcmp(y.data(), y_split.data(), y.size() * sizeof(float)))
-                << dtype_name(wt) << " split";
-            // Each token alone (decode) gets its bits from the batch.
-            for (int t = 0; t < n_tok; ++t) {
-              std::vector<float> y1(static_cast<size_t>(rows), NAN);
-              g->run_packed(packed.data(), rb, 0, rows, prepared.data() + t * stride, 1, n,
-                            y1.data(), rows);
-              ASSERT_EQ(0, std::memcmp(y1.data(), y.data() + t * rows, rows * sizeof(float)))
-                  << dtype_name(wt) << " token " << t << " alone";
-            }
+            std::vector<float> y;
+            ASSERT_NO_FATAL_FAILURE(check_packed_gemm_bits(*g, wt, w, x, n, rows, n_tok, &y));
             std::vector<uint8_t> xa;
             for (int t = 0; t < n_tok; ++t)
               for (int64_t r = 0; r < rows; r += 5) {
@@ -208,11 +178,8 @@ TEST_P(PackedQ4Q5, RunPackedMatchesBatchKernelBits) {
           }
     }
   }
-  // The tables that repack these types: avx2 and avxvnni (avx512 decodes them with its own
-  // 512-bit dot products).
-  if (GetParam() != Isa::kAvx512) {
-    EXPECT_EQ(kernels_tested, 3) << "q4_1, q5_0, q5_1 run_packed";
-  }
+  // Every x86 table repacks these types (avx512 runs AVX2's R16 kernels for them).
+  EXPECT_EQ(kernels_tested, 3) << "q4_1, q5_0, q5_1 run_packed";
 }
 
 INSTANTIATE_TEST_SUITE_P(Isas, PackedQ4Q5,
