@@ -4,8 +4,10 @@
 # peer (../shared/tools/peer-llamacpp/run.sh) on each, and prints a Markdown report: the CPU
 # (vendor, family/model, name), hearth's kernels and llama.cpp's CPU variant, speeds (the median
 # of every run of both rounds), hearth/llama.cpp ratios, the fraction of the measured read
-# bandwidth, load time and peak memory.
-#   benchmarks/compare.sh [--quick] [--threads N] [--isa best|avx2|avxvnni|avx512]
+# bandwidth, load time and peak memory, and hearth's load through the repacked-weight cache
+# (hearth bench --repack-cache: the first load, which writes it, and a warm one, which maps
+# it; --no-cache skips these two extra loads per round).
+#   benchmarks/compare.sh [--quick] [--threads N] [--isa best|avx2|avxvnni|avx512] [--no-cache]
 #                         [--models "smollm2-135m qwen2.5-0.5b llama3.2-1b"] [--types "q8_0 q4_0"]
 # --isa avx2 runs hearth with HEARTH_FORCE_ISA=avx2 against llama.cpp's AVX2 build
 # (PEER_CPU_VARIANT=haswell); avxvnni against its alderlake build; best (default) lets both
@@ -14,7 +16,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${HEARTH_TEST_DATA:-$root/../shared}
-threads=2 pp=512 tg=128 reps=3 isa=best
+threads=2 pp=512 tg=128 reps=3 isa=best cache=1
 models="smollm2-135m qwen2.5-0.5b llama3.2-1b"
 types="q8_0 q4_0"
 while [ $# -gt 0 ]; do
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --isa) isa=$2; shift ;;
     --models) models=$2; shift ;;
     --types) types=$2; shift ;;
+    --no-cache) cache=0 ;;
     *) echo "compare: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -64,6 +67,9 @@ results=$work/compare.jsonl
 bw=$("${nice_cmd[@]}" "$hearth" bench --memory-bandwidth -t "$threads" --json)
 echo "# bandwidth $bw" >&2
 run_hearth() { env "${hearth_env[@]}" "${nice_cmd[@]}" "$hearth" bench -m "$1" -p "$pp" -n "$tg" -t "$threads" -r "$reps" --json; }
+# Load only (one token each way), through a cache directory that the first call fills.
+cache_dir=$work/repack-cache
+run_cached() { env "${hearth_env[@]}" "${nice_cmd[@]}" "$hearth" bench -m "$1" -p 1 -n 1 -t "$threads" -r 1 --repack-cache "$cache_dir" --json; }
 run_peer() { env "${peer_env[@]}" "${nice_cmd[@]}" bash "$peer" "$1" --threads "$threads" --prompt-tokens "$pp" --gen-tokens "$tg" --reps "$reps"; }
 for m in $models; do
   for t in $types; do
@@ -73,7 +79,9 @@ for m in $models; do
     # Alternate which engine runs first, so that drift in machine load hits both.
     for round in 1 2; do
       if [ "$round" = 1 ]; then h=$(run_hearth "$f"); l=$(run_peer "$f"); else l=$(run_peer "$f"); h=$(run_hearth "$f"); fi
-      echo "{\"model\":\"$m\",\"type\":\"$t\",\"round\":$round,\"bytes\":$(stat -c %s "$f"),\"hearth\":$h,\"llama\":$l}" >> "$results"
+      c1=null c2=null
+      if [ "$cache" = 1 ]; then rm -rf "$cache_dir"; c1=$(run_cached "$f"); c2=$(run_cached "$f"); rm -rf "$cache_dir"; fi
+      echo "{\"model\":\"$m\",\"type\":\"$t\",\"round\":$round,\"bytes\":$(stat -c %s "$f"),\"hearth\":$h,\"llama\":$l,\"cache_first\":$c1,\"cache_warm\":$c2}" >> "$results"
       echo "# $m $t round $round done" >&2
     done
   done
@@ -109,13 +117,21 @@ for k in keys:
     gb = rs[0]["bytes"] / 1e9
     print(f"| {k[0]} | {k[1]} | {rs[0]['bytes']/1e6:.0f} | {hpp:.1f} | {lpp:.1f} | {hpp/lpp:.2f}x | {htg:.1f} | {ltg:.1f} | {htg/ltg:.2f}x | {100*htg*gb/bw:.0f}% | {100*ltg*gb/bw:.0f}% |")
 print("\nhearth's model load (mmap, validation, weight repacking, context) and peak resident memory:\n")
-print("| model | type | file MiB | repacked MiB | load ms (median) | peak RSS MiB | RSS - file MiB |")
-print("|---|---|---|---|---|---|---|")
+cached = all(r.get("cache_warm") for r in rows)
+extra = " load ms, cache first (writes) | load ms, cache warm (maps) | warm peak RSS MiB |" if cached else ""
+print("| model | type | file MiB | repacked MiB | load ms (median) | peak RSS MiB | RSS - file MiB |" + extra)
+print("|---|---|---|---|---|---|---|" + ("---|---|---|" if cached else ""))
 for k in keys:
     rs = [r for r in rows if (r["model"], r["type"]) == k]
     load = statistics.median(r["hearth"].get("load_ms", 0) for r in rs)
     rss = max(r["hearth"].get("peak_rss_mib", 0) for r in rs)
     rep = rs[0]["hearth"].get("repacked_mib", 0)
     mib = rs[0]["bytes"] / 2**20
-    print(f"| {k[0]} | {k[1]} | {mib:.0f} | {rep:.0f} | {load:.1f} | {rss:.0f} | {rss - mib:.0f} |")
+    line = f"| {k[0]} | {k[1]} | {mib:.0f} | {rep:.0f} | {load:.1f} | {rss:.0f} | {rss - mib:.0f} |"
+    if cached:
+        first = statistics.median(r["cache_first"]["load_ms"] for r in rs)
+        warm = statistics.median(r["cache_warm"]["load_ms"] for r in rs)
+        wrss = max(r["cache_warm"]["peak_rss_mib"] for r in rs)
+        line += f" {first:.1f} | {warm:.1f} | {wrss:.0f} |"
+    print(line)
 PY

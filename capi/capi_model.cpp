@@ -85,7 +85,8 @@ HEARTH_API hearth_status hearth_model_load(const char* path, const hearth_model_
     // Encoder-only embedders (bert, nomic-bert) have no decoder weights: hearth_embedder_load.
     if (!p.vocab_only && !model->gguf->tensors().empty() &&
         !hearth::embed::is_encoder_architecture(model->architecture))
-      model->weights = hearth::Model::load(model->gguf);
+      model->weights = hearth::Model::load(
+          model->gguf, {p.repack_cache ? std::string(p.repack_cache) : std::string()});
     step(2);
     try {
       model->tokenizer = hearth::Tokenizer::from_gguf(*model->gguf);

@@ -138,6 +138,15 @@ typedef struct hearth_model_params {
   hearth_progress_fn progress; /* optional */
   void* progress_user_data;
   int vocab_only; /* non-zero: load metadata and tokenizer only, no weights needed */
+  /* A directory (UTF-8) for a cache of the weights hearth repacks at load (hundreds of MB for
+   * a 0.5B model), created if absent (its parent must exist); NULL or "" (the default): the
+   * environment's HEARTH_REPACK_CACHE, else no cache. A later load of the same unchanged file
+   * maps its cache file read-only instead of repacking. Each file is checked against the
+   * model (path, size, mtime, inode, tensor layout) and ignored (rewritten) when it does not
+   * match; writing is best effort (a read-only or full disk logs a warning through
+   * hearth_log_set and loads without it). Read during hearth_model_load only. POSIX only:
+   * accepted and ignored on Windows. Appended: older callers' structs end before it. */
+  const char* repack_cache;
 } hearth_model_params;
 
 HEARTH_API hearth_status hearth_model_params_init(hearth_model_params* params, size_t size);

@@ -68,12 +68,22 @@ struct LayerWeights {
   TensorView ffn_gate, ffn_up, ffn_down;
 };
 
+// Options of Model::load.
+struct ModelLoadOptions {
+  // A directory for a cache of the weights repacked at load (created if absent; its parent
+  // must exist). A later load of the same unchanged file maps the cache instead of repacking
+  // (docs/performance.md, "Load"). Empty: the environment's HEARTH_REPACK_CACHE, else none.
+  // POSIX only: ignored on Windows.
+  std::string repack_cache;
+};
+
 class Model {
  public:
   // Validates the architecture, hyper-parameters and every tensor (presence, shape, type).
   // Throws hearth::Error kUnsupported (unknown architecture or tensor type) or kInvalidModel
   // (missing/misshapen tensor, bad metadata), naming what is wrong.
-  static std::shared_ptr<const Model> load(std::shared_ptr<const GgufFile> file);
+  static std::shared_ptr<const Model> load(std::shared_ptr<const GgufFile> file,
+                                           const ModelLoadOptions& options = {});
 
   const ModelConfig& config() const { return config_; }
   const GgufFile& file() const { return *file_; }

@@ -78,6 +78,15 @@ def _declare(name, restype, *argtypes):
 _declare("hearth_version", ctypes.c_char_p)
 _declare("hearth_last_error", ctypes.c_char_p)
 _declare("hearth_system_info", ctypes.c_char_p)
+
+
+class ModelParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("progress", ctypes.c_void_p),
+                ("progress_user_data", ctypes.c_void_p), ("vocab_only", ctypes.c_int),
+                ("repack_cache", ctypes.c_char_p)]
+
+
+_declare("hearth_model_params_init", c_status, ctypes.c_void_p, ctypes.c_size_t)
 _declare("hearth_model_load", c_status, ctypes.c_char_p, ctypes.c_void_p,
          ctypes.POINTER(model_p))
 _declare("hearth_model_free", None, model_p)

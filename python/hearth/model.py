@@ -1,15 +1,24 @@
 """hearth.Model: a loaded GGUF model (read-only, shareable across threads)."""
 import ctypes
 
-from ._lib import BUFFER_TOO_SMALL, OwnedHandle, check, lib, model_p, read_text
+from ._lib import (BUFFER_TOO_SMALL, ModelParams, OwnedHandle, check, init_params, lib, model_p,
+                   read_text)
 
 
 class Model(OwnedHandle):
     _free = staticmethod(lib.hearth_model_free)
     _what = "model"
-    def __init__(self, path):
+    def __init__(self, path, repack_cache=None):
+        """repack_cache: a directory for the cache of the weights repacked at load (created if
+        absent); a later load of the same unchanged file maps it instead of repacking. None:
+        the environment's HEARTH_REPACK_CACHE, else no cache. Ignored on Windows."""
         handle = model_p()
-        check(lib.hearth_model_load(str(path).encode(), None, ctypes.byref(handle)))
+        params = None
+        if repack_cache:
+            params = init_params(lib.hearth_model_params_init, ModelParams())
+            params.repack_cache = str(repack_cache).encode()
+            params = ctypes.byref(params)
+        check(lib.hearth_model_load(str(path).encode(), params, ctypes.byref(handle)))
         self._handle = handle
         self._path = str(path)
         self._embedders = {}

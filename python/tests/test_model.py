@@ -15,7 +15,28 @@ def require(path):
         raise unittest.SkipTest(f"test data not found: {path}")
 
 
+SYNTH_Q8 = os.path.join(DATA, "models", "synth", "llama-d256-q8_0.gguf")
+
+
 class ModelTest(unittest.TestCase):
+    def test_repack_cache(self):
+        import tempfile
+        require(SYNTH_Q8)
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = os.path.join(tmp, "cache")
+            with hearth.Model(SYNTH_Q8) as m:
+                self.assertEqual(m.architecture, "llama")
+            self.assertFalse(os.path.exists(cache))  # opt-in only
+            with hearth.Model(SYNTH_Q8, repack_cache=cache):
+                pass
+            files = os.listdir(cache)
+            self.assertEqual(len(files), 1)
+            first = os.stat(os.path.join(cache, files[0]))
+            with hearth.Model(SYNTH_Q8, repack_cache=cache):
+                pass
+            again = os.stat(os.path.join(cache, files[0]))
+            self.assertEqual((first.st_ino, first.st_mtime_ns), (again.st_ino, again.st_mtime_ns))
+
     def test_version(self):
         self.assertEqual(hearth.version(), "0.1.0")
         self.assertIn("ISA", hearth.system_info())

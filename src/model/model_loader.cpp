@@ -9,6 +9,7 @@
 #include "hearth/model.hpp"
 #include "hearth/tokenizer.hpp"
 #include "model/arch.hpp"
+#include "model/repack_cache.hpp"
 #include "model/tensor_lookup.hpp"
 #include "model/weight_repack.hpp"
 
@@ -66,7 +67,8 @@ bool Model::is_eog(int token) const {
          config_.eog_tokens.end();
 }
 
-std::shared_ptr<const Model> Model::load(std::shared_ptr<const GgufFile> file) {
+std::shared_ptr<const Model> Model::load(std::shared_ptr<const GgufFile> file,
+                                         const ModelLoadOptions& options) {
   if (!file) fail(Status::kInvalidArgument, "Model::load: no file");
   const GgufFile& f = *file;
   const std::string arch = f.get_string("general.architecture").value_or("");
@@ -175,7 +177,7 @@ std::shared_ptr<const Model> Model::load(std::shared_ptr<const GgufFile> file) {
   owned->vectors = copy_vectors(vectors);  // before the repacking releases the pages around them
   // The other cores repack while this thread builds the tokenizer (a 151k-token vocabulary and
   // its merges: 10-20% of the load on 2 cores); the threads stop if it throws.
-  model::WeightRepack repack(f, matmul_weights);
+  model::WeightRepack repack(f, matmul_weights, model::repack_cache_dir(options.repack_cache));
   // End-of-generation tokens come from the tokenizer (eos, eot, eom and the usual end-of-turn
   // texts). An unsupported tokenizer leaves generation to stop at eos and max_tokens only.
   try {

@@ -12,6 +12,7 @@
 #include "hearth/error.hpp"
 #include "kernels/kernel_table.hpp"
 #include "kernels/packed_rows.hpp"
+#include "model/repack_cache.hpp"
 #include "platform/large_buffer.hpp"
 
 namespace hearth::model {
@@ -49,6 +50,8 @@ struct WeightRepack::State {
   std::map<const uint8_t*, size_t> offset_of;  // by source rows: tied weights share a copy
   std::vector<Chunk> chunks;
   std::shared_ptr<uint8_t> storage;
+  std::shared_ptr<const uint8_t> cached;  // the buffer mapped from the cache file instead
+  std::unique_ptr<RepackCache> cache;
   size_t total = 0;
   std::unique_ptr<platform::LargeBufferFiller> filler;
   std::atomic<size_t> next{0};
@@ -91,7 +94,8 @@ struct WeightRepack::State {
   }
 };
 
-WeightRepack::WeightRepack(const GgufFile& file, const std::vector<TensorView*>& weights)
+WeightRepack::WeightRepack(const GgufFile& file, const std::vector<TensorView*>& weights,
+                           const std::string& cache_dir)
     : s_(std::make_unique<State>(file, weights)) {
   if (!repack_enabled()) return;
   State& s = *s_;
@@ -108,6 +112,20 @@ WeightRepack::WeightRepack(const GgufFile& file, const std::vector<TensorView*>&
     s.total += (w->row_bytes * static_cast<size_t>(full_rows) + 63) / 64 * 64;
   }
   if (s.jobs.empty()) return;
+  if (!cache_dir.empty()) {
+    std::vector<RepackedTensor> tensors;
+    // The mapping's start: the offsets in the cache's header are from the file's start.
+    const GgufTensorInfo& t0 = file.tensors().front();
+    const uint8_t* base = t0.data - file.data_offset() - t0.offset;
+    for (const Job& j : s.jobs)
+      tensors.push_back({static_cast<uint64_t>(j.view->data - base), j.offset,
+                         j.view->row_bytes * static_cast<size_t>(j.full_rows),
+                         static_cast<uint32_t>(j.view->type), j.view->n_in, j.full_rows,
+                         j.view->row_bytes});
+    s.cache = std::make_unique<RepackCache>(cache_dir, file, tensors, s.total);
+    s.cached = s.cache->load();
+    if (s.cached) return;  // nothing to copy: finish() points the views at the mapping
+  }
   s.storage = platform::allocate_large_buffer(s.total);
   if (!s.storage)
     fail(Status::kOutOfMemory,
@@ -143,6 +161,12 @@ WeightRepack::~WeightRepack() {
 std::shared_ptr<const uint8_t> WeightRepack::finish(size_t* bytes) {
   *bytes = 0;
   State& s = *s_;
+  if (s.cached) {
+    for (TensorView* w : s.weights)
+      if (w && *w && s.offset_of.count(w->data)) w->packed = s.cached.get() + s.offset_of[w->data];
+    *bytes = s.total;
+    return std::move(s.cached);
+  }
   if (!s.storage) return nullptr;
   s.work();
   s.join();
@@ -152,6 +176,7 @@ std::shared_ptr<const uint8_t> WeightRepack::finish(size_t* bytes) {
   for (TensorView* w : s.weights)
     if (w && *w && s.offset_of.count(w->data)) w->packed = s.storage.get() + s.offset_of[w->data];
   *bytes = s.total;
+  if (s.cache) s.cache->store(s.storage.get());  // best effort, for the next load
   return std::move(s.storage);
 }
 

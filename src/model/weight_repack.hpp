@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "hearth/gguf.hpp"
@@ -32,9 +33,13 @@ std::shared_ptr<const uint8_t> repack_weights(const GgufFile& file,
 // `packed` is set only by finish(). Destroying it unfinished (an exception in between) stops
 // the copy at the next chunk and joins the threads; the views keep no `packed`.
 // The constructor throws hearth::Error kOutOfMemory when the buffer cannot be allocated.
+// `cache_dir` (not empty): the repacked buffer's cache (model/repack_cache.hpp) in that
+// directory. A matching cache file is mapped instead of repacking (no thread starts, the file's
+// pages of the weights are not touched); otherwise finish() repacks and then writes the file.
 class WeightRepack {
  public:
-  WeightRepack(const GgufFile& file, const std::vector<TensorView*>& weights);
+  WeightRepack(const GgufFile& file, const std::vector<TensorView*>& weights,
+               const std::string& cache_dir = {});
   ~WeightRepack();
   WeightRepack(const WeightRepack&) = delete;
   WeightRepack& operator=(const WeightRepack&) = delete;

@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "hearth/error.hpp"
+#include "repack_cache_flag.hpp"
 #include "utf8_args.hpp"
 
 namespace hearth::cli {
@@ -23,16 +24,21 @@ void usage() {
   for (const auto& c : commands)
     std::fprintf(stderr, "  %-10s %s\n", c.name.c_str(), c.summary.c_str());
   std::fprintf(stderr, "\n`hearth <command> --help` describes a command's options.\n");
+  std::fprintf(stderr,
+               "run, chat, bench, batch and serve also take --repack-cache DIR: keep the weights "
+               "repacked at load in DIR, so later loads map them (HEARTH_REPACK_CACHE).\n");
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> args = hearth::cli::utf8_arguments(argc, argv);
+  std::vector<std::string> args = hearth::cli::utf8_arguments(argc, argv);
   if (args.size() < 2 || args[1] == "help" || args[1] == "--help") {
     usage();
     return args.size() < 2 ? 2 : 0;
   }
-  const std::string& name = args[1];
+  const std::string name = args[1];
+  if (hearth::cli::takes_repack_cache_flag(name) && !hearth::cli::take_repack_cache_flag(args))
+    return 2;
   for (const auto& c : hearth::cli::registry()) {
     if (c.name != name) continue;
     try {

@@ -1,0 +1,41 @@
+// The file-system operations of the repacked-weight cache (model/repack_cache.cpp): a file's
+// identity, a read-only mapping that does not throw, a directory made on demand.
+// Platform code: cache_file_posix.cpp; cache_file_win32.cpp has none of them (every call
+// fails), so on Windows the cache is accepted and does nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "platform/file_mapping.hpp"
+
+namespace hearth::platform {
+
+// What tells one version of a file from another: its absolute path (symbolic links resolved),
+// size, modification time and inode. A file rewritten in place changes size or mtime; a file
+// replaced by rename changes inode.
+struct FileIdentity {
+  std::string path;
+  uint64_t size = 0;
+  uint64_t mtime_ns = 0;
+  uint64_t device = 0;
+  uint64_t inode = 0;
+};
+
+// The identity of the regular file at `path`; false when it cannot be read (or on Windows).
+bool file_identity(const std::string& path, FileIdentity* out) noexcept;
+
+// Maps the regular file at `path` read-only and private (a change to the file after this call
+// may or may not show: callers check what they read). `populate`: the OS maps every page now
+// (MAP_POPULATE on Linux), so later reads take no page faults. False, with nothing mapped, on
+// any failure (or on Windows). Release with unmap_file.
+bool map_file_readonly(const std::string& path, bool populate, FileMapping* out) noexcept;
+
+// Creates the directory `path` (its parent must exist) unless it exists; true when it exists
+// afterwards.
+bool make_directory(const std::string& path) noexcept;
+
+// Deletes the file at `path` (a temporary file after a failed write); failure is ignored.
+void remove_file(const std::string& path) noexcept;
+
+}  // namespace hearth::platform

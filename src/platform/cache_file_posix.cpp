@@ -1,0 +1,83 @@
+// POSIX: realpath + stat for identities, open + fstat + mmap for the mapping.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+
+#include "platform/cache_file.hpp"
+
+namespace hearth::platform {
+namespace {
+
+uint64_t mtime_ns(const struct stat& st) {
+#if defined(__APPLE__)
+  return static_cast<uint64_t>(st.st_mtimespec.tv_sec) * 1000000000u +
+         static_cast<uint64_t>(st.st_mtimespec.tv_nsec);
+#else
+  return static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u +
+         static_cast<uint64_t>(st.st_mtim.tv_nsec);
+#endif
+}
+
+void fill(const struct stat& st, FileIdentity* out) {
+  out->size = static_cast<uint64_t>(st.st_size);
+  out->mtime_ns = mtime_ns(st);
+  out->device = static_cast<uint64_t>(st.st_dev);
+  out->inode = static_cast<uint64_t>(st.st_ino);
+}
+
+}  // namespace
+
+bool file_identity(const std::string& path, FileIdentity* out) noexcept {
+  try {
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (!real) return false;
+    out->path = real;
+    std::free(real);
+    struct stat st {};
+    if (::stat(out->path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    fill(st, out);
+    return true;
+  } catch (...) {  // std::bad_alloc from the string
+    return false;
+  }
+}
+
+bool map_file_readonly(const std::string& path, bool populate, FileMapping* out) noexcept {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+    ::close(fd);
+    return false;
+  }
+  int flags = MAP_PRIVATE;
+#if defined(MAP_POPULATE)
+  if (populate) flags |= MAP_POPULATE;
+#else
+  (void)populate;
+#endif
+  const auto size = static_cast<size_t>(st.st_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, flags, fd, 0);
+  ::close(fd);  // the mapping keeps the file
+  if (map == MAP_FAILED) return false;
+  out->address = map;
+  out->size = size;
+  return true;
+}
+
+bool make_directory(const std::string& path) noexcept {
+  if (::mkdir(path.c_str(), 0777) == 0) return true;
+  struct stat st {};
+  return errno == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void remove_file(const std::string& path) noexcept {
+  ::unlink(path.c_str());
+}
+
+}  // namespace hearth::platform
