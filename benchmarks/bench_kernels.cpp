@@ -1,8 +1,12 @@
 // Kernel throughput per ISA and weight type: vec_dot over a weight matrix larger than L2
 // (GB/s of weight bytes read; decode is bound by this) and the tiled gemm kernels for a
-// smollm2-sized projection over a 64-token batch (GOP/s, 2 ops per multiply-add).
+// smollm2-sized projection over a 64-token batch (GOP/s, 2 ops per multiply-add); and the R16
+// (repacked) Q8_0 / Q4_0 kernels of the active ISA in decode shapes, 1 and 8 tokens, with the
+// weights hot in L2 or streamed from memory (GB/s of weight bytes): the pair tells whether decode
+// is bound by the arithmetic or by the memory.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <string>
@@ -10,6 +14,7 @@
 
 #include "hearth/quant.hpp"
 #include "kernels/kernel_table.hpp"
+#include "kernels/packed_rows.hpp"
 
 namespace {
 
@@ -95,7 +100,58 @@ void BM_Gemm(benchmark::State& state, hearth::Isa isa, DType type) {
                          benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
+// R16 (repacked) matmul of n_tok tokens on the active ISA, in qwen2.5-0.5b's shapes: "hot", one
+// 896 x 896 weight (0.45 / 0.85 MiB: stays in L2); "cold" (896 in, 4864 out: ffn_up) and
+// "colddown" (4864 in, 896 out: ffn_down), 96 MiB of distinct weights in turn (past the L3, in
+// ordinary pages like most of a model's repacked weights), as decode walks a model's layers.
+void BM_R16(benchmark::State& state, DType type, int n_tok, int64_t n_in, int64_t n_out, bool hot) {
+  const auto* g = hearth::kernels::active_kernels().gemm[static_cast<int>(type)];
+  if (!g || !g->run_packed) {
+    state.SkipWithError("no R16 kernel for this type on this CPU");
+    return;
+  }
+  const auto rows = weights(type, n_in, n_out);
+  const size_t rb = rows.size() / n_out, bytes = rows.size();
+  const size_t copies = hot ? 1 : (size_t{96} << 20) / bytes + 1;
+  std::vector<uint8_t> packed(bytes * copies + 64);
+  uint8_t* base = packed.data() + (64 - reinterpret_cast<uintptr_t>(packed.data()) % 64) % 64;
+  for (size_t c = 0; c < copies; ++c)
+    hearth::kernels::pack_rows16(type, rows.data(), rb, n_in, 0, n_out / 16, base + c * bytes);
+  std::mt19937 rng(2);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(n_in * n_tok));
+  for (auto& v : x) v = normal(rng);
+  const size_t stride = g->prepared_bytes(n_in);
+  std::vector<uint8_t> prepared(stride * n_tok);
+  for (int t = 0; t < n_tok; ++t)
+    g->prepare(x.data() + t * n_in, prepared.data() + t * stride, n_in);
+  std::vector<float> y(static_cast<size_t>(n_out * n_tok));
+  size_t c = 0;
+  for (auto _ : state) {
+    g->run_packed(base + c * bytes, rb, 0, n_out, prepared.data(), n_tok, n_in, y.data(), n_out);
+    benchmark::DoNotOptimize(y.data());
+    c = c + 1 == copies ? 0 : c + 1;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+}
+
 void register_all() {
+  struct Shape {
+    const char* name;
+    int64_t n_in, n_out;
+    bool hot;
+  };
+  const Shape shapes[] = {
+      {"hot", 896, 896, true}, {"cold", 896, 4864, false}, {"colddown", 4864, 896, false}};
+  for (DType t : {DType::Q8_0, DType::Q4_0})
+    for (int n_tok : {1, 8})
+      for (const Shape& sh : shapes) {
+        const std::string name = "R16/" + std::string(hearth::dtype_name(t)) + "/tok" +
+                                 std::to_string(n_tok) + "/" + sh.name;
+        benchmark::RegisterBenchmark(name.c_str(), [t, n_tok, sh](benchmark::State& s) {
+          BM_R16(s, t, n_tok, sh.n_in, sh.n_out, sh.hot);
+        });
+      }
   const std::pair<hearth::Isa, const char*> isas[] = {{hearth::Isa::kScalar, "scalar"},
                                                       {hearth::Isa::kAvx2, "avx2"},
                                                       {hearth::Isa::kAvxVnni, "avxvnni"},

@@ -49,8 +49,7 @@ constexpr int kMaxHalves = 4;        // 8-row halves per batch microkernel (two 
 constexpr int kMaxTokens = 4;        // tokens per batch microkernel
 constexpr int kMaxDecodeHalves = 4;  // 8-row halves per single-token microkernel (two groups)
 constexpr size_t kChunkBytes = 512 * 1024;  // prepared tokens kept in L2 per pass
-constexpr size_t kPrefetchBytes = 2048;     // single-token tiles: prefetch distance per stream
-constexpr int kSmallBatch = 32;             // batches up to this prefetch the next row tile
+constexpr int kSmallBatch = 32;  // batches up to this (and one token) prefetch the next row tile
 
 // Bytes of one block's quants in one row (and of its 4-byte vectors per lane times 4).
 template <WeightKind kKind>
@@ -122,20 +121,10 @@ void micro(const uint8_t* w, size_t group_bytes, size_t scales_at, int64_t nb, c
 #pragma GCC unroll 4
       for (int h = 0; h < H; ++h) isum[h][t] = Ops::template begin<kKind>(c);
     }
-    // A small batch's share of the next row tile (run_packed; changes no result).
+    // A small batch's or a single token's share of the next row tile (run_packed; changes no
+    // result).
     for (int i = 0; i < pf_lines; ++i)
       _mm_prefetch(reinterpret_cast<const char*>(pf + 64 * (b * pf_lines + i)), _MM_HINT_T0);
-    if constexpr (T == 1) {
-      // Decode reads each weight once, from memory: a prefetch kPrefetchBytes ahead in each
-      // group's stream (past its end: the next group, harmless) lifted the bandwidth of these
-      // half-line loads to that of the row-by-row dot products (Zen 5: 15 -> 25 GB/s, one thread).
-#pragma GCC unroll 4
-      for (int h = 0; h < H; h += 2)
-#pragma GCC unroll 8
-        for (size_t l = 0; l < kQsBlock; l += 64)
-          _mm_prefetch(reinterpret_cast<const char*>(half[h] + wb + kPrefetchBytes + l),
-                       _MM_HINT_T0);
-    }
     if constexpr (kKind == WeightKind::kQ8_0) {
 #pragma GCC unroll 8
       for (int j = 0; j < 8; ++j) {
@@ -287,7 +276,8 @@ inline int token_chunk(size_t stride, int tile_tokens) {
 // Runs the tiles of one row tile (halves x 8 rows, valid of them stored, weights at w) over
 // tokens [t0, t1) in tiles of up to Ops::kTokens.
 // (A single token, t1 - t0 == 1, runs the decode tiles.) The token tiles share the prefetch of
-// next_lines cache lines from next (the next row tile of a small batch; 0 for none).
+// next_lines cache lines from next (the next row tile of a small batch or of a single token; 0
+// for none).
 template <class Ops, WeightKind kKind>
 void run_tokens(const TileSet<Ops, kKind>& tiles, const uint8_t* w, size_t group_bytes,
                 size_t scales_at, int64_t nb, int halves, int valid, const uint8_t* act,
@@ -295,7 +285,8 @@ void run_tokens(const TileSet<Ops, kKind>& tiles, const uint8_t* w, size_t group
                 int64_t next_lines = 0) {
   if (t1 - t0 == 1) {
     tiles.decode.at(halves, 1)(w, group_bytes, scales_at, nb, act + t0 * stride, stride,
-                               y + t0 * ldy, ldy, valid, nullptr, 0);
+                               y + t0 * ldy, ldy, valid, next,
+                               static_cast<int>((next_lines + nb - 1) / nb));
     return;
   }
   const int n_tiles = (t1 - t0 + Ops::kTokens - 1) / Ops::kTokens;
@@ -315,7 +306,12 @@ void run_tokens(const TileSet<Ops, kKind>& tiles, const uint8_t* w, size_t group
 // engine's decode step) runs several token tiles on a row tile: the first reads it from memory,
 // the others from cache while the memory idles, so the token tiles prefetch the next row tile
 // among them (as the AVX-512 kernels do; there, 8 tokens of qwen2.5-0.5b-shaped layers went from
-// 6.6 to 3.9 ms with it).
+// 6.6 to 3.9 ms with it). One token prefetches the next row tile too, in address order spread
+// over the blocks: the hardware prefetcher alone keeps too few lines in flight for these streams
+// (a 2048-byte prefetch ahead in each group's stream did better, but less). Zen 5, one thread,
+// hearth_bench R16/*/tok1 (896 in / 4864 in): AVX2 Q4_0 15 -> 20 / 18 -> 20 GB/s, Q8_0 16 -> 26 /
+// 23 -> 25; AVX-VNNI Q4_0 15 -> 26 / 22 -> 26, Q8_0 18 -> 26 / 21 -> 22; qwen2.5-0.5b Q4_0 tg,
+// one thread: AVX2 59-65 -> 78, AVX-VNNI 55 -> 76 tok/s.
 template <class Ops, WeightKind kKind>
 void run_packed(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1, const uint8_t* act,
                 int n_tok, int64_t n_in, float* y, int64_t ldy) {
@@ -331,9 +327,8 @@ void run_packed(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
     for (int64_t r = r0; r < r1; r += kHalfRows * tile_halves) {
       const int rows =
           static_cast<int>(r1 - r < kHalfRows * tile_halves ? r1 - r : kHalfRows * tile_halves);
-      const int64_t next_rows = n_tok > 1 && n_tok <= kSmallBatch
-                                    ? std::min<int64_t>(r1 - r - rows, kHalfRows * tile_halves)
-                                    : 0;
+      const int64_t next_rows =
+          n_tok <= kSmallBatch ? std::min<int64_t>(r1 - r - rows, kHalfRows * tile_halves) : 0;
       const int64_t next_lines =
           next_rows > 0 ? static_cast<int64_t>(next_rows / kGroupRows * group_bytes / 64) : 0;
       run_tokens<Ops, kKind>(kTiles, packed + (r / kGroupRows) * group_bytes, group_bytes,
