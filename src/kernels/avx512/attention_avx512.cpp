@@ -81,6 +81,11 @@ namespace {
 //     axpy_f16_f16 do through memory. Each row's update depends on the previous cell's (a chain
 //     of fma and two F16 conversions); G rows interleave G independent chains, and every V
 //     vector is loaded and converted once for all G.
+// Measured and not kept (Zen 5, hd 64, 3 rows, 550 cells: 4.7 ns per row and cell): rounding
+// the accumulator with integer and float ops instead of the two conversions (bit-exact over
+// all 2^32 inputs) 6.9 ns; converting each shared K/V block once into an F32 scratch for all
+// the sequences that read it (one call for up to 24 rows, bit-exact) 5.4-6.9 ns; no rounding
+// at all (wrong results, as a bound) only 13% faster than the kernel as it is.
 constexpr int kPrefetchCells = 32;
 
 // Lane L of sum16(t) is the reduce_add of t[kSlot[L]]: cell jj's vector goes in slot kSlot[jj]
@@ -184,11 +189,24 @@ void rows_f16acc(const uint16_t* qh, const KvBlocks& kv, int n_kv, float scale, 
         // raised: exp(M - sv) rescales what came before; else exp(sv - M) weighs the cell.
         const __m512 arg = _mm512_mask_sub_ps(_mm512_sub_ps(sv, before), raised[g], before, sv);
         _mm512_store_ps(e[g], exp16(arg));
-        for (int jj = 0; jj < n; ++jj) {
-          const bool up = (raised[g] >> jj) & 1;
-          const float ms = up ? e[g][jj] : 1.0f, vs = up ? 1.0f : e[g][jj];
-          S[g] = S[g] * ms + vs;
-        }
+      }
+      // The sums S in cell order, the G rows' chains interleaved. A cell that does not raise
+      // the max has ms = 1, and S * 1 is S exactly, so in a group where no row raises its max
+      // (the common case once the maxima settle) each step is one add: half the latency of
+      // the multiply-add chain, which the accumulator updates below waited behind. Measured
+      // (Zen 5, hd 64, 3 rows, 550 cells): 4.74 -> 4.55 ns per row and cell.
+      __mmask16 any_raised = 0;
+      for (int g = 0; g < G; ++g) any_raised |= raised[g];
+      if (any_raised == 0) {
+        for (int jj = 0; jj < n; ++jj)
+          for (int g = 0; g < G; ++g) S[g] += e[g][jj];
+      } else {
+        for (int jj = 0; jj < n; ++jj)
+          for (int g = 0; g < G; ++g) {
+            const bool up = (raised[g] >> jj) & 1;
+            const float ms = up ? e[g][jj] : 1.0f, vs = up ? 1.0f : e[g][jj];
+            S[g] = S[g] * ms + vs;
+          }
       }
       for (int jj = 0; jj < n; ++jj) {
         const uint16_t* row = V + (j0 + jj) * kv_stride;
