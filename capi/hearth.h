@@ -144,7 +144,9 @@ typedef struct hearth_model_params {
    * maps its cache file read-only instead of repacking. Each file is checked against the
    * model (path, size, mtime, inode, tensor layout) and ignored (rewritten) when it does not
    * match; writing is best effort (a read-only or full disk logs a warning through
-   * hearth_log_set and loads without it). Read during hearth_model_load only. POSIX only:
+   * hearth_log_set and loads without it). The directory must be yours and writable by no one
+   * else (one hearth creates is 0700): a directory others can write in is not used (warning),
+   * since a file planted there would be trusted. Read during hearth_model_load only. POSIX only:
    * accepted and ignored on Windows. Appended: older callers' structs end before it. */
   const char* repack_cache;
 } hearth_model_params;

@@ -274,16 +274,47 @@ TEST_P(RepackCacheTest, UnwritableDirectoryLoadsWithoutCache) {
   std::ofstream(not_a_dir) << "x";
   expect_same(logits(not_a_dir.string()), want);
   expect_same(logits((dir_ / "no" / "such" / "dir").string()), want);
-  EXPECT_EQ(count("cannot write"), 2);
+  EXPECT_EQ(count("cannot use"), 1);    // the plain file
+  EXPECT_EQ(count("cannot write"), 1);  // the missing parent
   EXPECT_EQ(count("wrote"), 0);
   EXPECT_FALSE(fs::exists(dir_ / "no"));
   if (::geteuid() != 0) {  // permissions do not stop root
     fs::create_directories(cache_);
     ::chmod(cache_.c_str(), 0555);
     expect_same(logits(cache_.string()), want);
-    EXPECT_EQ(count("cannot write"), 3);
+    EXPECT_EQ(count("cannot write"), 2);
     EXPECT_TRUE(fs::is_empty(cache_));
   }
+}
+
+// A cache directory that others can write in is never read or written: anyone could plant a
+// cache file there (weights the load would trust) or a link where the temporary file goes. A
+// directory the cache makes is private (0700), and so is the file.
+TEST_P(RepackCacheTest, DirectoryOthersCanWriteIsNotUsed) {
+  size_t repacked = 0;
+  const auto want = logits("", &repacked);
+  if (repacked == 0) GTEST_SKIP() << "the active kernels repack nothing of " << GetParam();
+  expect_same(logits(cache_.string()), want);  // makes the directory and the file
+  struct stat st {};
+  ASSERT_EQ(::stat(cache_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  const fs::path file = cache_file();
+  ASSERT_FALSE(file.empty());
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const Stamp before = stamp(file);
+  for (mode_t mode : {0777, 0775, 0757}) {
+    ::chmod(cache_.c_str(), mode);
+    const int used = count("using"), refused = count("cannot use");
+    expect_same(logits(cache_.string()), want);
+    EXPECT_EQ(count("using"), used) << std::oct << mode << ": a planted file would be used";
+    EXPECT_EQ(count("cannot use"), refused + 1) << std::oct << mode;
+    EXPECT_TRUE(stamp(file) == before) << std::oct << mode << ": written in a shared directory";
+  }
+  ::chmod(cache_.c_str(), 0700);
+  const int used = count("using");
+  expect_same(logits(cache_.string()), want);
+  EXPECT_EQ(count("using"), used + 1) << "private again: used";
 }
 
 TEST_P(RepackCacheTest, CApiParamAndOldStructSize) {

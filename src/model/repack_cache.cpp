@@ -78,6 +78,12 @@ std::string stem(const std::string& path) {
   return name;
 }
 
+void warn_not_private(const std::string& dir) {
+  log(LogLevel::kWarn, fmt::format("repack cache: cannot use '{}': the cache directory must be "
+                                   "yours and writable by no one else; not cached",
+                                   dir));
+}
+
 }  // namespace
 
 std::string repack_cache_dir(const std::string& option) {
@@ -129,6 +135,14 @@ RepackCache::RepackCache(const std::string& dir, const GgufFile& file,
     header_ = std::move(h);
     std::string dir_slash = dir;
     if (dir_slash.back() != '/') dir_slash += '/';
+    // A directory others can write in could hold a planted cache file (weights this load
+    // would trust) or a link where the temporary file goes: not used (store() makes an absent
+    // one with mode 0700).
+    if (platform::directory_access(dir) == platform::DirectoryAccess::kShared) {
+      warn_not_private(dir);
+      header_.clear();
+      return;
+    }
     path_ = fmt::format("{}{}-{:016x}.hearth-r16", dir_slash, stem(id.path),
                         fnv1a(id.path + '\0' + layout));
   } catch (...) {  // std::bad_alloc: no cache
@@ -168,8 +182,15 @@ void RepackCache::store(const uint8_t* data) const noexcept {
   try {
     tmp = fmt::format("{}.tmp.{}.{}", path_, platform::process_id(), counter++);
     const std::string dir = path_.substr(0, path_.find_last_of('/'));
-    if (!dir.empty()) platform::make_directory(dir);
-    std::FILE* f = platform::open_file(tmp, "wb");
+    if (!dir.empty()) {
+      platform::make_directory(dir);
+      // Made by someone else since the constructor looked, or not made: see there.
+      if (platform::directory_access(dir) == platform::DirectoryAccess::kShared) {
+        warn_not_private(dir);
+        return;
+      }
+    }
+    std::FILE* f = platform::create_new_file(tmp);  // no link followed, mode 0600
     if (!f) {
       log(LogLevel::kWarn, fmt::format("repack cache: cannot write '{}': {}; not cached", tmp,
                                        std::strerror(errno)));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "platform/file_mapping.hpp"
@@ -31,9 +32,20 @@ bool file_identity(const std::string& path, FileIdentity* out) noexcept;
 // any failure (or on Windows). Release with unmap_file.
 bool map_file_readonly(const std::string& path, bool populate, FileMapping* out) noexcept;
 
-// Creates the directory `path` (its parent must exist) unless it exists; true when it exists
-// afterwards.
+// Whether only this user can change the directory at `path`: a directory owned by the effective
+// user and writable by no one else (as ssh asks of ~/.ssh). Anyone else who can write in the
+// cache directory could plant a cache file, whose weights the loader would trust, or a symbolic
+// link where the temporary file is created.
+enum class DirectoryAccess { kPrivate, kAbsent, kShared };
+DirectoryAccess directory_access(const std::string& path) noexcept;
+
+// Creates the directory `path` with mode 0700 (its parent must exist) unless it exists; true
+// when it exists afterwards.
 bool make_directory(const std::string& path) noexcept;
+
+// Creates the file `path` for writing with mode 0600, failing when anything exists there (a
+// symbolic link included: none is followed). Null on failure, errno set.
+std::FILE* create_new_file(const std::string& path) noexcept;
 
 // Deletes the file at `path` (a temporary file after a failed write); failure is ignored.
 void remove_file(const std::string& path) noexcept;

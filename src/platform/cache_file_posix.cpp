@@ -70,10 +70,32 @@ bool map_file_readonly(const std::string& path, bool populate, FileMapping* out)
   return true;
 }
 
+DirectoryAccess directory_access(const std::string& path) noexcept {
+  struct stat st {};  // through symbolic links: the directory it names is what must be private
+  if (::stat(path.c_str(), &st) != 0)
+    return errno == ENOENT ? DirectoryAccess::kAbsent : DirectoryAccess::kShared;
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return DirectoryAccess::kShared;
+  return DirectoryAccess::kPrivate;
+}
+
 bool make_directory(const std::string& path) noexcept {
-  if (::mkdir(path.c_str(), 0777) == 0) return true;
+  if (::mkdir(path.c_str(), 0700) == 0) return true;
   struct stat st {};
   return errno == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::FILE* create_new_file(const std::string& path) noexcept {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return nullptr;
+  std::FILE* f = ::fdopen(fd, "wb");
+  if (!f) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(path.c_str());
+    errno = err;
+  }
+  return f;
 }
 
 void remove_file(const std::string& path) noexcept {

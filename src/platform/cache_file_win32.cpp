@@ -12,8 +12,16 @@ bool map_file_readonly(const std::string&, bool, FileMapping*) noexcept {
   return false;
 }
 
+DirectoryAccess directory_access(const std::string&) noexcept {
+  return DirectoryAccess::kShared;
+}
+
 bool make_directory(const std::string&) noexcept {
   return false;
+}
+
+std::FILE* create_new_file(const std::string&) noexcept {
+  return nullptr;
 }
 
 void remove_file(const std::string&) noexcept {}
