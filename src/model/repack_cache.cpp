@@ -153,12 +153,8 @@ RepackCache::RepackCache(const std::string& dir, const GgufFile& file,
 
 std::shared_ptr<const uint8_t> RepackCache::load() const noexcept {
   if (!active()) return nullptr;
-  // Every page mapped now (MAP_POPULATE): ~1 ms for 500 MiB in the page cache (the kernel maps
-  // whole folios), and the first decode takes no page faults; without it the load gains nothing
-  // measurable (docs/performance.md, "Load").
-  constexpr bool kPopulate = true;
   platform::FileMapping m;
-  if (!platform::map_file_readonly(path_, kPopulate, &m)) return nullptr;  // absent: first load
+  if (!platform::map_file_readonly(path_, &m)) return nullptr;  // absent: first load
   const auto* base = static_cast<const uint8_t*>(m.address);
   if (m.size != header_.size() + total_ || std::memcmp(base, header_.data(), header_.size()) != 0) {
     platform::unmap_file(m);
@@ -166,6 +162,10 @@ std::shared_ptr<const uint8_t> RepackCache::load() const noexcept {
         fmt::format("repack cache: '{}' is stale or damaged; repacking and rewriting it", path_));
     return nullptr;
   }
+  // Every page of the data mapped now, after the header matched (a stale file is not read):
+  // ~1 ms for 500 MiB in the page cache (the kernel maps whole folios), and the first decode
+  // takes no page faults; without it the load gains nothing measurable (docs/performance.md).
+  platform::populate_readonly(base + header_.size(), total_);
   try {
     log(LogLevel::kDebug, fmt::format("repack cache: using '{}'", path_));
     return std::shared_ptr<const uint8_t>(base + header_.size(),

@@ -4,6 +4,7 @@
 // fails), so on Windows the cache is accepted and does nothing.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -27,10 +28,14 @@ struct FileIdentity {
 bool file_identity(const std::string& path, FileIdentity* out) noexcept;
 
 // Maps the regular file at `path` read-only and private (a change to the file after this call
-// may or may not show: callers check what they read). `populate`: the OS maps every page now
-// (MAP_POPULATE on Linux), so later reads take no page faults. False, with nothing mapped, on
-// any failure (or on Windows). Release with unmap_file.
-bool map_file_readonly(const std::string& path, bool populate, FileMapping* out) noexcept;
+// may or may not show: callers check what they read). False, with nothing mapped, on any
+// failure (or on Windows). Release with unmap_file.
+bool map_file_readonly(const std::string& path, FileMapping* out) noexcept;
+
+// Maps every page of `bytes` bytes from `p` (within a read-only mapping) now, reading what is
+// not in the page cache, so that later reads take no page faults (MADV_POPULATE_READ, Linux
+// 5.14+; else MADV_WILLNEED, which only starts the reads). Best effort.
+void populate_readonly(const void* p, size_t bytes) noexcept;
 
 // Whether only this user can change the directory at `path`: a directory owned by the effective
 // user and writable by no one else (as ssh asks of ~/.ssh). Anyone else who can write in the

@@ -47,7 +47,7 @@ bool file_identity(const std::string& path, FileIdentity* out) noexcept {
   }
 }
 
-bool map_file_readonly(const std::string& path, bool populate, FileMapping* out) noexcept {
+bool map_file_readonly(const std::string& path, FileMapping* out) noexcept {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st {};
@@ -55,19 +55,25 @@ bool map_file_readonly(const std::string& path, bool populate, FileMapping* out)
     ::close(fd);
     return false;
   }
-  int flags = MAP_PRIVATE;
-#if defined(MAP_POPULATE)
-  if (populate) flags |= MAP_POPULATE;
-#else
-  (void)populate;
-#endif
   const auto size = static_cast<size_t>(st.st_size);
-  void* map = ::mmap(nullptr, size, PROT_READ, flags, fd, 0);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);  // the mapping keeps the file
   if (map == MAP_FAILED) return false;
   out->address = map;
   out->size = size;
   return true;
+}
+
+void populate_readonly(const void* p, size_t bytes) noexcept {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  const auto start = reinterpret_cast<uintptr_t>(p) & ~static_cast<uintptr_t>(page - 1);
+  void* at = reinterpret_cast<void*>(start);
+  const size_t n = reinterpret_cast<uintptr_t>(p) + bytes - start;
+#if defined(__linux__)
+  constexpr int kPopulateRead = 22;  // MADV_POPULATE_READ (Linux 5.14+), absent from older headers
+  if (::madvise(at, n, kPopulateRead) == 0) return;
+#endif
+  ::madvise(at, n, MADV_WILLNEED);
 }
 
 DirectoryAccess directory_access(const std::string& path) noexcept {

@@ -8,9 +8,11 @@ bool file_identity(const std::string&, FileIdentity*) noexcept {
   return false;
 }
 
-bool map_file_readonly(const std::string&, bool, FileMapping*) noexcept {
+bool map_file_readonly(const std::string&, FileMapping*) noexcept {
   return false;
 }
+
+void populate_readonly(const void*, size_t) noexcept {}
 
 DirectoryAccess directory_access(const std::string&) noexcept {
   return DirectoryAccess::kShared;
