@@ -34,11 +34,17 @@ foreach(pass first second)
   endif()
 endforeach()
 
-file(WRITE "${WORK}/not-a-dir" "x")
-run_logits("${WORK}/unwritable.f32" "--repack-cache=${WORK}/not-a-dir")
+# A directory whose parent does not exist cannot be made; a plain file is no directory of ours.
+run_logits("${WORK}/unwritable.f32" "--repack-cache=${WORK}/no/such/dir")
 file(SHA256 "${WORK}/unwritable.f32" got)
 if(NOT got STREQUAL want OR NOT stderr MATCHES "repack cache: cannot write")
   message(FATAL_ERROR "an unwritable cache directory: want the same logits and a warning\n${stderr}")
+endif()
+file(WRITE "${WORK}/not-a-dir" "x")
+run_logits("${WORK}/not-a-dir.f32" "--repack-cache=${WORK}/not-a-dir")
+file(SHA256 "${WORK}/not-a-dir.f32" got)
+if(NOT got STREQUAL want OR NOT stderr MATCHES "repack cache: cannot use")
+  message(FATAL_ERROR "a file as the cache directory: want the same logits and a warning\n${stderr}")
 endif()
 
 execute_process(COMMAND "${HEARTH}" run -m "${MODEL}" --ids 1 -n 1 --repack-cache
