@@ -48,6 +48,21 @@ std::vector<uint8_t> weights(DType type, int64_t n_in, int64_t rows) {
   return w;
 }
 
+// n_tok tokens of normal random activations, prepared for gemm kernel g (stride
+// g.prepared_bytes(n_in) apart).
+std::vector<uint8_t> prepared_tokens(const hearth::kernels::GemmKernel& g, int64_t n_in,
+                                     int n_tok) {
+  std::mt19937 rng(2);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(n_in * n_tok));
+  for (auto& v : x) v = normal(rng);
+  const size_t stride = g.prepared_bytes(n_in);
+  std::vector<uint8_t> prepared(stride * n_tok);
+  for (int t = 0; t < n_tok; ++t)
+    g.prepare(x.data() + t * n_in, prepared.data() + t * stride, n_in);
+  return prepared;
+}
+
 void BM_VecDot(benchmark::State& state, hearth::Isa isa, DType type) {
   const hearth::kernels::KernelTable* k = hearth::kernels::kernels_for(isa);
   if (!k) {
@@ -82,14 +97,7 @@ void BM_Gemm(benchmark::State& state, hearth::Isa isa, DType type) {
   const int64_t n_in = k_quant ? 1536 : 576, n_out = k_quant ? 576 : 1536;
   const int n_tok = 64;
   const auto w = weights(type, n_in, n_out);
-  std::mt19937 rng(2);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> x(static_cast<size_t>(n_in * n_tok));
-  for (auto& v : x) v = normal(rng);
-  const size_t stride = g->prepared_bytes(n_in);
-  std::vector<uint8_t> prepared(stride * n_tok);
-  for (int t = 0; t < n_tok; ++t)
-    g->prepare(x.data() + t * n_in, prepared.data() + t * stride, n_in);
+  const auto prepared = prepared_tokens(*g, n_in, n_tok);
   std::vector<float> y(static_cast<size_t>(n_out * n_tok));
   for (auto _ : state) {
     g->run(w.data(), w.size() / n_out, 0, n_out, prepared.data(), n_tok, n_in, y.data(), n_out);
@@ -117,14 +125,7 @@ void BM_R16(benchmark::State& state, DType type, int n_tok, int64_t n_in, int64_
   uint8_t* base = packed.data() + (64 - reinterpret_cast<uintptr_t>(packed.data()) % 64) % 64;
   for (size_t c = 0; c < copies; ++c)
     hearth::kernels::pack_rows16(type, rows.data(), rb, n_in, 0, n_out / 16, base + c * bytes);
-  std::mt19937 rng(2);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> x(static_cast<size_t>(n_in * n_tok));
-  for (auto& v : x) v = normal(rng);
-  const size_t stride = g->prepared_bytes(n_in);
-  std::vector<uint8_t> prepared(stride * n_tok);
-  for (int t = 0; t < n_tok; ++t)
-    g->prepare(x.data() + t * n_in, prepared.data() + t * stride, n_in);
+  const auto prepared = prepared_tokens(*g, n_in, n_tok);
   std::vector<float> y(static_cast<size_t>(n_out * n_tok));
   size_t c = 0;
   for (auto _ : state) {
