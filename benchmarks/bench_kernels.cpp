@@ -1,7 +1,7 @@
 // Kernel throughput per ISA and weight type: vec_dot over a weight matrix larger than L2
 // (GB/s of weight bytes read; decode is bound by this) and the tiled gemm kernels for a
 // smollm2-sized projection over a 64-token batch (GOP/s, 2 ops per multiply-add); and the R16
-// (repacked) Q8_0 / Q4_0 kernels of the active ISA in decode shapes, 1 and 8 tokens, with the
+// (repacked) Q8_0 / Q4_0 / Q4_K / Q6_K kernels of the active ISA in decode shapes, 1 and 8 tokens, with the
 // weights hot in L2 or streamed from memory (GB/s of weight bytes): the pair tells whether decode
 // is bound by the arithmetic or by the memory.
 #include <benchmark/benchmark.h>
@@ -144,9 +144,12 @@ void register_all() {
   };
   const Shape shapes[] = {
       {"hot", 896, 896, true}, {"cold", 896, 4864, false}, {"colddown", 4864, 896, false}};
-  for (DType t : {DType::Q8_0, DType::Q4_0})
+  // K-quants need n_in % 256 == 0: llama3.2-1b's shapes (2048 in, 8192 out: ffn_up).
+  const Shape k_shapes[] = {
+      {"hot", 1024, 512, true}, {"cold", 2048, 8192, false}, {"colddown", 8192, 2048, false}};
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K})
     for (int n_tok : {1, 8})
-      for (const Shape& sh : shapes) {
+      for (const Shape& sh : t == DType::Q4_K || t == DType::Q6_K ? k_shapes : shapes) {
         const std::string name = "R16/" + std::string(hearth::dtype_name(t)) + "/tok" +
                                  std::to_string(n_tok) + "/" + sh.name;
         benchmark::RegisterBenchmark(name.c_str(), [t, n_tok, sh](benchmark::State& s) {

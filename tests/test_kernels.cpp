@@ -282,7 +282,7 @@ TEST(PackedRows, PackingIsAPermutation) {
     const int64_t n = 7 * 32, rows = 48;
     EXPECT_TRUE(kernels::packable_rows16(wt, n, rows));
     EXPECT_FALSE(kernels::packable_rows16(wt, n, 40));
-    EXPECT_FALSE(kernels::packable_rows16(DType::Q4_K, 256, rows));
+    EXPECT_FALSE(kernels::packable_rows16(DType::Q3_K, 256, rows));
     const auto w = weight_rows(wt, n, rows, Fill::kRandom, rng);
     const size_t rb = *row_bytes(wt, static_cast<uint64_t>(n));
     std::vector<uint8_t> packed(w.size(), 0xAB), back(rb);

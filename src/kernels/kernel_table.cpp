@@ -128,10 +128,10 @@ KernelTable avx512_table() {
   k.isa = Isa::kAvx512;
   const bool bf16 = cpu_features().avx512bf16;
   k.summary =
-      bf16 ? "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k/q5_k/q6_k batch gemm, f32 f16 "
+      bf16 ? "avx512: VNNI q8_0/q4_0/q4_k/q6_k gemm, f32/f16/bf16/q5_k batch gemm, f32 f16 "
              "bf16(dpbf16) q4_1 q5_0 q5_1 q5_k dots, f16 attention; avx2: q4_1/q5_0/q5_1 gemm, "
              "q2_k q3_k q4_k q6_k dots"
-           : "avx512: VNNI q8_0/q4_0 gemm, f32/f16/bf16/q4_k/q5_k/q6_k batch gemm, f32 f16 q4_1 "
+           : "avx512: VNNI q8_0/q4_0/q4_k/q6_k gemm, f32/f16/bf16/q5_k batch gemm, f32 f16 q4_1 "
              "q5_0 q5_1 q5_k dots, f16 attention; avx2: q4_1/q5_0/q5_1 gemm, bf16 q2_k q3_k q4_k "
              "q6_k dots";
   k.vec_dot[at(DType::F32)] = avx512::dot_f32;
@@ -150,7 +150,7 @@ KernelTable avx512_table() {
   k.gemm[at(DType::F32)] = &avx512::kGemmF32;
   k.gemm[at(DType::F16)] = &avx512::kGemmF16;
   k.gemm[at(DType::BF16)] = &avx512::kGemmBF16;
-  k.gemm[at(DType::Q4_K)] = &avx512::kGemmQ4_K;
+  k.gemm[at(DType::Q4_K)] = &avx512::kGemmQ4_K;  // + run_packed (R16 layout)
   k.gemm[at(DType::Q6_K)] = &avx512::kGemmQ6_K;
   // Q4_1 / Q5_0 / Q5_1: AVX2's kernels on the R16 layout, which decode a token alone with the
   // bits it gets in a batch. The 512-bit row-layout batch gemms these types had summed in another

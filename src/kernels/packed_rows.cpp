@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "hearth/quant.hpp"
+#include "kernels/packed_rows_kquant.hpp"
 #include "kernels/packed_rows_q4q5.hpp"
 
 namespace hearth::kernels {
@@ -38,6 +39,8 @@ struct GroupLayout {
 }  // namespace
 
 bool packable_rows16(DType type, int64_t n_in, int64_t n_out) {
+  if (is_kquant_r16(type))
+    return n_in > 0 && n_in % kQK_K == 0 && n_out > 0 && n_out % kPackedRows == 0;
   return (type == DType::Q8_0 || type == DType::Q4_0 || is_q4q5_r16(type)) && n_in > 0 &&
          n_in % kQK == 0 && n_out > 0 && n_out % kPackedRows == 0;
 }
@@ -45,6 +48,7 @@ bool packable_rows16(DType type, int64_t n_in, int64_t n_out) {
 void pack_rows16(DType type, const uint8_t* rows, size_t row_bytes, int64_t n_in, int64_t g0,
                  int64_t g1, uint8_t* packed) {
   if (is_q4q5_r16(type)) return pack_rows16_q4q5(type, rows, row_bytes, n_in, g0, g1, packed);
+  if (is_kquant_r16(type)) return pack_rows16_kquant(type, rows, row_bytes, n_in, g0, g1, packed);
   const int64_t nb = n_in / kQK;
   const GroupLayout layout(type, nb);
   const int vectors = static_cast<int>(block_qs_bytes(type) / 4);
@@ -69,6 +73,7 @@ void pack_rows16(DType type, const uint8_t* rows, size_t row_bytes, int64_t n_in
 void unpack_row16(DType type, const uint8_t* packed, size_t row_bytes, int64_t n_in, int64_t r,
                   uint8_t* row) {
   if (is_q4q5_r16(type)) return unpack_row16_q4q5(type, packed, row_bytes, n_in, r, row);
+  if (is_kquant_r16(type)) return unpack_row16_kquant(type, packed, row_bytes, n_in, r, row);
   const int64_t nb = n_in / kQK;
   const GroupLayout layout(type, nb);
   const int vectors = static_cast<int>(block_qs_bytes(type) / 4);

@@ -15,6 +15,7 @@
 //                                      16+4j..16+4j+3, exactly as in the file (q = w + 8)
 //          d     [nb][16 lanes]        fp16 block scales
 //   Q4_1, Q5_0, Q5_1: block-major, see kernels/packed_rows_q4q5.hpp
+//   Q4_K, Q5_K, Q6_K: super-block-major 4-byte words, see kernels/packed_rows_kquant.hpp
 // (Q8_0 / Q4_0: all qs of the group first, then all scales: every weight vector is 64-byte
 // aligned when the group is). Groups are independent, so any range of groups can be packed by
 // any thread.

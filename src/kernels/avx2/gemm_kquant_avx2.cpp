@@ -1,7 +1,7 @@
 // AVX2 batch matrix products for Q4_K, Q5_K and Q6_K weights (the tiles of
 // gemm_kquant_tiles_avx2.hpp) with vpmaddubsw, whose int16 pair sums saturate: each step sum below
 // is bounded in int16.
-#include "kernels/avx2/gemm_kquant_tiles_avx2.hpp"
+#include "kernels/avx2/gemm_kquant_r16_tiles_avx2.hpp"
 
 #include <immintrin.h>
 
@@ -27,8 +27,9 @@ struct Avx2KOps {
 
 }  // namespace
 
-const GemmKernel kGemmQ4_K = kquant_gemm_kernel<Avx2KOps, false>();
-const GemmKernel kGemmQ6_K = kquant_gemm_kernel<Avx2KOps, true>();
+// Q4_K and Q6_K with run_packed on the R16 layout written at load (gemm_kquant_r16_tiles_avx2.hpp).
+const GemmKernel kGemmQ4_K = kquant_r16_gemm_kernel<Avx2KOps, false>();
+const GemmKernel kGemmQ6_K = kquant_r16_gemm_kernel<Avx2KOps, true>();
 const GemmKernel kGemmQ5_K = kquant_gemm_kernel<Avx2KOps, false, true>();
 
 }  // namespace hearth::kernels::avx2

@@ -29,7 +29,8 @@
 // followed by the scalar dot's float steps (separate multiplies, no fma):
 //   Q4_K: sum += (d * dx) * sumi - (dmin * dx) * summ;   Q6_K: sum += (d * dx) * sumi,
 // bit-identical to the scalar dot products whatever the tile or thread count.
-// Decode (a few tokens) keeps the dot products (GemmKernel::min_tokens).
+// Decode (a few tokens) keeps the dot products (GemmKernel::min_tokens), unless the loader
+// repacked the weight (Q4_K, Q6_K: run_packed of gemm_kquant_r16_tiles_avx2.hpp).
 #pragma once
 
 #include <immintrin.h>

@@ -56,7 +56,18 @@ extern const GemmKernel kGemmQ4_0;
 extern const GemmKernel kGemmF32;
 extern const GemmKernel kGemmF16;
 extern const GemmKernel kGemmBF16;
-// Q4_K / Q6_K weights for batches (gemm_kquant_avx512.cpp), bit-identical to the scalar dots.
+// Q4_K / Q6_K weights for batches (gemm_kquant_avx512.cpp), bit-identical to the scalar dots, and
+// for every batch size from the R16 layout (run_packed: gemm_kquant_r16_avx512.cpp).
+void run_r16_q4_k(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
+                  const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy);
+void run_r16_q6_k(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
+                  const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy);
+// Prompts from the R16 layout (gemm_kquant_avx512.cpp: each row tile copied by plain loads into
+// the batch kernel's layout), called by run_r16_q4_k / _q6_k for large batches.
+void run_r16_prefill_q4_k(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
+                          const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy);
+void run_r16_prefill_q6_k(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
+                          const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy);
 extern const GemmKernel kGemmQ4_K;
 extern const GemmKernel kGemmQ6_K;
 // Q5_K weights for batches (gemm_kquant_avx512.cpp, bit-identical to the scalar dot); decode keeps

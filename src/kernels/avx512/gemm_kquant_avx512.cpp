@@ -88,31 +88,61 @@ __m512i scale_byte(const __m512i q[3], int b) {
 // Block is BlockQ4_K or BlockQ5_K: Q5_K is Q4_K with a fifth bit per value (qh), joined here, so
 // the weight vectors hold 0..31 and the same microkernel computes both (vpdpbusd sums in int32;
 // the scalar dots' integers are the same formula).
-template <class Block>
-void q45_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
+// Where the packers read the 16 rows' 4-byte words: gathered from the row layout (rows w_stride
+// apart, lanes past n_rows read as zeros), or loaded from an R16 group
+// (kernels/packed_rows_kquant.hpp: word w of super-block s is one vector), so that prefill on
+// repacked weights needs no gather.
+struct GatherRows {
+  const uint8_t* rows;
+  size_t block_bytes;
+  __mmask16 mask;
+  __m512i row_off;
+  GatherRows(const uint8_t* r, size_t w_stride, int n_rows, size_t bb)
+      : rows(r), block_bytes(bb), mask(lane_mask(n_rows)), row_off(row_offsets(w_stride)) {}
+  // Bytes off .. off + 3 of super-block s of every row.
+  __m512i word(int64_t s, size_t off) const {
+    return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mask, row_off,
+                                       rows + s * block_bytes + off, 1);
+  }
+  // Q6_K's d (fp16 at byte 208, past the last whole word) as floats.
+  __m512 q6_k_d(int64_t s) const {
+    const __m512i d = word(s, offsetof(BlockQ6_K, d) - 2);  // d in the high half
+    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(d, 16)));
+  }
+};
+struct R16Words {
+  const uint8_t* group;
+  size_t sb_bytes;  // 64 * words per block
+  int64_t nsb;
+  __m512i word(int64_t s, size_t off) const {
+    return _mm512_loadu_si512(group + s * sb_bytes + 64 * (off / 4));
+  }
+  __m512 q6_k_d(int64_t s) const {  // the group's d [nsb][16] fp16 after its super-blocks
+    return _mm512_cvtph_ps(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + nsb * sb_bytes + 32 * s)));
+  }
+};
+
+template <class Block, class Source>
+void q45_k_pack_from(const Source& src, int64_t nsb, uint8_t* dst) {
   constexpr bool kFive = std::is_same_v<Block, BlockQ5_K>;
-  const __mmask16 m = lane_mask(n_rows);
-  const __m512i row_off = row_offsets(w_stride);
   const __m512i zero = _mm512_setzero_si512();
   const __m512i low = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(0x01);
   const __m512i six = _mm512_set1_epi32(63);
-  auto gather = [&](const uint8_t* p) {
-    return _mm512_mask_i32gather_epi32(zero, m, row_off, p, 1);
-  };
   // Bit j of each byte of h, moved to bit 4 (the fifth bit of sub-block j's values).
   auto fifth = [&](__m512i h, int j) {
     return _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(h, j), one), 4);
   };
   for (int64_t s = 0; s < nsb; ++s) {
-    const uint8_t* blk = rows + s * sizeof(Block);
+    auto gather = [&](size_t off) { return src.word(s, off); };
     uint8_t* out = dst + s * kQ4KPackedBytes;
     // Sub-blocks 2c (low nibbles) and 2c+1 (high nibbles) share qs[32c .. 32c+31]; byte l of
     // Q5_K's qh holds the fifth bits of element l of every sub-block (bit j: sub-block j).
     for (int k = 0; k < 8; ++k) {
       __m512i h = zero;
-      if constexpr (kFive) h = gather(blk + offsetof(BlockQ5_K, qh) + 4 * k);
+      if constexpr (kFive) h = gather(offsetof(BlockQ5_K, qh) + 4 * k);
       for (int c = 0; c < 4; ++c) {
-        const __m512i q = gather(blk + offsetof(Block, qs) + 32 * c + 4 * k);
+        const __m512i q = gather(offsetof(Block, qs) + 32 * c + 4 * k);
         __m512i lo = _mm512_and_si512(q, low);
         __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), low);
         if constexpr (kFive) {
@@ -123,9 +153,8 @@ void q45_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t 
         _mm512_store_si512(out + 64 * (8 * (2 * c + 1) + k), hi);
       }
     }
-    const __m512i q[3] = {gather(blk + offsetof(Block, scales)),
-                          gather(blk + offsetof(Block, scales) + 4),
-                          gather(blk + offsetof(Block, scales) + 8)};
+    const __m512i q[3] = {gather(offsetof(Block, scales)), gather(offsetof(Block, scales) + 4),
+                          gather(offsetof(Block, scales) + 8)};
     __m512i sc[8], mn[8];
     for (int j = 0; j < 4; ++j) {  // as hearth::k_scale_min
       sc[j] = _mm512_and_si512(scale_byte(q, j), six);
@@ -142,7 +171,7 @@ void q45_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t 
     for (int p = 0; p < 4; ++p)
       _mm512_store_si512(out + 64 * (72 + p),
                          _mm512_or_si512(mn[2 * p], _mm512_slli_epi32(mn[2 * p + 1], 16)));
-    const __m512i dd = gather(blk);  // d (low half), dmin (high half)
+    const __m512i dd = gather(0);  // d (low half), dmin (high half)
     _mm512_store_ps(out + 64 * 76, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dd)));
     _mm512_store_ps(out + 64 * 77,
                     _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dd, 16))));
@@ -243,6 +272,11 @@ void micro(const uint8_t* packed, size_t group_bytes, const uint8_t* act, size_t
                             acc[g][t]);
 }
 
+template <class Block>
+void q45_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
+  q45_k_pack_from<Block>(GatherRows(rows, w_stride, n_rows, sizeof(Block)), nsb, dst);
+}
+
 // ---- Q6_K -------------------------------------------------------------------------------------
 // Packed per super-block: Q[e/4] (64 vectors, lane i = 4 unsigned 6-bit values q = w + 32 of row
 // i, elements e..e+3), SC[k] (16 vectors, the int8 scale of 16-element sub-block k as int32), D.
@@ -255,26 +289,21 @@ size_t q6_k_prepared_bytes(int64_t n_in) {
 // In each half of 128 elements, byte l of ql / qh gives elements l, l+32, l+64, l+96 (as the
 // scalar dot reads them): low nibbles of ql[l] / ql[l+32] with qh bits 0-1 / 2-3, high nibbles with
 // bits 4-5 / 6-7.
-void q6_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
-  const __mmask16 m = lane_mask(n_rows);
-  const __m512i row_off = row_offsets(w_stride);
-  const __m512i zero = _mm512_setzero_si512();
+template <class Source>
+void q6_k_pack_from(const Source& src, int64_t nsb, uint8_t* dst) {
   const __m512i low4 = _mm512_set1_epi8(0x0F), low2 = _mm512_set1_epi8(0x03);
-  auto gather = [&](const uint8_t* p) {
-    return _mm512_mask_i32gather_epi32(zero, m, row_off, p, 1);
-  };
   auto join = [&](__m512i nibbles, __m512i two_bits) {
     return _mm512_or_si512(_mm512_and_si512(nibbles, low4),
                            _mm512_slli_epi16(_mm512_and_si512(two_bits, low2), 4));
   };
   for (int64_t s = 0; s < nsb; ++s) {
-    const uint8_t* blk = rows + s * sizeof(BlockQ6_K);
+    auto gather = [&](size_t off) { return src.word(s, off); };
     uint8_t* out = dst + s * kQ6KPackedBytes;
     for (int h = 0; h < 2; ++h)
       for (int l = 0; l < 32; l += 4) {
-        const __m512i a = gather(blk + offsetof(BlockQ6_K, ql) + 64 * h + l);
-        const __m512i b = gather(blk + offsetof(BlockQ6_K, ql) + 64 * h + 32 + l);
-        const __m512i q = gather(blk + offsetof(BlockQ6_K, qh) + 32 * h + l);
+        const __m512i a = gather(offsetof(BlockQ6_K, ql) + 64 * h + l);
+        const __m512i b = gather(offsetof(BlockQ6_K, ql) + 64 * h + 32 + l);
+        const __m512i q = gather(offsetof(BlockQ6_K, qh) + 32 * h + l);
         const int e = 128 * h + l;  // element of the first vector
         _mm512_store_si512(out + 64 * ((e + 0) / 4), join(a, q));
         _mm512_store_si512(out + 64 * ((e + 32) / 4), join(b, _mm512_srli_epi16(q, 2)));
@@ -284,15 +313,17 @@ void q6_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t n
                            join(_mm512_srli_epi16(b, 4), _mm512_srli_epi16(q, 6)));
       }
     for (int k = 0; k < 16; k += 4) {  // 4 signed scale bytes per gather
-      const __m512i sc = gather(blk + offsetof(BlockQ6_K, scales) + k);
+      const __m512i sc = gather(offsetof(BlockQ6_K, scales) + k);
       for (int b = 0; b < 4; ++b)
         _mm512_store_si512(out + 64 * (64 + k + b),
                            _mm512_srai_epi32(_mm512_slli_epi32(sc, 24 - 8 * b), 24));
     }
-    const __m512i d = gather(blk + offsetof(BlockQ6_K, d) - 2);  // d in the high half
-    _mm512_store_ps(out + 64 * 80,
-                    _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(d, 16))));
+    _mm512_store_ps(out + 64 * 80, src.q6_k_d(s));
   }
+}
+
+void q6_k_pack_group(const uint8_t* rows, size_t w_stride, int n_rows, int64_t nsb, uint8_t* dst) {
+  q6_k_pack_from(GatherRows(rows, w_stride, n_rows, sizeof(BlockQ6_K)), nsb, dst);
 }
 
 // ---- both -------------------------------------------------------------------------------------
@@ -305,20 +336,32 @@ struct Q6KTile {
   static constexpr auto run = micro<true, G, T>;
 };
 using PackFn = void (*)(const uint8_t*, size_t, int, int64_t, uint8_t*);
+using PackR16Fn = void (*)(const R16Words&, int64_t, uint8_t*);
 
 template <template <int, int> class Tile>
 struct KQuant {
   size_t packed_bytes;  // per super-block and group
   size_t (*prepared_bytes)(int64_t);
   PackFn pack;
+  PackR16Fn pack_r16;  // the same from an R16 group
+  size_t r16_words;    // 4-byte words per file block (packed_rows_kquant.hpp)
   TileTable<Tile, kMaxGroups, kMaxTokens> tiles;
 };
 
-constexpr KQuant<Q4KTile> kQ4K = {
-    kQ4KPackedBytes, q4_k_prepared_bytes, q45_k_pack_group<BlockQ4_K>, {}};
-constexpr KQuant<Q4KTile> kQ5K = {
-    kQ4KPackedBytes, q4_k_prepared_bytes, q45_k_pack_group<BlockQ5_K>, {}};
-constexpr KQuant<Q6KTile> kQ6K = {kQ6KPackedBytes, q6_k_prepared_bytes, q6_k_pack_group, {}};
+constexpr KQuant<Q4KTile> kQ4K = {kQ4KPackedBytes,
+                                  q4_k_prepared_bytes,
+                                  q45_k_pack_group<BlockQ4_K>,
+                                  q45_k_pack_from<BlockQ4_K, R16Words>,
+                                  sizeof(BlockQ4_K) / 4,
+                                  {}};
+constexpr KQuant<Q4KTile> kQ5K = {kQ4KPackedBytes,
+                                  q4_k_prepared_bytes,
+                                  q45_k_pack_group<BlockQ5_K>,
+                                  q45_k_pack_from<BlockQ5_K, R16Words>,
+                                  sizeof(BlockQ5_K) / 4,
+                                  {}};
+constexpr KQuant<Q6KTile> kQ6K = {kQ6KPackedBytes,          q6_k_prepared_bytes,   q6_k_pack_group,
+                                  q6_k_pack_from<R16Words>, sizeof(BlockQ6_K) / 4, {}};
 
 template <const auto& kQ>
 void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
@@ -338,10 +381,44 @@ void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_
       });
 }
 
+// Prefill from the R16 layout: as run, with each group's copy made by plain loads.
+template <const auto& kQ>
+void run_r16_prefill(const uint8_t* r16, size_t row_bytes, int64_t r0, int64_t r1,
+                     const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy) {
+  const int64_t nsb = super_blocks(n_in);
+  const size_t stride = kQ.prepared_bytes(n_in);
+  const size_t group_bytes = static_cast<size_t>(nsb) * kQ.packed_bytes;
+  uint8_t* packed = pack_buffer(group_bytes * kMaxGroups);
+  run_packed<kMaxGroups, kMaxTokens>(
+      r0, r1, n_tok, token_chunk(kChunkBytes, stride, kMaxTokens),
+      [&](int64_t r, int g, int) {
+        const R16Words src{r16 + (r / kLanes + g) * kLanes * row_bytes, 64 * kQ.r16_words, nsb};
+        kQ.pack_r16(src, nsb, packed + g * group_bytes);
+      },
+      [&](int t, int nt, int64_t r, int groups, __mmask16 last_mask) {
+        kQ.tiles.at(groups, nt)(packed, group_bytes, act + t * stride, stride, nsb, y + t * ldy + r,
+                                ldy, last_mask);
+      });
+}
+
 }  // namespace
 
-const GemmKernel kGemmQ4_K = {q4_k_prepared_bytes, prepare<false>, run<kQ4K>, kMinTokens};
-const GemmKernel kGemmQ6_K = {q6_k_prepared_bytes, prepare<true>, run<kQ6K>, kMinTokens};
+void run_r16_prefill_q4_k(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
+                          const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy) {
+  run_r16_prefill<kQ4K>(packed, row_bytes, r0, r1, act, n_tok, n_in, y, ldy);
+}
+
+void run_r16_prefill_q6_k(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
+                          const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy) {
+  run_r16_prefill<kQ6K>(packed, row_bytes, r0, r1, act, n_tok, n_in, y, ldy);
+}
+
+// run_packed (the R16 layout, gemm_kquant_r16_avx512.cpp) takes every batch size once the loader
+// has repacked a weight; run and the dot products serve the rows left in the file's layout.
+const GemmKernel kGemmQ4_K = {q4_k_prepared_bytes, prepare<false>, run<kQ4K>, kMinTokens,
+                              run_r16_q4_k};
+const GemmKernel kGemmQ6_K = {q6_k_prepared_bytes, prepare<true>, run<kQ6K>, kMinTokens,
+                              run_r16_q6_k};
 const GemmKernel kGemmQ5_K = {q4_k_prepared_bytes, prepare<false>, run<kQ5K>, kMinTokens};
 
 }  // namespace hearth::kernels::avx512

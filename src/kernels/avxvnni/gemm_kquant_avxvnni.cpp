@@ -1,7 +1,7 @@
 // AVX-VNNI batch matrix products for Q4_K, Q5_K and Q6_K weights: the tiles of
 // avx2/gemm_kquant_tiles_avx2.hpp with one vpdpbusd per weight vector and token (4 u8 x s8
 // products into an int32 lane, no saturation), where AVX2 needs vpmaddubsw + vpaddw.
-#include "kernels/avx2/gemm_kquant_tiles_avx2.hpp"
+#include "kernels/avx2/gemm_kquant_r16_tiles_avx2.hpp"
 
 #include <immintrin.h>
 
@@ -25,8 +25,9 @@ struct VnniKOps {
 
 }  // namespace
 
-const GemmKernel kGemmQ4_K = avx2::kquant_gemm_kernel<VnniKOps, false>();
-const GemmKernel kGemmQ6_K = avx2::kquant_gemm_kernel<VnniKOps, true>();
+// Q4_K and Q6_K with run_packed on the R16 layout (avx2/gemm_kquant_r16_tiles_avx2.hpp).
+const GemmKernel kGemmQ4_K = avx2::kquant_r16_gemm_kernel<VnniKOps, false>();
+const GemmKernel kGemmQ6_K = avx2::kquant_r16_gemm_kernel<VnniKOps, true>();
 const GemmKernel kGemmQ5_K = avx2::kquant_gemm_kernel<VnniKOps, false, true>();
 
 }  // namespace hearth::kernels::avxvnni
