@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hearth/model.hpp"
 #include "hearth/quant.hpp"
 #include "kernels/kernel_table.hpp"
 #include "kernels/packed_rows.hpp"
@@ -81,5 +82,30 @@ inline void check_packed_gemm_bits(const kernels::GemmKernel& g, DType wt,
         << what << ": token " << t << " alone";
   }
 }
+
+// A row-layout weight w (n_out rows of n_in elements) as matmul sees it once the loader has
+// repacked it: `packed` holds the R16 copy of the whole groups of 16 rows, `view` points at both
+// (the last n_out % 16 rows stay in the row layout). Keep the object alive while view is used.
+struct RepackedWeight {
+  std::vector<uint8_t> packed;
+  TensorView view;
+  RepackedWeight(DType type, const std::vector<uint8_t>& w, int64_t n_in, int64_t n_out) {
+    view.type = type;
+    view.n_in = n_in;
+    view.n_out = n_out;
+    view.row_bytes = *row_bytes(type, static_cast<uint64_t>(n_in));
+    view.data = w.data();
+    const int64_t groups = n_out / kernels::kPackedRows;
+    packed.resize(view.row_bytes * static_cast<size_t>(groups * kernels::kPackedRows));
+    kernels::pack_rows16(type, w.data(), view.row_bytes, n_in, 0, groups, packed.data());
+    view.packed = packed.data();
+  }
+  // The same weight in the row layout only (what matmul reads when nothing was repacked).
+  TensorView plain() const {
+    TensorView v = view;
+    v.packed = nullptr;
+    return v;
+  }
+};
 
 }  // namespace hearth::test

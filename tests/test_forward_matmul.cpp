@@ -10,6 +10,7 @@
 #include "core/thread_pool.hpp"
 #include "hearth/error.hpp"
 #include "hearth/quant.hpp"
+#include "kernel_test_util.hpp"
 #include "kernels/kernel_table.hpp"
 #include "kernels/packed_rows.hpp"
 #include "model/matmul.hpp"
@@ -192,18 +193,9 @@ TEST(ForwardMatmulPacked, PartialLastGroupEqualsRowLayout) {
     if (!gemm || !gemm->run_packed) continue;
     for (int64_t n_out : {17, 40, 71}) {
       std::vector<uint8_t> w = random_rows(type, n_in, n_out, rng);
-      TensorView rows;
-      rows.type = type;
-      rows.n_in = n_in;
-      rows.n_out = n_out;
-      rows.row_bytes = *row_bytes(type, static_cast<uint64_t>(n_in));
-      rows.data = w.data();
-      const int64_t full = n_out / kernels::kPackedRows * kernels::kPackedRows;
-      std::vector<uint8_t> packed(rows.row_bytes * static_cast<size_t>(full));
-      kernels::pack_rows16(type, w.data(), rows.row_bytes, n_in, 0, full / kernels::kPackedRows,
-                           packed.data());
-      TensorView repacked = rows;
-      repacked.packed = packed.data();
+      const test::RepackedWeight weight(type, w, n_in, n_out);
+      const TensorView rows = weight.plain();
+      const TensorView& repacked = weight.view;
       for (int n_tok : {1, 3, 40}) {
         std::vector<float> x(static_cast<size_t>(n_tok * n_in));
         for (auto& v : x) v = normal(rng);

@@ -194,17 +194,8 @@ TEST(ForwardMatmulPackedKQuant, PartialLastGroupAndThreadsKeepTheBits) {
     if (!g || !g->run_packed) continue;
     for (int64_t n_out : {17, 40, 71}) {
       const auto w = weight_rows(type, n_in, n_out, Fill::kRandom, rng);
-      TensorView rows;
-      rows.type = type;
-      rows.n_in = n_in;
-      rows.n_out = n_out;
-      rows.row_bytes = *row_bytes(type, static_cast<uint64_t>(n_in));
-      rows.data = w.data();
-      const int64_t full = n_out / 16 * 16;
-      std::vector<uint8_t> packed(rows.row_bytes * static_cast<size_t>(full));
-      kernels::pack_rows16(type, w.data(), rows.row_bytes, n_in, 0, full / 16, packed.data());
-      TensorView repacked = rows;
-      repacked.packed = packed.data();
+      const test::RepackedWeight weight(type, w, n_in, n_out);
+      const TensorView& repacked = weight.view;
       for (int n_tok : {1, 3, 40}) {
         const auto x = activations(n_in * n_tok, Fill::kRandom, rng);
         std::vector<float> want(static_cast<size_t>(n_tok * n_out)), one(want.size(), NAN),
@@ -213,7 +204,7 @@ TEST(ForwardMatmulPackedKQuant, PartialLastGroupAndThreadsKeepTheBits) {
         for (int t = 0; t < n_tok; ++t)
           for (int64_t r = 0; r < n_out; ++r)
             want[t * n_out + r] =
-                scalar_dot(type, w.data() + r * rows.row_bytes, x.data() + t * n_in, n_in, &xa);
+                scalar_dot(type, w.data() + r * repacked.row_bytes, x.data() + t * n_in, n_in, &xa);
         matmul(repacked, x.data(), one.data(), n_tok, nullptr);
         matmul(repacked, x.data(), two.data(), n_tok, &pool);
         EXPECT_EQ(one, want) << dtype_name(type) << " rows " << n_out << " tokens " << n_tok;

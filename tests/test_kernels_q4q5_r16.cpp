@@ -204,17 +204,8 @@ TEST(ForwardMatmulPackedQ4Q5, PartialLastGroupAndThreadsKeepTheBits) {
     ++tested;
     for (int64_t n_out : {17, 40, 71}) {
       const auto w = weight_rows(type, n_in, n_out, Fill::kRandom, rng);
-      TensorView rows;
-      rows.type = type;
-      rows.n_in = n_in;
-      rows.n_out = n_out;
-      rows.row_bytes = *row_bytes(type, static_cast<uint64_t>(n_in));
-      rows.data = w.data();
-      const int64_t full = n_out / 16 * 16;
-      std::vector<uint8_t> packed(rows.row_bytes * static_cast<size_t>(full));
-      kernels::pack_rows16(type, w.data(), rows.row_bytes, n_in, 0, full / 16, packed.data());
-      TensorView repacked = rows;
-      repacked.packed = packed.data();
+      const test::RepackedWeight weight(type, w, n_in, n_out);
+      const TensorView& repacked = weight.view;
       for (int n_tok : {1, 3, 40}) {
         const auto x = activations(n_in * n_tok, Fill::kRandom, rng);
         // The reference bits: the batch kernel on the row layout, all tokens at once.
@@ -224,7 +215,7 @@ TEST(ForwardMatmulPackedQ4Q5, PartialLastGroupAndThreadsKeepTheBits) {
           g->prepare(x.data() + t * n_in, prepared.data() + t * stride, n_in);
         std::vector<float> want(static_cast<size_t>(n_tok * n_out)), one(want.size(), NAN),
             two(want.size(), NAN);
-        g->run(w.data(), rows.row_bytes, 0, n_out, prepared.data(), n_tok, n_in, want.data(),
+        g->run(w.data(), repacked.row_bytes, 0, n_out, prepared.data(), n_tok, n_in, want.data(),
                n_out);
         matmul(repacked, x.data(), one.data(), n_tok, nullptr);
         matmul(repacked, x.data(), two.data(), n_tok, &pool);
