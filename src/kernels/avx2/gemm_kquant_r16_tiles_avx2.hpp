@@ -55,7 +55,8 @@ namespace {
 constexpr int kKR16GroupRows = 16;  // rows per R16 group
 // Halves (8 rows each) per microkernel, decode included: one group. Two groups (4 streams) for a
 // single token spill the integer sums: in-cache decode of 2048 x 2048 on AVX2 went from 18 to
-// 24 GB/s (Q6_K) and 22 to 31 GB/s (Q4_K) with one group.
+// 24 GB/s (Q6_K) and 22 to 31 GB/s (Q4_K) with one group. Decode Q4_K now keeps 4 int16 sums per
+// group (both nibbles), so two groups would not fit 16 ymm registers either.
 constexpr int kKR16Halves = 2;
 constexpr int kKR16Tokens = 3;  // small batch microkernel: tokens
 // From this many tokens on, run_packed unpacks each group into gemm_kquant_tiles_avx2.hpp's tiles
@@ -153,12 +154,29 @@ inline __m256i kr16_q6_values(int i, __m256i a, __m256i c, __m256i q) {
   return _mm256_or_si256(nib, _mm256_and_si256(hb, top2));
 }
 
+// Q4_K's 6-bit scale of sub-block j of 8 rows, as the int16 pair (sc, sc) of each lane, read
+// from the scale words at v where it is used (L1) rather than kept: the decode kernel's eight
+// scale and four min vectors per half would spill its sums (see kr16_q4_micro).
+inline __m256i kr16_q4_scale(const uint8_t* v, int j) {
+  const __m256i low6 = _mm256_set1_epi8(0x3F), low4 = _mm256_set1_epi8(0x0F);
+  const __m256i top2 = _mm256_set1_epi8(0x30);
+  const __m256i s0 = kr16_load(v + 64);
+  const __m256i sc = j < 4 ? _mm256_and_si256(s0, low6)
+                           : _mm256_or_si256(_mm256_and_si256(kr16_load(v + 192), low4),
+                                             _mm256_and_si256(_mm256_srli_epi32(s0, 2), top2));
+  return kr16_pair_u8(sc, j % 4, j % 4);
+}
+
 // The Q4_K microkernel: H halves (H / 2 groups, group_bytes apart, from w) x T prepared tokens
 // (act_stride apart) -> y[t * ldy + 8h + i], all 8H rows. pf / pf_lines: cache lines of the next
-// row tile to prefetch per super-block (changes no result).
+// row tile to prefetch per super-block (changes no result), spread over its sub-block passes: a
+// burst per super-block queues behind the fill buffers (AVX-512 measured 15 -> 25-35 GB/s cold).
+// One token takes both nibbles of each loaded word (sub-blocks 2c and 2c + 1 per pass: half the
+// loads and one load per 32 bytes streamed), with the scales and mins read from L1 where used.
 template <class Ops, int H, int T>
 void kr16_q4_micro(const uint8_t* w, size_t group_bytes, int64_t nsb, const uint8_t* act,
                    size_t act_stride, float* y, int64_t ldy, const uint8_t* pf, int pf_lines) {
+  constexpr int kNib = T == 1 ? 2 : 1;
   const size_t pairs_off = static_cast<size_t>(256 * nsb);
   const size_t d_off = pairs_off + 16 * static_cast<size_t>(nsb);
   const uint8_t* half[H];
@@ -171,31 +189,10 @@ void kr16_q4_micro(const uint8_t* w, size_t group_bytes, int64_t nsb, const uint
     for (int t = 0; t < T; ++t) acc[h][t] = _mm256_setzero_ps();
   const __m256i low4 = _mm256_set1_epi8(0x0F);
   for (int64_t s = 0; s < nsb; ++s) {
-    for (int i = 0; i < pf_lines; ++i)
-      _mm_prefetch(reinterpret_cast<const char*>(pf + 64 * (s * pf_lines + i)), _MM_HINT_T0);
+    const uint8_t* pf_sb = pf + 64 * s * pf_lines;
     const uint8_t* v[H];
 #pragma GCC unroll 4
     for (int h = 0; h < H; ++h) v[h] = half[h] + static_cast<size_t>(s) * kKR16Q4Sb;
-    __m256i sc_lo[H], sc_hi[H], pm[H][T];
-#pragma GCC unroll 4
-    for (int h = 0; h < H; ++h) {
-      const KR16Q4Scales sc = kr16_q4_scales(v[h]);
-      sc_lo[h] = sc.sc_lo;
-      sc_hi[h] = sc.sc_hi;
-      // summ = sum over pairs p of (min 2p, min 2p+1) . (bsum 2p, bsum 2p+1): vpmaddwd, exact.
-      const __m256i mp[4] = {kr16_pair_u8(sc.mn_lo, 0, 1), kr16_pair_u8(sc.mn_lo, 2, 3),
-                             kr16_pair_u8(sc.mn_hi, 0, 1), kr16_pair_u8(sc.mn_hi, 2, 3)};
-#pragma GCC unroll 4
-      for (int t = 0; t < T; ++t) {
-        const uint8_t* pairs = act + t * act_stride + pairs_off + 16 * s;
-        __m256i m = _mm256_setzero_si256();
-#pragma GCC unroll 4
-        for (int p = 0; p < 4; ++p)
-          m = _mm256_add_epi32(
-              m, _mm256_madd_epi16(mp[p], _mm256_set1_epi32(load_i32(pairs + 4 * p))));
-        pm[h][t] = m;
-      }
-    }
     // Sub-block j: 8 steps of 4 elements (AVX2: int16 sums <= 8 * 2 * 15 * 128), then its scale.
     __m256i sumi[H][T];
 #pragma GCC unroll 4
@@ -203,52 +200,74 @@ void kr16_q4_micro(const uint8_t* w, size_t group_bytes, int64_t nsb, const uint
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) sumi[h][t] = _mm256_setzero_si256();
 #pragma GCC unroll 8
-    for (int j = 0; j < 8; ++j) {
-      __m256i p16[H][T];
+    for (int j0 = 0; j0 < 8; j0 += kNib) {
+      constexpr int kParts = 8 / kNib;
+      const int part = j0 / kNib;
+      for (int i = pf_lines * part / kParts; i < pf_lines * (part + 1) / kParts; ++i)
+        _mm_prefetch(reinterpret_cast<const char*>(pf_sb + 64 * i), _MM_HINT_T0);
+      __m256i p16[H][T][kNib];
 #pragma GCC unroll 4
       for (int h = 0; h < H; ++h)
 #pragma GCC unroll 4
-        for (int t = 0; t < T; ++t) p16[h][t] = _mm256_setzero_si256();
+        for (int t = 0; t < T; ++t)
+#pragma GCC unroll 2
+          for (int n = 0; n < kNib; ++n) p16[h][t][n] = _mm256_setzero_si256();
 #pragma GCC unroll 8
       for (int k = 0; k < 8; ++k) {
-        __m256i q[H];
+        __m256i q[H][kNib];
 #pragma GCC unroll 4
         for (int h = 0; h < H; ++h) {
-          const __m256i word = kr16_load(v[h] + 64 * (4 + 8 * (j / 2) + k));
-          q[h] = _mm256_and_si256(j % 2 ? _mm256_srli_epi16(word, 4) : word, low4);
+          const __m256i word = kr16_load(v[h] + 64 * (4 + 8 * (j0 / 2) + k));
+#pragma GCC unroll 2
+          for (int n = 0; n < kNib; ++n)
+            q[h][n] = _mm256_and_si256((j0 + n) % 2 ? _mm256_srli_epi16(word, 4) : word, low4);
         }
+#pragma GCC unroll 2
+        for (int n = 0; n < kNib; ++n)
 #pragma GCC unroll 4
-        for (int t = 0; t < T; ++t) {
-          const __m256i x =
-              _mm256_set1_epi32(load_i32(act + t * act_stride + 256 * s + 32 * j + 4 * k));
+          for (int t = 0; t < T; ++t) {
+            const __m256i x =
+                _mm256_set1_epi32(load_i32(act + t * act_stride + 256 * s + 32 * (j0 + n) + 4 * k));
 #pragma GCC unroll 4
-          for (int h = 0; h < H; ++h) {
-            p16[h][t] = Ops::step(p16[h][t], q[h], x);
-            kr16_keep(p16[h][t]);
+            for (int h = 0; h < H; ++h) {
+              p16[h][t][n] = Ops::step(p16[h][t][n], q[h][n], x);
+              kr16_keep(p16[h][t][n]);
+            }
+          }
+      }
+#pragma GCC unroll 4
+      for (int h = 0; h < H; ++h)
+#pragma GCC unroll 2
+        for (int n = 0; n < kNib; ++n) {
+          const __m256i sc = Ops::scale(kr16_q4_scale(v[h], j0 + n));
+#pragma GCC unroll 4
+          for (int t = 0; t < T; ++t) {
+            sumi[h][t] = _mm256_add_epi32(sumi[h][t], Ops::finish(p16[h][t][n], sc));
+            kr16_keep(sumi[h][t]);
           }
         }
-      }
-#pragma GCC unroll 4
-      for (int h = 0; h < H; ++h) {
-        const __m256i sc = Ops::scale(kr16_pair_u8(j < 4 ? sc_lo[h] : sc_hi[h], j % 4, j % 4));
-#pragma GCC unroll 4
-        for (int t = 0; t < T; ++t) {
-          sumi[h][t] = _mm256_add_epi32(sumi[h][t], Ops::finish(p16[h][t], sc));
-          kr16_keep(sumi[h][t]);
-        }
-      }
     }
 #pragma GCC unroll 4
     for (int h = 0; h < H; ++h) {
+      const KR16Q4Scales sc = kr16_q4_scales(v[h]);
+      // summ = sum over pairs p of (min 2p, min 2p+1) . (bsum 2p, bsum 2p+1): vpmaddwd, exact.
+      const __m256i mp[4] = {kr16_pair_u8(sc.mn_lo, 0, 1), kr16_pair_u8(sc.mn_lo, 2, 3),
+                             kr16_pair_u8(sc.mn_hi, 0, 1), kr16_pair_u8(sc.mn_hi, 2, 3)};
       __m256 dw, dmin;
       kr16_q4_d(v[h], &dw, &dmin);
 #pragma GCC unroll 4
       for (int t = 0; t < T; ++t) {
+        const uint8_t* pairs = act + t * act_stride + pairs_off + 16 * s;
+        __m256i pm = _mm256_setzero_si256();
+#pragma GCC unroll 4
+        for (int p = 0; p < 4; ++p)
+          pm = _mm256_add_epi32(
+              pm, _mm256_madd_epi16(mp[p], _mm256_set1_epi32(load_i32(pairs + 4 * p))));
         float dx;
         std::memcpy(&dx, act + t * act_stride + d_off + 4 * s, 4);
         const __m256 vdx = _mm256_set1_ps(dx);
         const __m256 plus = _mm256_mul_ps(_mm256_mul_ps(dw, vdx), _mm256_cvtepi32_ps(sumi[h][t]));
-        const __m256 minus = _mm256_mul_ps(_mm256_mul_ps(dmin, vdx), _mm256_cvtepi32_ps(pm[h][t]));
+        const __m256 minus = _mm256_mul_ps(_mm256_mul_ps(dmin, vdx), _mm256_cvtepi32_ps(pm));
         acc[h][t] = _mm256_add_ps(acc[h][t], _mm256_sub_ps(plus, minus));
       }
     }
@@ -275,8 +294,7 @@ void kr16_q6_micro(const uint8_t* w, size_t group_bytes, int64_t nsb, const uint
 #pragma GCC unroll 4
     for (int t = 0; t < T; ++t) acc[h][t] = _mm256_setzero_ps();
   for (int64_t s = 0; s < nsb; ++s) {
-    for (int i = 0; i < pf_lines; ++i)
-      _mm_prefetch(reinterpret_cast<const char*>(pf + 64 * (s * pf_lines + i)), _MM_HINT_T0);
+    const uint8_t* pf_sb = pf + 64 * s * pf_lines;
     const uint8_t* v[H];
 #pragma GCC unroll 4
     for (int h = 0; h < H; ++h) v[h] = half[h] + static_cast<size_t>(s) * kKR16Q6Sb;
@@ -288,12 +306,19 @@ void kr16_q6_micro(const uint8_t* w, size_t group_bytes, int64_t nsb, const uint
     // Sub-block k = 8hh + 2i + m / 4 (16 elements, 4 steps): rounds of Ops::kQ6Steps steps
     // (AVX2: 2, int16 sums <= 2 * 2 * 63 * 128), each multiplied by the sub-block's scale. A
     // round loads its words once and steps all four i (GCC keeps a word loaded again later in a
-    // register or on the stack instead of reloading it).
+    // register or on the stack instead of reloading it). Stepping one half at a time (4 sums + 3
+    // words live instead of 8 + 6) spilled more, not less (GCC kept the broadcasts shared by the
+    // halves on the stack: 325 stack operands against 232) and measured no faster.
     constexpr int kSteps = Ops::kQ6Steps;
 #pragma GCC unroll 2
     for (int hh = 0; hh < 2; ++hh) {
 #pragma GCC unroll 8
       for (int m0 = 0; m0 < 8; m0 += kSteps) {
+        // This round's share of the next tile's lines (see kr16_q4_micro).
+        constexpr int kParts = 16 / kSteps;
+        const int part = hh * (8 / kSteps) + m0 / kSteps;
+        for (int i = pf_lines * part / kParts; i < pf_lines * (part + 1) / kParts; ++i)
+          _mm_prefetch(reinterpret_cast<const char*>(pf_sb + 64 * i), _MM_HINT_T0);
         __m256i p16[4][H][T];
 #pragma GCC unroll 4
         for (int i = 0; i < 4; ++i)
@@ -469,9 +494,15 @@ inline void kr16_q6_unpack(const uint8_t* group, int64_t nsb, size_t half_bytes,
 // kKR16Tokens that prefetch the next group spread over their super-blocks and over the tiles (the
 // first reads the group from memory, the others from cache while memory idles), as
 // gemm_q8_tiles_avx2.hpp's run_packed. One token, 2048 x 65536 (a 4 KiB-page buffer, beyond the
-// caches), AVX2: Q4_K 20 -> 32 GB/s, Q6_K 8 -> 25 GB/s with the prefetch (the Q4_K_M model's tg,
-// on the loader's buffer, moved within noise). Larger batches: each group unpacked once per token
-// chunk into the batch kernel's tiles (see the top).
+// caches), AVX2: Q4_K 20 -> 32 GB/s, Q6_K 8 -> 25 GB/s with the prefetch. Spreading each
+// super-block's share over its sub-block passes (Q4_K 4, Q6_K 8 on AVX2 / 4 on AVX-VNNI) instead
+// of one burst, with Q4_K's both-nibble decode: hearth_bench R16/q[46]_k/tok1 on a loaded
+// 2-core Zen 5, old -> new GB/s, medians of 5 alternated runs, AVX2: Q4_K hot 35 -> 38, cold
+// 25 -> 25, colddown 23 -> 25; Q6_K hot 30 -> 31, cold 18 -> 27, colddown 16 -> 23; AVX-VNNI:
+// Q4_K hot 38 -> 49, cold 29 -> 29, colddown 25 -> 24; Q6_K hot 34 -> 36, cold 19 -> 25,
+// colddown 16 -> 20 (Q4_K cold with one burst per super-block: 20-26 against 23-27 spread). The
+// Q4_K_M model's tg: +6-14%. Larger batches: each group unpacked once per token chunk into the
+// batch kernel's tiles (see the top).
 template <class Ops, bool kSix>
 void kr16_run_packed(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1,
                      const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy) {

@@ -34,9 +34,11 @@ namespace {
 
 constexpr int kMaxGroups = 2;  // row groups per prefill microkernel (32 rows)
 constexpr int kMaxTokens = 4;  // tokens per prefill microkernel
+// Row groups per single-token microkernel: four row streams amortize the broadcasts; Q6_K's
+// one-token path holds four sums per group, so two (four measured the same within noise).
 template <bool kSix>
-constexpr int kDecodeGroups = kSix ? 2 : 4;  // row groups per single-token microkernel
-constexpr int kSmallBatch = 32;              // batches up to this prefetch the next row tile
+constexpr int kDecodeGroups = kSix ? 2 : 4;
+constexpr int kSmallBatch = 32;  // batches up to this prefetch the next row tile
 
 template <bool kSix>
 constexpr size_t sb_bytes() {  // one super-block of a group: W vectors
@@ -116,7 +118,7 @@ void micro(const uint8_t* group, size_t group_bytes, const uint8_t* act, size_t 
   for (int64_t s = 0; s < nsb; ++s) {
     // This super-block's share of the next tile, spread over its sub-blocks (a burst of a whole
     // super-block's lines at once would queue behind the fill buffers).
-    const uint8_t* pf_sb = pf + 64 * s * pf_lines;
+    const uint8_t* pf_sb = pf_lines ? pf + 64 * s * pf_lines : pf;  // prefill: pf null
     auto prefetch = [&](int part, int parts) {
       for (int i = pf_lines * part / parts; i < pf_lines * (part + 1) / parts; ++i)
         _mm_prefetch(reinterpret_cast<const char*>(pf_sb + 64 * i), _MM_HINT_T0);
