@@ -45,12 +45,6 @@ constexpr size_t sb_bytes() {  // one super-block of a group: W vectors
   return 64 * (kSix ? 52 : 36);
 }
 
-template <bool kSix>
-size_t prepared_bytes(int64_t n_in) {
-  const size_t per_sb = kSix ? 256 + 68 : 256 + 20;
-  return (static_cast<size_t>(n_in / kQK_K) * per_sb + 63) / 64 * 64;
-}
-
 // Byte b (0..3) of every lane of v, as int32.
 inline __m512i byte_of(__m512i v, int b) {
   return _mm512_and_si512(_mm512_srli_epi32(v, 8 * b), _mm512_set1_epi32(0xFF));
@@ -312,7 +306,8 @@ void run_r16(const uint8_t* packed, size_t row_bytes, int64_t r0, int64_t r1, co
   static constexpr TileTable<Kind<kSix>::template Tile, kMaxGroups, kMaxTokens> kTiles;
   const int64_t nsb = n_in / kQK_K;
   const size_t group_bytes = kPackedRows * row_bytes;
-  const size_t stride = prepared_bytes<kSix>(n_in);
+  // The activations' layout is the batch kernel's (gemm_kquant_avx512.cpp prepares them).
+  const size_t stride = (kSix ? kGemmQ6_K : kGemmQ4_K).prepared_bytes(n_in);
   if (n_tok == 1) {
     // Decode: each weight is used once; more row streams per call amortize the broadcasts.
     // Prefetching each of the four streams a fixed 2-16 super-blocks ahead instead of the next
