@@ -363,42 +363,43 @@ constexpr KQuant<Q4KTile> kQ5K = {kQ4KPackedBytes,
 constexpr KQuant<Q6KTile> kQ6K = {kQ6KPackedBytes,          q6_k_prepared_bytes,   q6_k_pack_group,
                                   q6_k_pack_from<R16Words>, sizeof(BlockQ6_K) / 4, {}};
 
-template <const auto& kQ>
-void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
-         int64_t n_in, float* y, int64_t ldy) {
+// The batch loop of run and run_r16_prefill: each row tile is copied once per token chunk into
+// the microkernel's layout, pack_group(r, g, n_rows, dst) per group, then run for every token tile.
+template <const auto& kQ, typename PackGroup>
+void run_tiles(int64_t r0, int64_t r1, const uint8_t* act, int n_tok, int64_t n_in, float* y,
+               int64_t ldy, PackGroup&& pack_group) {
   const int64_t nsb = super_blocks(n_in);
   const size_t stride = kQ.prepared_bytes(n_in);
   const size_t group_bytes = static_cast<size_t>(nsb) * kQ.packed_bytes;
   uint8_t* packed = pack_buffer(group_bytes * kMaxGroups);
   run_packed<kMaxGroups, kMaxTokens>(
       r0, r1, n_tok, token_chunk(kChunkBytes, stride, kMaxTokens),
-      [&](int64_t r, int g, int n_rows) {
-        kQ.pack(w + (r + kLanes * g) * w_stride, w_stride, n_rows, nsb, packed + g * group_bytes);
-      },
+      [&](int64_t r, int g, int n_rows) { pack_group(r, g, n_rows, packed + g * group_bytes); },
       [&](int t, int nt, int64_t r, int groups, __mmask16 last_mask) {
         kQ.tiles.at(groups, nt)(packed, group_bytes, act + t * stride, stride, nsb, y + t * ldy + r,
                                 ldy, last_mask);
       });
 }
 
-// Prefill from the R16 layout: as run, with each group's copy made by plain loads.
+// Row layout: each group gathered from its rows.
+template <const auto& kQ>
+void run(const uint8_t* w, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* act, int n_tok,
+         int64_t n_in, float* y, int64_t ldy) {
+  const int64_t nsb = super_blocks(n_in);
+  run_tiles<kQ>(r0, r1, act, n_tok, n_in, y, ldy, [&](int64_t r, int g, int n_rows, uint8_t* dst) {
+    kQ.pack(w + (r + kLanes * g) * w_stride, w_stride, n_rows, nsb, dst);
+  });
+}
+
+// Prefill from the R16 layout (whole groups only): each group's copy made by plain loads.
 template <const auto& kQ>
 void run_r16_prefill(const uint8_t* r16, size_t row_bytes, int64_t r0, int64_t r1,
                      const uint8_t* act, int n_tok, int64_t n_in, float* y, int64_t ldy) {
   const int64_t nsb = super_blocks(n_in);
-  const size_t stride = kQ.prepared_bytes(n_in);
-  const size_t group_bytes = static_cast<size_t>(nsb) * kQ.packed_bytes;
-  uint8_t* packed = pack_buffer(group_bytes * kMaxGroups);
-  run_packed<kMaxGroups, kMaxTokens>(
-      r0, r1, n_tok, token_chunk(kChunkBytes, stride, kMaxTokens),
-      [&](int64_t r, int g, int) {
-        const R16Words src{r16 + (r / kLanes + g) * kLanes * row_bytes, 64 * kQ.r16_words, nsb};
-        kQ.pack_r16(src, nsb, packed + g * group_bytes);
-      },
-      [&](int t, int nt, int64_t r, int groups, __mmask16 last_mask) {
-        kQ.tiles.at(groups, nt)(packed, group_bytes, act + t * stride, stride, nsb, y + t * ldy + r,
-                                ldy, last_mask);
-      });
+  run_tiles<kQ>(r0, r1, act, n_tok, n_in, y, ldy, [&](int64_t r, int g, int, uint8_t* dst) {
+    const R16Words src{r16 + (r / kLanes + g) * kLanes * row_bytes, 64 * kQ.r16_words, nsb};
+    kQ.pack_r16(src, nsb, dst);
+  });
 }
 
 }  // namespace
