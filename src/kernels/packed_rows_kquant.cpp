@@ -6,27 +6,13 @@
 #include "kernels/packed_rows.hpp"
 
 namespace hearth::kernels {
-namespace {
-
-size_t block_bytes(DType type) {
-  switch (type) {
-    case DType::Q4_K:
-      return sizeof(BlockQ4_K);
-    case DType::Q5_K:
-      return sizeof(BlockQ5_K);
-    default:
-      return sizeof(BlockQ6_K);
-  }
-}
-
-}  // namespace
 
 bool is_kquant_r16(DType type) {
   return type == DType::Q4_K || type == DType::Q5_K || type == DType::Q6_K;
 }
 
 KQuantR16Layout kquant_r16_layout(DType type, int64_t nsb) {
-  const size_t bytes = block_bytes(type);
+  const size_t bytes = dtype_traits(type).block_bytes;
   KQuantR16Layout l;
   l.words = bytes / 4;
   l.sb_bytes = 64 * l.words;
@@ -38,7 +24,7 @@ KQuantR16Layout kquant_r16_layout(DType type, int64_t nsb) {
 void pack_rows16_kquant(DType type, const uint8_t* rows, size_t row_bytes, int64_t n_in, int64_t g0,
                         int64_t g1, uint8_t* packed) {
   const int64_t nsb = n_in / kQK_K;
-  const size_t bb = block_bytes(type);
+  const size_t bb = dtype_traits(type).block_bytes;
   const KQuantR16Layout l = kquant_r16_layout(type, nsb);
   for (int64_t g = g0; g < g1; ++g) {
     const size_t group_at = static_cast<size_t>(g) * kPackedRows * row_bytes;
@@ -61,7 +47,7 @@ void pack_rows16_kquant(DType type, const uint8_t* rows, size_t row_bytes, int64
 void unpack_row16_kquant(DType type, const uint8_t* packed, size_t row_bytes, int64_t n_in,
                          int64_t r, uint8_t* row) {
   const int64_t nsb = n_in / kQK_K;
-  const size_t bb = block_bytes(type);
+  const size_t bb = dtype_traits(type).block_bytes;
   const KQuantR16Layout l = kquant_r16_layout(type, nsb);
   const uint8_t* group = packed + static_cast<size_t>(r / kPackedRows) * kPackedRows * row_bytes;
   const int lane = static_cast<int>(r % kPackedRows);
