@@ -1,9 +1,10 @@
 // Kernel throughput per ISA and weight type: vec_dot over a weight matrix larger than L2
 // (GB/s of weight bytes read; decode is bound by this) and the tiled gemm kernels for a
 // smollm2-sized projection over a 64-token batch (GOP/s, 2 ops per multiply-add); and the R16
-// (repacked) Q8_0 / Q4_0 / Q4_K / Q6_K kernels of the active ISA in decode shapes, 1 and 8 tokens, with the
-// weights hot in L2 or streamed from memory (GB/s of weight bytes): the pair tells whether decode
-// is bound by the arithmetic or by the memory.
+// (repacked) Q8_0 / Q4_0 / Q4_K / Q6_K kernels of the active ISA in decode shapes, 1 and 8 tokens,
+// with the weights hot in L2 or streamed from memory (GB/s of weight bytes): the pair tells whether
+// decode is bound by the arithmetic or by the memory. AttendRows: the decode attention kernel per
+// (query row, KV cell).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -136,7 +137,56 @@ void BM_R16(benchmark::State& state, DType type, int n_tok, int64_t n_in, int64_
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
 }
 
+// The decode attention of one query token (the one-row algorithm with its F16 accumulator:
+// KernelTable::attention.attend_rows_f16acc) for `rows` query heads sharing one KV head over
+// n_kv cells in the engine's 16-cell blocks (hd 64, 3 KV heads per cell row: smollm2-135m's
+// shapes). Reported as ns per (row, cell): the unit the S-sequence decode step pays most for
+// on small models. The K/V rows stay in cache here: the engine's figure is higher, as its
+// first read of each layer's rows comes from memory.
+void BM_AttendRows(benchmark::State& state, int rows, int n_kv) {
+  const auto& ktab = hearth::kernels::active_kernels();
+  if (!ktab.attention.attend_rows_f16acc) {
+    state.SkipWithError("no attend_rows_f16acc on this CPU");
+    return;
+  }
+  constexpr int kHd = 64, kHeadsKv = 3, kBlock = 16;
+  const int64_t stride = kHeadsKv * kHd;
+  const int n_blocks = (n_kv + kBlock - 1) / kBlock;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<uint16_t> k(static_cast<size_t>(n_blocks) * kBlock * stride + 64), v(k.size()),
+      qh(static_cast<size_t>(rows) * kHd);
+  for (auto& x : k) x = hearth::fp32_to_fp16(normal(rng));
+  for (auto& x : v) x = hearth::fp32_to_fp16(normal(rng));
+  for (auto& x : qh) x = hearth::fp32_to_fp16(normal(rng));
+  // Rows on cache lines, as in the engine's pool.
+  auto aligned = [](std::vector<uint16_t>& x) {
+    return x.data() + (64 - reinterpret_cast<uintptr_t>(x.data()) % 64) % 64 / 2;
+  };
+  std::vector<const uint16_t*> kb(n_blocks), vb(n_blocks);
+  for (int b = 0; b < n_blocks; ++b) {
+    kb[b] = aligned(k) + static_cast<size_t>(b) * kBlock * stride;
+    vb[b] = aligned(v) + static_cast<size_t>(b) * kBlock * stride;
+  }
+  hearth::kernels::KvBlocks kv;
+  kv.k = kb.data();
+  kv.v = vb.data();
+  kv.block_tokens = kBlock;
+  kv.stride = stride;
+  std::vector<float> out(static_cast<size_t>(rows) * kHd);
+  for (auto _ : state) {
+    ktab.attention.attend_rows_f16acc(qh.data(), rows, kv, n_kv, kHd, 0.125f, out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["ns/row-cell"] =
+      benchmark::Counter(static_cast<double>(rows) * n_kv * state.iterations(),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 void register_all() {
+  for (int rows : {1, 3, 4, 8})
+    benchmark::RegisterBenchmark(("AttendRows/rows" + std::to_string(rows) + "/cells550").c_str(),
+                                 [rows](benchmark::State& s) { BM_AttendRows(s, rows, 550); });
   struct Shape {
     const char* name;
     int64_t n_in, n_out;

@@ -2,9 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <new>
-
 #include "hearth/error.hpp"
+#include "platform/large_buffer.hpp"
 
 namespace hearth::engine {
 
@@ -13,12 +12,13 @@ BlockPool::BlockPool(int n_blocks, int n_layer, size_t kv_dim)
   if (n_blocks <= 0)
     fail(Status::kInvalidArgument, fmt::format("the KV pool needs blocks (got {})", n_blocks));
   const size_t halves = static_cast<size_t>(n_blocks) * n_layer * 2 * kBlockTokens * kv_dim;
-  try {
-    storage_.resize(halves);
-  } catch (const std::bad_alloc&) {
+  // Untouched pages until a block is first written (the OS zero-fills them), so a pool sized
+  // for the model's whole context costs resident memory only as far as it is used.
+  std::shared_ptr<uint8_t> bytes = platform::allocate_large_buffer(halves * sizeof(uint16_t));
+  if (!bytes)
     fail(Status::kOutOfMemory,
          fmt::format("the KV pool of {} blocks needs {} MiB", n_blocks, halves * 2 >> 20));
-  }
+  storage_ = std::shared_ptr<uint16_t>(bytes, reinterpret_cast<uint16_t*>(bytes.get()));
   meta_.resize(n_blocks);
   free_.reserve(n_blocks);
   // Lowest ids on top of the stack: block ids then follow allocation order (easier to read).
