@@ -20,6 +20,9 @@
 namespace hearth {
 
 class ThreadPool;
+namespace platform {
+class LargeBufferFiller;
+}
 
 struct ContextParams {
   int n_ctx = 2048;   // KV cache length in tokens (capped at the model's training context)
@@ -100,8 +103,21 @@ class Context {
   int n_past_ = 0;
   size_t kv_row_halves_ = 0;  // n_head_kv * head_dim: one position of one layer's K (or V)
   std::unique_ptr<ThreadPool> pool_;
-  // Per layer: [n_ctx][n_head_kv * head_dim] keys and values as IEEE half (llama.cpp default).
-  std::vector<std::vector<uint16_t>> k_cache_, v_cache_;
+  // Keys and values as IEEE half (llama.cpp default): per layer [n_ctx][n_head_kv * head_dim]
+  // keys, then as many values, in one 2 MiB-aligned buffer (every head's rows on cache lines;
+  // its pages resident only once positions are written).
+  std::shared_ptr<uint16_t> kv_cache_;
+  uint16_t* k_rows(int layer) const {
+    return kv_cache_.get() + 2 * static_cast<size_t>(layer) * kv_layer_halves();
+  }
+  uint16_t* v_rows(int layer) const { return k_rows(layer) + kv_layer_halves(); }
+  size_t kv_layer_halves() const { return static_cast<size_t>(n_ctx_) * kv_row_halves_; }
+  // Backs the rows of positions up to n (in steps, all layers) with memory before a forward
+  // pass writes them: one call per step instead of a page fault per 4 KiB.
+  void kv_reserve(int n);
+  int n_layer_ = 0;
+  int kv_backed_ = 0;  // positions whose rows have memory behind them
+  std::unique_ptr<platform::LargeBufferFiller> kv_filler_;
   std::vector<float> logits_;      // last token
   std::vector<float> all_logits_;  // every token of the last decode (when asked)
   bool has_logits_ = false;

@@ -7,6 +7,7 @@
 
 #include "core/thread_pool.hpp"
 #include "hearth/error.hpp"
+#include "platform/large_buffer.hpp"
 
 namespace hearth {
 
@@ -33,14 +34,33 @@ Context::Context(std::shared_ptr<const Model> model, const ContextParams& params
   n_ctx_ = c.n_ctx_train > 0 ? std::min(params.n_ctx, c.n_ctx_train) : params.n_ctx;
   n_batch_ = params.n_batch;
   kv_row_halves_ = static_cast<size_t>(c.n_head_kv) * c.head_dim;
-  const size_t per_layer = static_cast<size_t>(n_ctx_) * kv_row_halves_;
-  k_cache_.assign(c.n_layer, std::vector<uint16_t>(per_layer));
-  v_cache_.assign(c.n_layer, std::vector<uint16_t>(per_layer));
+  n_layer_ = c.n_layer;
+  const size_t bytes = 2 * static_cast<size_t>(n_layer_) * kv_layer_halves() * sizeof(uint16_t);
+  std::shared_ptr<uint8_t> kv = platform::allocate_large_buffer(bytes);
+  if (!kv)
+    fail(Status::kOutOfMemory,
+         fmt::format("cannot allocate {} MiB for the KV cache of n_ctx = {}", bytes >> 20, n_ctx_));
+  kv_cache_ = std::shared_ptr<uint16_t>(kv, reinterpret_cast<uint16_t*>(kv.get()));
+  kv_filler_ = std::make_unique<platform::LargeBufferFiller>(kv.get(), bytes);
   logits_.resize(c.n_vocab);
   pool_ = std::make_unique<ThreadPool>(params.n_threads);
 }
 
 Context::~Context() = default;
+
+void Context::kv_reserve(int n) {
+  // Positions per step: decode asks once per kStep tokens, a prompt once per chunk.
+  constexpr int kStep = 64;
+  if (n <= kv_backed_) return;
+  const int upto = std::min(n_ctx_, std::max(n, kv_backed_ + kStep));
+  const size_t from = static_cast<size_t>(kv_backed_) * kv_row_halves_;
+  const size_t halves = static_cast<size_t>(upto - kv_backed_) * kv_row_halves_;
+  for (int il = 0; il < n_layer_; ++il) {
+    kv_filler_->populate(reinterpret_cast<uint8_t*>(k_rows(il) + from), halves * sizeof(uint16_t));
+    kv_filler_->populate(reinterpret_cast<uint8_t*>(v_rows(il) + from), halves * sizeof(uint16_t));
+  }
+  kv_backed_ = upto;
+}
 
 int Context::n_threads() const {
   return pool_->size();

@@ -302,31 +302,34 @@ void forward_batch(const Model& m, ThreadPool* pool, const int32_t* tokens, int 
 
 namespace {
 
-// Context's cache: per layer [n_ctx][kv_dim], already contiguous.
+// Context's cache (context.hpp): per layer [n_ctx][kv_dim] keys then as many values, one
+// block per layer.
 class ContextKv final : public fwd::KvStore {
  public:
-  ContextKv(std::vector<std::vector<uint16_t>>& k, std::vector<std::vector<uint16_t>>& v,
-            size_t kv_dim)
-      : k_(k), v_(v), kv_dim_(kv_dim) {}
-  uint16_t* k_row(int, int layer, int pos) override { return &k_[layer][pos * kv_dim_]; }
-  uint16_t* v_row(int, int layer, int pos) override { return &v_[layer][pos * kv_dim_]; }
+  ContextKv(uint16_t* base, size_t layer_halves, size_t row_halves)
+      : base_(base), layer_halves_(layer_halves), row_halves_(row_halves) {}
+  uint16_t* k_row(int, int layer, int pos) override { return keys(layer) + row(pos); }
+  uint16_t* v_row(int, int layer, int pos) override { return values(layer) + row(pos); }
   int blocks(int, int layer, int n, std::vector<const uint16_t*>& k,
              std::vector<const uint16_t*>& v) override {
-    k.assign(1, k_[layer].data());
-    v.assign(1, v_[layer].data());
+    k.assign(1, keys(layer));
+    v.assign(1, values(layer));
     return n;  // the whole cache is one block
   }
 
  private:
-  std::vector<std::vector<uint16_t>>& k_;
-  std::vector<std::vector<uint16_t>>& v_;
-  size_t kv_dim_;
+  uint16_t* keys(int layer) const { return base_ + 2 * static_cast<size_t>(layer) * layer_halves_; }
+  uint16_t* values(int layer) const { return keys(layer) + layer_halves_; }
+  size_t row(int pos) const { return static_cast<size_t>(pos) * row_halves_; }
+  uint16_t* base_;
+  size_t layer_halves_, row_halves_;
 };
 
 }  // namespace
 
 void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* out_logits) {
-  ContextKv kv(k_cache_, v_cache_, kv_row_halves_);
+  kv_reserve(n_past_ + n_tok);
+  ContextKv kv(kv_cache_.get(), kv_layer_halves(), kv_row_halves_);
   const fwd::SeqSlice seq{0, n_tok, n_past_, nullptr};
   std::vector<int> rows;
   if (out_logits)

@@ -10,7 +10,7 @@
 namespace hearth {
 
 size_t Context::kv_state_halves(int n) const {
-  return k_cache_.size() * 2 * static_cast<size_t>(n) * kv_row_halves_;
+  return static_cast<size_t>(n_layer_) * 2 * static_cast<size_t>(n) * kv_row_halves_;
 }
 
 std::vector<uint16_t> Context::export_kv(int n) const {
@@ -20,9 +20,9 @@ std::vector<uint16_t> Context::export_kv(int n) const {
   const size_t rows = static_cast<size_t>(n) * kv_row_halves_;
   std::vector<uint16_t> state;
   state.reserve(kv_state_halves(n));
-  for (size_t il = 0; il < k_cache_.size(); ++il) {
-    state.insert(state.end(), k_cache_[il].begin(), k_cache_[il].begin() + rows);
-    state.insert(state.end(), v_cache_[il].begin(), v_cache_[il].begin() + rows);
+  for (int il = 0; il < n_layer_; ++il) {
+    state.insert(state.end(), k_rows(il), k_rows(il) + rows);
+    state.insert(state.end(), v_rows(il), v_rows(il) + rows);
   }
   return state;
 }
@@ -36,11 +36,12 @@ void Context::import_kv(const std::vector<uint16_t>& state, int n) {
     fail(Status::kInvalidArgument, fmt::format("import_kv: {} values given, {} positions need {}",
                                                state.size(), n, kv_state_halves(n)));
   const size_t rows = static_cast<size_t>(n) * kv_row_halves_;
+  kv_reserve(n);
   auto src = state.begin();
-  for (size_t il = 0; il < k_cache_.size(); ++il) {
-    std::copy(src, src + rows, k_cache_[il].begin());
+  for (int il = 0; il < n_layer_; ++il) {
+    std::copy(src, src + rows, k_rows(il));
     src += rows;
-    std::copy(src, src + rows, v_cache_[il].begin());
+    std::copy(src, src + rows, v_rows(il));
     src += rows;
   }
   n_past_ = n;
