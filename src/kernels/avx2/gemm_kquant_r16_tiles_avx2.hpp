@@ -97,9 +97,14 @@ inline __m256i kr16_pair_s8(__m256i v, int b0, int b1) {
 // An empty asm that takes and returns v in a register: keeps the additions into the step and
 // round sums in program order. Fully unrolled, GCC otherwise reassociates a super-block's
 // additions into trees whose terms all wait on the stack (about a third of the decode kernels'
-// instructions were spill moves).
+// instructions were spill moves). GCC and Clang syntax (the Windows build is MinGW GCC); other
+// compilers get a no-op: the same results, only the register allocation may suffer.
 inline void kr16_keep(__m256i& v) {
+#if defined(__GNUC__)
   __asm__("" : "+x"(v));
+#else
+  (void)v;
+#endif
 }
 
 inline __m256i kr16_load(const uint8_t* p) {
