@@ -105,7 +105,9 @@ class Context {
   std::unique_ptr<ThreadPool> pool_;
   // Keys and values as IEEE half (llama.cpp default): per layer [n_ctx][n_head_kv * head_dim]
   // keys, then as many values, in one 2 MiB-aligned buffer (every head's rows on cache lines;
-  // its pages resident only once positions are written).
+  // on Linux its pages resident only once positions are written). KvView (forward.cpp) shows
+  // it to the forward pass.
+  class KvView;
   std::shared_ptr<uint16_t> kv_cache_;
   uint16_t* k_rows(int layer) const {
     return kv_cache_.get() + 2 * static_cast<size_t>(layer) * kv_layer_halves();

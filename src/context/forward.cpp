@@ -300,36 +300,27 @@ void forward_batch(const Model& m, ThreadPool* pool, const int32_t* tokens, int 
 
 }  // namespace fwd
 
-namespace {
-
-// Context's cache (context.hpp): per layer [n_ctx][kv_dim] keys then as many values, one
-// block per layer.
-class ContextKv final : public fwd::KvStore {
+// Context's cache (context.hpp) as the forward pass sees it: one block per layer.
+class Context::KvView final : public fwd::KvStore {
  public:
-  ContextKv(uint16_t* base, size_t layer_halves, size_t row_halves)
-      : base_(base), layer_halves_(layer_halves), row_halves_(row_halves) {}
-  uint16_t* k_row(int, int layer, int pos) override { return keys(layer) + row(pos); }
-  uint16_t* v_row(int, int layer, int pos) override { return values(layer) + row(pos); }
+  explicit KvView(const Context& ctx) : ctx_(ctx) {}
+  uint16_t* k_row(int, int layer, int pos) override { return ctx_.k_rows(layer) + row(pos); }
+  uint16_t* v_row(int, int layer, int pos) override { return ctx_.v_rows(layer) + row(pos); }
   int blocks(int, int layer, int n, std::vector<const uint16_t*>& k,
              std::vector<const uint16_t*>& v) override {
-    k.assign(1, keys(layer));
-    v.assign(1, values(layer));
+    k.assign(1, ctx_.k_rows(layer));
+    v.assign(1, ctx_.v_rows(layer));
     return n;  // the whole cache is one block
   }
 
  private:
-  uint16_t* keys(int layer) const { return base_ + 2 * static_cast<size_t>(layer) * layer_halves_; }
-  uint16_t* values(int layer) const { return keys(layer) + layer_halves_; }
-  size_t row(int pos) const { return static_cast<size_t>(pos) * row_halves_; }
-  uint16_t* base_;
-  size_t layer_halves_, row_halves_;
+  size_t row(int pos) const { return static_cast<size_t>(pos) * ctx_.kv_row_halves_; }
+  const Context& ctx_;
 };
-
-}  // namespace
 
 void Context::forward(const int32_t* tokens, int n_tok, bool want_all, float* out_logits) {
   kv_reserve(n_past_ + n_tok);
-  ContextKv kv(kv_cache_.get(), kv_layer_halves(), kv_row_halves_);
+  KvView kv(*this);
   const fwd::SeqSlice seq{0, n_tok, n_past_, nullptr};
   std::vector<int> rows;
   if (out_logits)
